@@ -1,0 +1,176 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import {
+  IsBooleanString,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from "class-validator";
+
+/** The environment variables Honour reads, as validated at start-up. Documented in the README. */
+class EnvironmentVariables {
+  @IsIn(["development", "production", "test"])
+  NODE_ENV = "development";
+
+  @IsOptional()
+  @Matches(/^(mysql|mariadb):\/\/[^/\s]+\/[A-Za-z0-9_$-]+(\?.*)?$/, {
+    message: "must be mysql://user:password@host:port/database or mariadb://…; unset it for the embedded SQLite file",
+  })
+  DATABASE_URL?: string;
+
+  @IsString()
+  HONOUR_DATA_DIR = "./data";
+
+  @IsString()
+  HOST = "127.0.0.1";
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 4000;
+
+  @IsOptional()
+  @MinLength(32, { message: "must be at least 32 characters (try: openssl rand -base64 32)" })
+  HONOUR_SECRET?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: "must be an absolute http(s) URL" })
+  PUBLIC_URL?: string;
+
+  @IsOptional()
+  @IsBooleanString({ message: "must be true or false" })
+  COOKIE_SECURE?: string;
+
+  @IsOptional()
+  @IsEmail({}, { message: "must be an email address" })
+  HONOUR_ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @MinLength(10, { message: "must be at least 10 characters" })
+  HONOUR_ADMIN_PASSWORD?: string;
+
+  @IsOptional()
+  @IsBooleanString({ message: "must be true or false" })
+  HONOUR_DEMO_DATA?: string;
+
+  @IsIn(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+  LOG_LEVEL = "info";
+}
+
+const VARIABLES = [
+  "NODE_ENV",
+  "DATABASE_URL",
+  "HONOUR_DATA_DIR",
+  "HOST",
+  "PORT",
+  "HONOUR_SECRET",
+  "PUBLIC_URL",
+  "COOKIE_SECURE",
+  "HONOUR_ADMIN_EMAIL",
+  "HONOUR_ADMIN_PASSWORD",
+  "HONOUR_DEMO_DATA",
+  "LOG_LEVEL",
+] as const satisfies readonly (keyof EnvironmentVariables)[];
+
+export type DatabaseConfig = { kind: "mysql"; url: string } | { kind: "sqlite"; path: string };
+
+/** Everything an app needs to know about its surroundings, read once at start-up. */
+export interface HonourConfig {
+  readonly nodeEnv: "development" | "production" | "test";
+  readonly database: DatabaseConfig;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** Server secret for keyed hashes; never logged. */
+  readonly secret: string;
+  readonly publicUrl: string;
+  readonly cookieSecure: boolean;
+  readonly admin?: { email: string; password: string };
+  /** Seed demo content and accounts when the database is empty. */
+  readonly demoData: boolean;
+  readonly logLevel: string;
+}
+
+/** A configuration problem, naming every bad variable. Apps print it and exit. */
+export class ConfigException extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigException";
+  }
+}
+
+/**
+ * Reads and validates the environment. Throws {@link ConfigException} naming each bad variable.
+ * Outside production a missing `HONOUR_SECRET` is generated once and kept in the data directory.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
+  const vars = new EnvironmentVariables();
+  const problems: string[] = [];
+  for (const key of VARIABLES) {
+    const raw = env[key];
+    if (raw === undefined || raw === "") continue;
+    if (key === "PORT") {
+      if (/^\d+$/.test(raw)) vars.PORT = Number(raw);
+      else problems.push(`PORT must be a whole number (got "${raw}")`);
+    } else {
+      vars[key] = raw;
+    }
+  }
+  for (const error of validateSync(vars)) {
+    for (const message of Object.values(error.constraints ?? {})) {
+      problems.push(`${error.property} ${message.replace(new RegExp(`^${error.property} `), "")}`);
+    }
+  }
+  const production = vars.NODE_ENV === "production";
+  if (production && !vars.HONOUR_SECRET) problems.push("HONOUR_SECRET is required when NODE_ENV=production");
+  if (Boolean(vars.HONOUR_ADMIN_EMAIL) !== Boolean(vars.HONOUR_ADMIN_PASSWORD)) {
+    problems.push("HONOUR_ADMIN_EMAIL and HONOUR_ADMIN_PASSWORD must be set together");
+  }
+  if (problems.length > 0) throw new ConfigException(problems);
+
+  const dataDir = resolve(vars.HONOUR_DATA_DIR);
+  const publicUrl = (
+    vars.PUBLIC_URL ?? `http://${vars.HOST === "0.0.0.0" ? "localhost" : vars.HOST}:${vars.PORT}`
+  ).replace(/\/$/, "");
+  return {
+    nodeEnv: vars.NODE_ENV as HonourConfig["nodeEnv"],
+    database: vars.DATABASE_URL
+      ? { kind: "mysql", url: vars.DATABASE_URL }
+      : { kind: "sqlite", path: join(dataDir, "honour.sqlite") },
+    dataDir,
+    host: vars.HOST,
+    port: vars.PORT,
+    secret: vars.HONOUR_SECRET ?? localSecret(dataDir),
+    publicUrl,
+    cookieSecure: vars.COOKIE_SECURE ? vars.COOKIE_SECURE === "true" : publicUrl.startsWith("https:"),
+    admin:
+      vars.HONOUR_ADMIN_EMAIL && vars.HONOUR_ADMIN_PASSWORD
+        ? { email: vars.HONOUR_ADMIN_EMAIL, password: vars.HONOUR_ADMIN_PASSWORD }
+        : undefined,
+    demoData: vars.HONOUR_DEMO_DATA ? vars.HONOUR_DEMO_DATA === "true" : !production,
+    logLevel: vars.LOG_LEVEL,
+  };
+}
+
+/** A development secret, generated on first use and kept beside the SQLite file. */
+function localSecret(dataDir: string): string {
+  const file = join(dataDir, "secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  try {
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
+    return secret;
+  } catch {
+    // Another process (gateway and worker start together) wrote it first: use theirs.
+    return readFileSync(file, "utf8").trim();
+  }
+}

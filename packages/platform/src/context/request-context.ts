@@ -1,0 +1,62 @@
+import type { DataSource, EntityManager } from "typeorm";
+import type { Clock } from "../clock/clock";
+
+/** Staff and customer roles of a signed-in user. */
+export enum Role {
+  CUSTOMER = "CUSTOMER",
+  SUPPORT = "SUPPORT",
+  MARKETING = "MARKETING",
+  SECURITY = "SECURITY",
+  ADMIN = "ADMIN",
+}
+
+export const STAFF_ROLES: readonly Role[] = [Role.SUPPORT, Role.MARKETING, Role.SECURITY, Role.ADMIN];
+
+/** Who is acting: nobody, a signed-in user, a partner through an API key, or the system itself. */
+export type Actor =
+  | { kind: "anonymous" }
+  | { kind: "user"; userId: string; role: Role; sessionId: string }
+  | { kind: "partner"; partnerId: string; apiKeyId: string }
+  | { kind: "system"; name: string };
+
+export const ANONYMOUS: Actor = Object.freeze({ kind: "anonymous" });
+
+/**
+ * The first argument of every service method: who is acting, the database handle to use (inside
+ * a transaction when one is open), the clock and, for HTTP requests, the client's address.
+ */
+export class RequestContext {
+  constructor(
+    readonly dataSource: DataSource,
+    readonly actor: Actor,
+    readonly clock: Clock,
+    readonly manager: EntityManager = dataSource.manager,
+    readonly ip?: string,
+    readonly requestId?: string,
+  ) {}
+
+  get inTransaction(): boolean {
+    return this.manager.queryRunner?.isTransactionActive ?? false;
+  }
+
+  /** The same context acting as someone else (e.g. right after sign-in). */
+  withActor(actor: Actor): RequestContext {
+    return new RequestContext(this.dataSource, actor, this.clock, this.manager, this.ip, this.requestId);
+  }
+
+  /**
+   * Runs `work` in a transaction, or joins the one already open. The transaction boundary is set
+   * at the edge (resolver or job handler); services just use `ctx.manager`.
+   */
+  async transaction<T>(work: (ctx: RequestContext) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return work(this);
+    return this.dataSource.transaction((manager) =>
+      work(new RequestContext(this.dataSource, this.actor, this.clock, manager, this.ip, this.requestId)),
+    );
+  }
+
+  /** The signed-in user's id, or undefined. */
+  get userId(): string | undefined {
+    return this.actor.kind === "user" ? this.actor.userId : undefined;
+  }
+}

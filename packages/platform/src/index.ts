@@ -1,0 +1,15 @@
+import "reflect-metadata";
+export * from "./clock/clock";
+export * from "./config/config";
+export * from "./context/request-context";
+export * from "./crypto/crypto";
+export * from "./database/data-source";
+export * from "./errors/domain.exception";
+export * from "./jobs/job.entity";
+export * from "./jobs/job-queue";
+export * from "./jobs/job-runner";
+export * from "./jobs/sql-job-queue";
+export * from "./logging/logger";
+export * from "./module/domain-module";
+export * from "./pagination/pagination";
+export { platformModule } from "./platform.module";

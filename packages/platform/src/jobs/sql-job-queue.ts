@@ -1,0 +1,226 @@
+import type { DataSource, EntityManager } from "typeorm";
+import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+import type { Clock } from "../clock/clock";
+import type { RequestContext } from "../context/request-context";
+import { newId } from "../crypto/crypto";
+import { isMysql } from "../database/data-source";
+import { JobEntity, JobStatus } from "./job.entity";
+import type { ClaimedJob, EnqueueOptions, FailOutcome, JobQueue } from "./job-queue";
+
+export interface SqlJobQueueOptions {
+  /** Delay before the first retry; doubles on each further attempt (default 1 s). */
+  backoffBaseMs?: number;
+  /** Longest delay between attempts (default 1 h). */
+  backoffMaxMs?: number;
+  defaultMaxAttempts?: number;
+}
+
+/**
+ * {@link JobQueue} on the `job` table. MySQL/MariaDB claim with `SELECT … FOR UPDATE SKIP LOCKED`
+ * so that any number of workers share the table; SQLite has no row locks and claims with one
+ * `UPDATE … WHERE id = (SELECT …) RETURNING id`, atomic under its single writer.
+ */
+export class SqlJobQueue implements JobQueue {
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly defaultMaxAttempts: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    options: SqlJobQueueOptions = {},
+  ) {
+    this.backoffBaseMs = options.backoffBaseMs ?? 1000;
+    this.backoffMaxMs = options.backoffMaxMs ?? 3_600_000;
+    this.defaultMaxAttempts = options.defaultMaxAttempts ?? 5;
+  }
+
+  async enqueue(
+    ctx: RequestContext,
+    name: string,
+    payload: Record<string, unknown>,
+    options: EnqueueOptions = {},
+  ): Promise<string | null> {
+    const now = this.clock.now();
+    const job: JobEntity = Object.assign(new JobEntity(), {
+      id: newId(now.getTime()),
+      name,
+      payload,
+      status: JobStatus.PENDING,
+      attempts: 0,
+      maxAttempts: options.maxAttempts ?? this.defaultMaxAttempts,
+      runAt: options.runAt ?? now,
+      lockedBy: null,
+      heartbeatAt: null,
+      lastError: null,
+      uniqueKey: options.uniqueKey ?? null,
+      createdAt: now,
+      finishedAt: null,
+    });
+    if (job.uniqueKey && (await ctx.manager.existsBy(JobEntity, { uniqueKey: job.uniqueKey }))) return null;
+    try {
+      await ctx.manager.insert(JobEntity, job as QueryDeepPartialEntity<JobEntity>);
+    } catch (error) {
+      // Lost a race for the same unique key: MySQL and SQLite roll back only the statement.
+      if (job.uniqueKey && isDuplicateKey(error)) return null;
+      throw error;
+    }
+    return job.id;
+  }
+
+  async claim(workerId: string, names: readonly string[]): Promise<ClaimedJob | null> {
+    if (names.length === 0) return null;
+    const now = this.clock.now();
+    const id = isMysql(this.dataSource)
+      ? await this.claimWithRowLock(workerId, names, now)
+      : await this.claimSingleWriter(workerId, names, now);
+    if (!id) return null;
+    const job = await this.dataSource.manager.findOneByOrFail(JobEntity, { id });
+    return { id: job.id, name: job.name, payload: job.payload, attempt: job.attempts, maxAttempts: job.maxAttempts };
+  }
+
+  private claimWithRowLock(workerId: string, names: readonly string[], now: Date): Promise<string | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const job = await manager
+        .createQueryBuilder(JobEntity, "job")
+        .select(["job.id"])
+        .where("job.status = :status", { status: JobStatus.PENDING })
+        .andWhere("job.runAt <= :now", { now })
+        .andWhere("job.name IN (:...names)", { names })
+        .orderBy("job.runAt", "ASC")
+        .limit(1)
+        .setLock("pessimistic_write")
+        .setOnLocked("skip_locked")
+        .getOne();
+      if (!job) return null;
+      await this.markRunning(manager, job.id, workerId, now);
+      return job.id;
+    });
+  }
+
+  private async claimSingleWriter(workerId: string, names: readonly string[], now: Date): Promise<string | null> {
+    const at = sqliteDate(now);
+    const rows: { id: string }[] = await this.dataSource.query(
+      `UPDATE job SET status = ?, lockedBy = ?, heartbeatAt = ?, attempts = attempts + 1
+       WHERE id = (SELECT id FROM job WHERE status = ? AND runAt <= ? AND name IN (${names.map(() => "?").join(", ")})
+                   ORDER BY runAt LIMIT 1)
+       RETURNING id`,
+      [JobStatus.RUNNING, workerId, at, JobStatus.PENDING, at, ...names],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  private async markRunning(manager: EntityManager, id: string, workerId: string, now: Date): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(JobEntity)
+      .set({ status: JobStatus.RUNNING, lockedBy: workerId, heartbeatAt: now, attempts: () => "attempts + 1" })
+      .where("id = :id", { id })
+      .execute();
+  }
+
+  async heartbeat(jobId: string, workerId: string): Promise<boolean> {
+    const result = await this.dataSource.manager.update(
+      JobEntity,
+      { id: jobId, lockedBy: workerId, status: JobStatus.RUNNING },
+      { heartbeatAt: this.clock.now() },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  async complete(jobId: string, workerId: string): Promise<void> {
+    await this.dataSource.manager.update(
+      JobEntity,
+      { id: jobId, lockedBy: workerId, status: JobStatus.RUNNING },
+      { status: JobStatus.DONE, lockedBy: null, finishedAt: this.clock.now() },
+    );
+  }
+
+  async fail(jobId: string, workerId: string, error: unknown): Promise<FailOutcome> {
+    const job = await this.dataSource.manager.findOneBy(JobEntity, { id: jobId, lockedBy: workerId });
+    if (!job) return "RETRY"; // reaped meanwhile: the reaper already decided its fate
+    const now = this.clock.now();
+    const lastError = describeError(error);
+    if (job.attempts >= job.maxAttempts) {
+      await this.dataSource.manager.update(
+        JobEntity,
+        { id: jobId, lockedBy: workerId },
+        { status: JobStatus.DEAD, lockedBy: null, lastError, finishedAt: now },
+      );
+      return "DEAD";
+    }
+    await this.dataSource.manager.update(
+      JobEntity,
+      { id: jobId, lockedBy: workerId },
+      {
+        status: JobStatus.PENDING,
+        lockedBy: null,
+        lastError,
+        runAt: new Date(now.getTime() + this.backoffMs(job.attempts)),
+      },
+    );
+    return "RETRY";
+  }
+
+  /** Exponential backoff: base, 2×base, 4×base … capped, plus up to 10 % jitter. */
+  backoffMs(attempt: number): number {
+    const delay = Math.min(this.backoffBaseMs * 2 ** Math.max(0, attempt - 1), this.backoffMaxMs);
+    return Math.round(delay * (1 + Math.random() * 0.1));
+  }
+
+  async release(jobId: string, workerId: string): Promise<void> {
+    await this.dataSource.manager
+      .createQueryBuilder()
+      .update(JobEntity)
+      .set({ status: JobStatus.PENDING, lockedBy: null, heartbeatAt: null, attempts: () => "attempts - 1" })
+      .where("id = :jobId AND lockedBy = :workerId AND status = :status", {
+        jobId,
+        workerId,
+        status: JobStatus.RUNNING,
+      })
+      .execute();
+  }
+
+  async reap(staleAfterMs: number): Promise<number> {
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - staleAfterMs);
+    let freed = 0;
+    // The attempt that died counts: a job that kills its worker every time ends dead, not looping.
+    for (const [status, condition] of [
+      [JobStatus.DEAD, "attempts >= maxAttempts"],
+      [JobStatus.PENDING, "attempts < maxAttempts"],
+    ] as const) {
+      const result = await this.dataSource.manager
+        .createQueryBuilder()
+        .update(JobEntity)
+        .set({
+          status,
+          lockedBy: null,
+          lastError: "the worker stopped heart-beating",
+          ...(status === JobStatus.DEAD ? { finishedAt: now } : { runAt: now }),
+        })
+        .where("status = :running AND heartbeatAt < :cutoff", { running: JobStatus.RUNNING, cutoff })
+        .andWhere(condition)
+        .execute();
+      freed += result.affected ?? 0;
+    }
+    return freed;
+  }
+}
+
+/** TypeORM's SQLite text format for datetime columns (UTC). */
+function sqliteDate(date: Date): string {
+  return date.toISOString().replace("T", " ").replace("Z", "");
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  const code = e.driverError?.code ?? e.code ?? "";
+  return code === "ER_DUP_ENTRY" || code.startsWith("SQLITE_CONSTRAINT");
+}
+
+/** Stored on the job; kept short, with no stack (payload data may appear in stacks). */
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return message.slice(0, 2000);
+}
