@@ -1,0 +1,164 @@
+import { ApolloServer } from "@apollo/server";
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import fastifyCookie from "@fastify/cookie";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger as PinoLogger } from "pino";
+import type { DataSource } from "typeorm";
+import {
+  RequestContext,
+  SqlJobQueue,
+  createDataSource,
+  isSchemaCurrent,
+  migrateSchema,
+  systemClock,
+  type Clock,
+  type HonourConfig,
+  type Platform,
+} from "@honour/platform";
+import type { GraphQLContext } from "@honour/platform/graphql";
+import { SESSION_COOKIE, seedDemoData, type Role } from "@honour/users";
+import { createAppResolvers, createAppServices, moduleDefinitions, type AppServices } from "./app-modules";
+import { createErrorFormatter } from "./graphql/error-formatter";
+import { DEFAULT_QUERY_LIMITS, complexityLimitPlugin, depthLimitRule, type QueryLimits } from "./graphql/query-limits";
+import { buildGatewaySchema } from "./graphql/schema";
+import { GatewayMetrics } from "./observability/metrics";
+
+export interface GatewayOptions {
+  logger: PinoLogger;
+  clock?: Clock;
+  queryLimits?: QueryLimits;
+  /** Run migrations (and seed data) at start-up; on by default. */
+  migrate?: boolean;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  dataSource: DataSource;
+  services: AppServices;
+  /** Demo accounts created on this start, if any. */
+  demoAccounts: { email: string; password: string; role: Role }[] | null;
+  /** Stops accepting, finishes in-flight requests, closes the pool. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the gateway: data source (migrated), services, the GraphQL schema on Apollo Server and
+ * the Fastify routes. Does not listen; `startGateway` does.
+ */
+export async function createGateway(config: HonourConfig, options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const limits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
+  const dataSource = createDataSource(config.database, {
+    entities: moduleDefinitions.flatMap((m) => m.entities),
+    migrations: moduleDefinitions.flatMap((m) => m.migrations),
+  });
+  await dataSource.initialize();
+  try {
+    const platform: Platform = { config, dataSource, clock, jobs: new SqlJobQueue(dataSource, clock), logger };
+    const services = createAppServices(platform);
+    let demoAccounts: Gateway["demoAccounts"] = null;
+    if (options.migrate !== false) {
+      const applied = await migrateSchema(dataSource);
+      if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
+      const system = new RequestContext(dataSource, { kind: "system", name: "start-up" }, clock);
+      if (config.admin) await system.transaction((ctx) => services.users.users.ensureAdmin(ctx, config.admin!.email, config.admin!.password));
+      if (config.demoData) demoAccounts = await system.transaction((ctx) => seedDemoData(ctx, services.users));
+    }
+
+    const app = Fastify({
+      loggerInstance: logger,
+      trustProxy: false,
+      forceCloseConnections: "idle",
+      bodyLimit: 1_048_576,
+      disableRequestLogging: true,
+    });
+    const metrics = new GatewayMetrics();
+    await app.register(fastifyCookie);
+    app.addHook("onResponse", async (request, reply) => {
+      metrics.httpRequests.inc({
+        route: request.routeOptions.url ?? "unmatched",
+        method: request.method,
+        status: String(reply.statusCode),
+      });
+      if (reply.statusCode >= 500) request.log.warn({ req: request, res: reply }, "request failed");
+    });
+
+    const apollo = new ApolloServer<GraphQLContext>({
+      schema: await buildGatewaySchema(createAppResolvers(services)),
+      csrfPrevention: true,
+      includeStacktraceInErrorResponses: false,
+      formatError: createErrorFormatter(logger),
+      validationRules: [depthLimitRule(limits.maxDepth)],
+      plugins: [fastifyApolloDrainPlugin(app), metrics.plugin(), complexityLimitPlugin(limits.maxComplexity)],
+      logger,
+    });
+    await apollo.start();
+
+    const cookieOptions = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: config.cookieSecure };
+    const context = async (request: FastifyRequest, reply: FastifyReply): Promise<GraphQLContext> => {
+      const base = new RequestContext(dataSource, { kind: "anonymous" }, clock, dataSource.manager, request.ip, request.id);
+      const actor = await services.users.sessions.resolveActor(base, request.cookies[SESSION_COOKIE]);
+      return {
+        ctx: base.withActor(actor),
+        http: {
+          setCookie: (name, value, opts) => void reply.setCookie(name, value, { ...cookieOptions, expires: opts?.expires }),
+          clearCookie: (name) => void reply.clearCookie(name, cookieOptions),
+          userAgent: request.headers["user-agent"],
+        },
+        loaders: new Map(),
+      };
+    };
+    app.route({ url: "/graphql", method: ["GET", "POST", "OPTIONS"], handler: fastifyApolloHandler(apollo, { context }) });
+
+    app.get("/healthz", async () => ({ status: "ok" }));
+    let schemaCurrent = false;
+    app.get("/readyz", async (_request, reply) => {
+      try {
+        await dataSource.query("SELECT 1");
+        // The schema cannot fall behind while this process runs once it has caught up.
+        schemaCurrent ||= await isSchemaCurrent(dataSource);
+        if (!schemaCurrent) return reply.code(503).send({ status: "migrations pending" });
+        return { status: "ready" };
+      } catch (err) {
+        logger.warn({ err }, "readiness check failed");
+        return reply.code(503).send({ status: "database unreachable" });
+      }
+    });
+    app.get("/metrics", async (_request, reply) => {
+      reply.header("content-type", metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+
+    let closed = false;
+    return {
+      app,
+      dataSource,
+      services,
+      demoAccounts,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await app.close(); // stops accepting, drains in-flight requests (and Apollo via its plugin)
+        await dataSource.destroy();
+      },
+    };
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+}
+
+/** Creates the gateway and listens on the configured host and port (0 = a random port). */
+export async function startGateway(config: HonourConfig, options: GatewayOptions): Promise<Gateway & { url: string }> {
+  const gateway = await createGateway(config, options);
+  try {
+    await gateway.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  const address = gateway.app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  return { ...gateway, url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}` };
+}

@@ -1,0 +1,43 @@
+import { GraphQLError } from "graphql";
+import { createErrorFormatter, publicCode } from "./error-formatter";
+import { DomainException, ErrorCode, ValidationException } from "@honour/platform";
+
+/** A domain exception subclass, as a domain package declares one. */
+class ConflictFixture extends DomainException {
+  constructor() {
+    super(ErrorCode.CONFLICT, "Already exists.");
+  }
+}
+
+function recordingLogger() {
+  const errors: unknown[] = [];
+  const noop = () => undefined;
+  return { errors, logger: { info: noop, warn: noop, debug: noop, error: (obj: unknown) => void errors.push(obj) } };
+}
+
+describe("error formatter", () => {
+  it("maps every domain error code to a public code", () => {
+    for (const code of Object.values(ErrorCode)) expect(publicCode(code)).toBe(code);
+  });
+
+  it("keeps a domain error's message, code and fields", () => {
+    const { logger, errors } = recordingLogger();
+    const format = createErrorFormatter(logger);
+    const exception = new ValidationException([{ field: "input.email", message: "must be an email" }]);
+    const wrapped = new GraphQLError(exception.message, { originalError: exception, path: ["register"] });
+    const formatted = format({ message: wrapped.message, path: ["register"] }, wrapped);
+    expect(formatted.extensions).toEqual({ code: "BAD_USER_INPUT", fields: [{ field: "input.email", message: "must be an email" }] });
+    expect(errors).toHaveLength(0);
+    expect(format({ message: "x" }, new GraphQLError("x", { originalError: new ConflictFixture() })).extensions?.code).toBe("CONFLICT");
+  });
+
+  it("masks and logs an unexpected error, keeping SQL and values out of the response", () => {
+    const { logger, errors } = recordingLogger();
+    const format = createErrorFormatter(logger);
+    const internal = new Error("ER_DUP_ENTRY: Duplicate entry 'secret@example.test' for key 'email' in SELECT …");
+    const wrapped = new GraphQLError(internal.message, { originalError: internal });
+    const formatted = format({ message: internal.message, extensions: { code: "INTERNAL_SERVER_ERROR" } }, wrapped);
+    expect(formatted).toEqual({ message: "Internal server error", path: undefined, extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -1,0 +1,86 @@
+import { unwrapResolverError } from "@apollo/server/errors";
+import type { GraphQLFormattedError } from "graphql";
+import type { ValidationError } from "class-validator";
+import { ArgumentValidationError } from "type-graphql";
+import { DomainException, ErrorCode, type FieldError, type Logger } from "@honour/platform";
+
+/** The `extensions.code` a client sees for each domain error code. */
+export function publicCode(code: ErrorCode): string {
+  switch (code) {
+    case ErrorCode.BAD_USER_INPUT:
+      return "BAD_USER_INPUT";
+    case ErrorCode.UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case ErrorCode.FORBIDDEN:
+      return "FORBIDDEN";
+    case ErrorCode.NOT_FOUND:
+      return "NOT_FOUND";
+    case ErrorCode.CONFLICT:
+      return "CONFLICT";
+    case ErrorCode.RATE_LIMITED:
+      return "RATE_LIMITED";
+    case ErrorCode.PAYMENT_DECLINED:
+      return "PAYMENT_DECLINED";
+    default: {
+      const unreachable: never = code;
+      throw new Error(`unmapped error code ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Flattens class-validator's nested errors into `input.address.city`-style field paths. */
+export function validationFields(errors: ValidationError[], prefix = ""): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...validationFields(error.children ?? [], field)];
+  });
+}
+
+/** Codes Apollo itself assigns to requests it rejects before execution; safe to show. */
+const APOLLO_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+]);
+
+/**
+ * The one place that turns errors into what clients see. Domain exceptions keep their message and
+ * code; validation errors list their fields; anything unexpected is logged and masked, so no
+ * internals (SQL, stack traces, values) ever reach a response.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainException) {
+      return {
+        message: original.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: {
+          code: publicCode(original.code),
+          ...(original.fields.length > 0 ? { fields: original.fields } : {}),
+          ...original.extra,
+        },
+      };
+    }
+    if (original instanceof ArgumentValidationError) {
+      return {
+        message: "The input is not valid.",
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: "BAD_USER_INPUT", fields: validationFields(original.extensions.validationErrors) },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === "string" && APOLLO_CODES.has(code)) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    }
+    logger.error({ err: original, path: formatted.path }, "unexpected error in a GraphQL request");
+    return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  };
+}

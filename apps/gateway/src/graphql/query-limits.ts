@@ -1,0 +1,104 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import {
+  GraphQLError,
+  Kind,
+  type ASTVisitor,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+} from "graphql";
+import { DEFAULT_PAGE_SIZE } from "@honour/platform";
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
+
+export interface QueryLimits {
+  /** Deepest selection allowed (introspection fields are not counted). */
+  maxDepth: number;
+  /** Highest estimated cost allowed; list fields cost their page size times their children. */
+  maxComplexity: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxComplexity: 2000 };
+
+function tooExpensive(message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...extensions, http: { status: 400 } } });
+}
+
+/** A validation rule, so it runs once per distinct query text and is cached with the parse. */
+export function depthLimitRule(maxDepth: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of context.getDocument().definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    const depthOf = (selectionSet: SelectionSetNode, depth: number, seen: Set<string>): number => {
+      let deepest = depth;
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.FIELD) {
+          if (selection.name.value.startsWith("__")) continue;
+          deepest = Math.max(
+            deepest,
+            selection.selectionSet ? depthOf(selection.selectionSet, depth + 1, seen) : depth + 1,
+          );
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          deepest = Math.max(deepest, depthOf(selection.selectionSet, depth, seen));
+        } else {
+          const name = selection.name.value;
+          const fragment = fragments.get(name);
+          if (!fragment || seen.has(name)) continue; // cycles are reported by the standard rules
+          deepest = Math.max(deepest, depthOf(fragment.selectionSet, depth, new Set(seen).add(name)));
+        }
+        if (deepest > maxDepth) return deepest;
+      }
+      return deepest;
+    };
+    return {
+      OperationDefinition(node: OperationDefinitionNode) {
+        const depth = depthOf(node.selectionSet, 0, new Set());
+        if (depth > maxDepth) {
+          context.reportError(
+            tooExpensive(`The query is nested ${depth} levels deep; the limit is ${maxDepth}.`, {
+              reason: "QUERY_TOO_DEEP",
+              limit: maxDepth,
+            }),
+          );
+        }
+      },
+    };
+  };
+}
+
+/** Fields with a `first` argument return up to that many items, each costing its children. */
+const pageSizeEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!field.args.some((arg) => arg.name === "first")) return undefined;
+  const first = typeof args.first === "number" ? args.first : DEFAULT_PAGE_SIZE;
+  return 1 + Math.max(1, first) * childComplexity;
+};
+
+/**
+ * Rejects a query whose estimated cost is too high before any resolver runs. Needs the
+ * variables, so it runs per request in `didResolveOperation`.
+ */
+export function complexityLimitPlugin(maxComplexity: number): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema }) {
+          const complexity = getComplexity({
+            schema,
+            query: document,
+            variables: request.variables ?? {},
+            operationName: request.operationName ?? undefined,
+            estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (complexity > maxComplexity) {
+            throw tooExpensive(`The query costs ${complexity}; the limit is ${maxComplexity}.`, {
+              reason: "QUERY_TOO_COMPLEX",
+              limit: maxComplexity,
+            });
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { GraphQLSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { authChecker } from "./auth-checker";
+
+/**
+ * Composes every domain's resolvers into the one schema. The container hands type-graphql the
+ * resolver instances the domains built with their services.
+ */
+export async function buildGatewaySchema(resolvers: readonly object[]): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, object>(resolvers.map((r) => [r.constructor, r]));
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  const classes = [...instances.keys()] as [Function, ...Function[]];
+  return buildSchema({
+    resolvers: classes,
+    container: {
+      get: (someClass: unknown) => {
+        const instance = instances.get(someClass);
+        if (!instance) throw new Error(`No instance registered for ${String((someClass as { name?: string }).name)}`);
+        return instance;
+      },
+    },
+    authChecker,
+    validate: { forbidUnknownValues: false, stopAtFirstError: false },
+    emitSchemaFile: false,
+  });
+}

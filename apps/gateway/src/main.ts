@@ -1,0 +1,56 @@
+import "reflect-metadata";
+import { ConfigException, loadConfig } from "@honour/platform";
+import { startGateway } from "./gateway";
+import { createLogger } from "./observability/logger";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigException) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const gateway = await startGateway(config, { logger });
+  const database = config.database.kind === "sqlite" ? `SQLite file ${config.database.path}` : "MySQL/MariaDB";
+  logger.info({ url: gateway.url, database }, "gateway listening");
+  const publicNote = config.publicUrl === gateway.url ? "" : ` (public URL ${config.publicUrl})`;
+  console.log(`\nHonour gateway is ready: GraphQL at ${gateway.url}/graphql${publicNote}, on ${database}`);
+  if (gateway.demoAccounts) {
+    console.log("Demo accounts (sign in with the login mutation, or any GraphQL client at the URL above):");
+    for (const account of gateway.demoAccounts) {
+      console.log(`  ${account.role.padEnd(9)} ${account.email}  password: ${account.password}`);
+    }
+  }
+  if (config.admin) console.log(`Admin account: ${config.admin.email} (password from HONOUR_ADMIN_PASSWORD)`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing in-flight requests");
+    const force = setTimeout(() => {
+      logger.error("shutdown took longer than 15 s; exiting");
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    gateway.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error) => {
+  console.error("The gateway could not start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+import { LOGIN, ME, REGISTER, newRegistration, startTestGateway, type TestGateway } from "./support/test-gateway";
+
+/** Cross-cutting HTTP behaviour; the database does not matter here, so SQLite only. */
+describe("gateway HTTP surface", () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway("sqlite");
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("answers /healthz and /readyz once the database is reachable and migrated", async () => {
+    const health = await t.client().fetch("/healthz");
+    expect(health.status).toBe(200);
+    const ready = await t.client().fetch("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+  });
+
+  it("counts requests and latency per operation in Prometheus format", async () => {
+    await t.client().ok(ME);
+    const response = await t.client().fetch("/metrics");
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/honour_graphql_requests_total\{operation="Me",type="query",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/honour_graphql_request_duration_seconds_count\{operation="Me",type="query"\} [1-9]/);
+    expect(text).toContain('honour_http_requests_total{route="/graphql",method="POST",status="200"}');
+  });
+
+  it("blocks cross-site simple requests (CSRF prevention)", async () => {
+    const get = await t.client().fetch(`/graphql?query=${encodeURIComponent("{ me { id } }")}`);
+    expect(get.status).toBe(400);
+    const form = await t.client().fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ query: "{ me { id } }" }),
+    });
+    expect(form.status).toBe(400);
+  });
+
+  it("rejects a query too costly for the default limits before running it", async () => {
+    const page = "articles(first: 100) { nodes { id slug title summary premium locked body } }";
+    const affordable = await t.client().query(`{ a: ${page} }`);
+    expect(affordable.errors).toBeUndefined();
+    const costly = await t.client().query(`{ a: ${page} b: ${page} c: ${page} }`);
+    expect(costly.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "QUERY_TOO_COMPLEX" });
+    expect(costly.data).toBeUndefined();
+  });
+
+  it("does not put stack traces or internals in error responses", async () => {
+    const result = await t.client().query(LOGIN, { input: { email: "nobody@example.test", password: "nothing-at-all" } });
+    expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(JSON.stringify(result)).not.toMatch(/stacktrace|at \/|node_modules|SELECT/i);
+  });
+
+  it("never logs passwords, session tokens or cookies", async () => {
+    const client = t.client();
+    const input = newRegistration({ password: "Sup3r-Secret-Passphrase" });
+    await client.ok(REGISTER, { input });
+    const token = client.cookies.get("honour_session")!;
+    await client.ok(ME);
+    await client.ok("mutation { logout }");
+    await t.client().query(LOGIN, { input: { email: input.email, password: "Another-Secret-Guess" } });
+    t.gateway.app.log.info({ req: { headers: { cookie: `honour_session=${token}` } }, input }, "probe");
+    const logs = t.logs.join("");
+    expect(logs).toContain('"probe"'); // the log is captured at all
+    expect(logs).toContain("[REDACTED]");
+    for (const secret of [input.password, "Another-Secret-Guess", token]) expect(logs).not.toContain(secret);
+  });
+});
+
+describe("gateway with tight query limits", () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway("sqlite", {}, { maxDepth: 3, maxComplexity: 50 });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("rejects a query deeper than the limit with a clear code, before running it", async () => {
+    expect((await t.client().query("{ articles { nodes { id } } }")).errors).toBeUndefined();
+    const deep = await t.client().query("{ articles { edges { node { id } } } }");
+    expect(deep.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "QUERY_TOO_DEEP", limit: 3 });
+    expect(deep.data).toBeUndefined();
+  });
+
+  it("counts page sizes, including the default, in the cost", async () => {
+    const costly = await t.client().query("{ articles(first: 30) { nodes { id title } } }");
+    expect(costly.errors?.[0]?.extensions).toMatchObject({ reason: "QUERY_TOO_COMPLEX", limit: 50 });
+    const defaultPage = await t.client().query("{ articles { nodes { id title } } }");
+    expect(defaultPage.errors?.[0]?.extensions).toMatchObject({ reason: "QUERY_TOO_COMPLEX" });
+  });
+});
+
+describe("session cookie over https", () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway("sqlite", { PUBLIC_URL: "https://honour.example" });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("is marked Secure when the public URL is https", async () => {
+    const client = t.client();
+    await client.ok(REGISTER, { input: newRegistration() });
+    const cookie = client.lastSetCookie.find((c) => c.startsWith("honour_session="))!;
+    expect(cookie.split(";").map((a) => a.trim().toLowerCase())).toContain("secure");
+  });
+});

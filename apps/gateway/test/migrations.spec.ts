@@ -1,0 +1,34 @@
+import { createDataSource, isSchemaCurrent } from "@honour/platform";
+import { createTestDatabase } from "@honour/testing";
+import { moduleDefinitions } from "../src/app-modules";
+
+const onMysql = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+onMysql("migrations on MariaDB/MySQL", () => {
+  it("produce exactly the schema of the entities (TypeORM's schema diff is empty)", async () => {
+    const database = await createTestDatabase("mysql");
+    const dataSource = createDataSource(database.config, {
+      entities: moduleDefinitions.flatMap((m) => m.entities),
+      migrations: moduleDefinitions.flatMap((m) => m.migrations),
+    });
+    try {
+      await dataSource.initialize();
+      expect(await isSchemaCurrent(dataSource)).toBe(false);
+      const applied = await dataSource.runMigrations({ transaction: "each" });
+      expect(applied.length).toBe(moduleDefinitions.flatMap((m) => m.migrations).length);
+      const diff = await dataSource.driver.createSchemaBuilder().log();
+      expect(diff.upQueries.map((q) => q.query)).toEqual([]);
+      expect(await isSchemaCurrent(dataSource)).toBe(true);
+
+      // Every migration can be undone, newest first, down to an empty database.
+      for (let i = 0; i < applied.length; i++) await dataSource.undoLastMigration({ transaction: "each" });
+      const tables: unknown[] = await dataSource.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'migration'",
+      );
+      expect(tables).toEqual([]);
+    } finally {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await database.drop();
+    }
+  });
+});

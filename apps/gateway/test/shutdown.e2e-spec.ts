@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GraphQLTestClient } from "@honour/testing";
+import { REGISTER, TEST_SECRET, newRegistration } from "./support/test-gateway";
+
+const MAIN = join(__dirname, "..", "dist", "main.js");
+
+function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  let output = "";
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: "pipe" });
+  child.stdout!.on("data", (d) => (output += String(d)));
+  child.stderr!.on("data", (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe("the gateway process", () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "honour-proc-"));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("refuses to start on a bad setting, naming the variable", async () => {
+    const proc = startProcess({ HONOUR_DATA_DIR: dataDir, PORT: "not-a-port", DATABASE_URL: "postgres://x/y" });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/PORT/);
+    expect(proc.output()).toMatch(/DATABASE_URL/);
+  });
+
+  it("finishes in-flight requests on SIGTERM, then stops accepting and exits 0", async () => {
+    const proc = startProcess({
+      NODE_ENV: "test",
+      HONOUR_DATA_DIR: dataDir,
+      PORT: "0",
+      HONOUR_SECRET: TEST_SECRET,
+      HONOUR_DEMO_DATA: "true",
+      LOG_LEVEL: "warn",
+    });
+    for (let i = 0; i < 300 && !proc.output().includes("ready"); i++) await new Promise((r) => setTimeout(r, 100));
+    const url = /GraphQL at (http:\/\/[^/\s]+)\/graphql/.exec(proc.output())?.[1];
+    expect(url).toBeDefined();
+    expect(proc.output()).toMatch(/CUSTOMER\s+\S+@\S+\s+password: \S+/); // demo accounts on first run
+
+    // Registration hashes a password with scrypt: long enough to be in flight when SIGTERM lands.
+    const inFlight = new GraphQLTestClient(url!).query(REGISTER, { input: newRegistration() });
+    await new Promise((r) => setTimeout(r, 15));
+    proc.child.kill("SIGTERM");
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(response.errors).toBeUndefined();
+    expect(await proc.exited).toBe(0);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});
