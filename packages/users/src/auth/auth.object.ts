@@ -1,0 +1,8 @@
+import { Field, ObjectType } from "type-graphql";
+import { UserObject } from "../user/user.object";
+
+@ObjectType("AuthPayload", { simpleResolvers: true, description: "The result of signing in or up." })
+export class AuthPayload {
+  @Field(() => UserObject)
+  user!: UserObject;
+}

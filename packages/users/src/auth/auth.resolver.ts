@@ -1,0 +1,42 @@
+import type { GraphQLContext } from "@honour/platform/graphql";
+import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
+import { SESSION_COOKIE } from "../session/session.service";
+import type { SignedIn } from "../user/user.service";
+import type { UsersServices } from "../users.module";
+import { RegisterInput, LoginInput } from "./auth.input";
+import { AuthPayload } from "./auth.object";
+
+/** Signing up, in and out. All public: they are how one becomes (or stops being) signed in. */
+@Resolver()
+export class AuthResolver {
+  constructor(private readonly services: UsersServices) {}
+
+  @Mutation(() => AuthPayload, { description: "Creates a customer account and signs it in (sets the session cookie)." })
+  async register(
+    @Arg("input", () => RegisterInput) input: RegisterInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AuthPayload> {
+    const signedIn = await context.ctx.transaction((tx) => this.services.users.signUp(tx, input));
+    return startSession(context, signedIn);
+  }
+
+  @Mutation(() => AuthPayload, { description: "Signs in (sets the session cookie). Throttled per email address." })
+  async login(@Arg("input", () => LoginInput) input: LoginInput, @Ctx() context: GraphQLContext): Promise<AuthPayload> {
+    // No transaction: a failed attempt must stay recorded although the call fails.
+    const signedIn = await this.services.users.signIn(context.ctx, input.email, input.password);
+    return startSession(context, signedIn);
+  }
+
+  @Mutation(() => Boolean, { description: "Ends the current session and clears the cookie. Always true." })
+  async logout(@Ctx() { ctx, http }: GraphQLContext): Promise<boolean> {
+    await this.services.sessions.revokeCurrent(ctx);
+    // Cleared even without a live session: a stale cookie is no use to anyone.
+    http.clearCookie(SESSION_COOKIE);
+    return true;
+  }
+}
+
+function startSession({ http }: GraphQLContext, { user, session }: SignedIn): AuthPayload {
+  http.setCookie(SESSION_COOKIE, session.token, { expires: session.expiresAt });
+  return { user };
+}

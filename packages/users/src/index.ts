@@ -1,0 +1,61 @@
+import "reflect-metadata";
+
+// The accounts domain's front door: entities, services, DTO types, jobs and the module.
+// GraphQL types and resolvers live behind "@honour/users/graphql".
+
+export { usersModule, createUsersServices, type UsersServices, type UsersOptions } from "./users.module";
+export { usersJobs, USERS_JOBS } from "./users.job";
+export { EmailTakenException, InvalidCredentialsException, SlugTakenException } from "./users.exception";
+
+export { UserEntity, USER_LIMITS } from "./user/user.entity";
+export {
+  UserService,
+  normaliseEmail,
+  USER_SEARCH_MAX_LENGTH,
+  type EnsureAdminOutcome,
+  type PasswordChange,
+  type ProfileChanges,
+  type RegistrationDetails,
+  type SignedIn,
+  type UserSearchArgs,
+} from "./user/user.service";
+
+export {
+  PasswordService,
+  passwordRuleViolation,
+  DEFAULT_SCRYPT_PARAMETERS,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  type ScryptParameters,
+} from "./password/password.service";
+
+export { SessionEntity } from "./session/session.entity";
+export {
+  SessionService,
+  SESSION_COOKIE,
+  SESSION_RENEWAL_INTERVAL_MS,
+  SESSION_TTL_MS,
+  type NewSession,
+  type ResolvedSession,
+} from "./session/session.service";
+
+export { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";
+export { SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW_MS } from "./sign-in/sign-in-throttle.service";
+
+export { ArticleEntity, ARTICLE_LIMITS } from "./article/article.entity";
+export {
+  ArticleService,
+  canReadPremium,
+  SLUG_PATTERN,
+  type ArticleChanges,
+  type ArticleDraft,
+  type ArticleView,
+} from "./article/article.service";
+
+export {
+  seedDemoData,
+  DEMO_ACCOUNTS,
+  DEMO_ARTICLES,
+  DEMO_PASSWORD,
+  type DemoCredentials,
+} from "./demo/demo-data.service";

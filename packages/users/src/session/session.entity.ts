@@ -1,0 +1,34 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from "typeorm";
+import { UserEntity } from "../user/user.entity";
+
+/**
+ * A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of
+ * the table (a backup, a replica, a leak) does not let anyone act as the user.
+ */
+@Entity("session")
+@Index("IDX_session_expires_at", ["expiresAt"])
+@Index("IDX_session_user", ["userId"])
+export class SessionEntity {
+  @PrimaryColumn({ type: "char", length: 36 })
+  id!: string;
+
+  /** Hex SHA-256 of the cookie's token. */
+  @Index("UQ_session_token_hash", { unique: true })
+  @Column({ type: "char", length: 64 })
+  tokenHash!: string;
+
+  @Column({ type: "char", length: 36 })
+  userId!: string;
+
+  /** Joined explicitly where needed (never eager): `resolveActor` reads the role through it. */
+  @ManyToOne(() => UserEntity, { onDelete: "CASCADE", nullable: false })
+  @JoinColumn({ name: "userId", foreignKeyConstraintName: "FK_session_user" })
+  user?: Relation<UserEntity>;
+
+  @Column({ type: "datetime", precision: 3 })
+  createdAt!: Date;
+
+  /** Slides forward with use (see `SessionService.resolveActor`); the session is dead after it. */
+  @Column({ type: "datetime", precision: 3 })
+  expiresAt!: Date;
+}

@@ -1,0 +1,129 @@
+import { ANONYMOUS, newId, randomToken, sha256, type Actor, type RequestContext } from "@honour/platform";
+import { LessThanOrEqual, Not } from "typeorm";
+import { SessionEntity } from "./session.entity";
+
+/** The name of the cookie that carries the session token. */
+export const SESSION_COOKIE = "honour_session";
+/** A session lives 30 days after it was last used. */
+export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/**
+ * The sliding expiry is written at most this often per session: a busy page makes many requests,
+ * and a write on each would turn every read into a write.
+ */
+export const SESSION_RENEWAL_INTERVAL_MS = 60 * 1000;
+
+/** `randomToken()` makes 32 bytes, 43 base64url characters; anything else cannot be a session. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A session just started. Only the caller ever sees `token`: it goes into the cookie. */
+export interface NewSession {
+  sessionId: string;
+  token: string;
+  expiresAt: Date;
+}
+
+/** Who a session token stands for, and the new expiry when this request renewed it. */
+export interface ResolvedSession {
+  actor: Actor;
+  /** Set when the sliding expiry moved: the gateway may renew the cookie's `Expires` with it. */
+  renewedUntil: Date | null;
+}
+
+/** Browser sessions: opaque random tokens of which only the SHA-256 is stored. */
+export class SessionService {
+  /** Starts a session for `userId`, expiring {@link SESSION_TTL_MS} from now unless used. */
+  async create(ctx: RequestContext, userId: string): Promise<NewSession> {
+    const now = ctx.clock.now();
+    const token = randomToken();
+    const session: SessionEntity = Object.assign(new SessionEntity(), {
+      id: newId(now.getTime()),
+      tokenHash: sha256(token),
+      userId,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+    });
+    await ctx.manager.insert(SessionEntity, session);
+    return { sessionId: session.id, token, expiresAt: session.expiresAt };
+  }
+
+  /**
+   * The actor for a session token: a signed-in user for a live session of an open account,
+   * otherwise {@link ANONYMOUS}. See {@link resolve}.
+   */
+  async resolveActor(ctx: RequestContext, token: string | undefined): Promise<Actor> {
+    return (await this.resolve(ctx, token)).actor;
+  }
+
+  /**
+   * Resolves a session token; runs on every request. The common case is one query on the unique
+   * token hash, joined with the user for the role and the account's state. When the session was
+   * last renewed more than {@link SESSION_RENEWAL_INTERVAL_MS} ago, a second statement slides
+   * its expiry to {@link SESSION_TTL_MS} from now.
+   */
+  async resolve(ctx: RequestContext, token: string | undefined): Promise<ResolvedSession> {
+    if (!token || !TOKEN_PATTERN.test(token)) return { actor: ANONYMOUS, renewedUntil: null };
+    const now = ctx.clock.now();
+    const session = await ctx.manager
+      .createQueryBuilder(SessionEntity, "s")
+      .innerJoin("s.user", "u")
+      .select(["s.id", "s.expiresAt", "u.id", "u.role"])
+      .where("s.tokenHash = :tokenHash", { tokenHash: sha256(token) })
+      .andWhere("s.expiresAt > :now", { now })
+      .andWhere("u.closedAt IS NULL")
+      .getOne();
+    if (!session?.user) return { actor: ANONYMOUS, renewedUntil: null };
+
+    const actor: Actor = { kind: "user", userId: session.user.id, role: session.user.role, sessionId: session.id };
+    const renewedUntil = new Date(now.getTime() + SESSION_TTL_MS);
+    // expiresAt - TTL is when the session was last renewed; no separate "last seen" column needed.
+    if (renewedUntil.getTime() - session.expiresAt.getTime() < SESSION_RENEWAL_INTERVAL_MS) {
+      return { actor, renewedUntil: null };
+    }
+    // The condition repeats the check, so that concurrent requests of one session write once.
+    await ctx.manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ expiresAt: renewedUntil })
+      .where("id = :id AND expiresAt <= :threshold", {
+        id: session.id,
+        threshold: new Date(renewedUntil.getTime() - SESSION_RENEWAL_INTERVAL_MS),
+      })
+      .execute();
+    return { actor, renewedUntil };
+  }
+
+  /** Ends the session of a token (sign-out). Returns false when there was no such session. */
+  async revoke(ctx: RequestContext, token: string): Promise<boolean> {
+    if (!TOKEN_PATTERN.test(token)) return false;
+    const result = await ctx.manager.delete(SessionEntity, { tokenHash: sha256(token) });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Ends the session the request was made with; does nothing for a caller without one.
+   * Returns false when there was no session to end.
+   */
+  async revokeCurrent(ctx: RequestContext): Promise<boolean> {
+    if (ctx.actor.kind !== "user") return false;
+    const result = await ctx.manager.delete(SessionEntity, { id: ctx.actor.sessionId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Ends every session of `userId` except `keepSessionId` (e.g. after a password change). */
+  async revokeOthers(ctx: RequestContext, userId: string, keepSessionId: string): Promise<number> {
+    const result = await ctx.manager.delete(SessionEntity, { userId, id: Not(keepSessionId) });
+    return result.affected ?? 0;
+  }
+
+  /** Ends every session of `userId` (account closed, account taken over by the admin setting). */
+  async revokeAll(ctx: RequestContext, userId: string): Promise<number> {
+    const result = await ctx.manager.delete(SessionEntity, { userId });
+    return result.affected ?? 0;
+  }
+
+  /** Deletes sessions that have expired; they no longer resolve anyway. Returns how many. */
+  async deleteExpired(ctx: RequestContext): Promise<number> {
+    const result = await ctx.manager.delete(SessionEntity, { expiresAt: LessThanOrEqual(ctx.clock.now()) });
+    return result.affected ?? 0;
+  }
+}

@@ -1,0 +1,56 @@
+import { Role, type Connection } from "@honour/platform";
+import type { GraphQLContext } from "@honour/platform/graphql";
+import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import type { UsersServices } from "../users.module";
+import { SetUserRoleArgs, UsersArgs } from "./user.args";
+import type { UserEntity } from "./user.entity";
+import { ChangePasswordInput, UpdateProfileInput } from "./user.input";
+import { UserConnection, UserObject } from "./user.object";
+
+/** The signed-in user's own account, and the staff operations on accounts. */
+@Resolver(() => UserObject)
+export class UserResolver {
+  constructor(private readonly services: UsersServices) {}
+
+  @Query(() => UserObject, { nullable: true, description: "The signed-in user; null when not signed in. Public." })
+  me(@Ctx() { ctx }: GraphQLContext): Promise<UserEntity | null> {
+    return this.services.users.current(ctx);
+  }
+
+  @Authorized()
+  @Mutation(() => UserObject, { description: "Corrects your own details. Changing the email needs currentPassword." })
+  updateProfile(
+    @Arg("input", () => UpdateProfileInput) input: UpdateProfileInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<UserEntity> {
+    // No transaction here: a wrong current password must stay counted although the call fails.
+    // The service writes with a single statement.
+    return this.services.users.updateProfile(ctx, input);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean, { description: "Changes your password and signs out your other sessions." })
+  async changePassword(
+    @Arg("input", () => ChangePasswordInput) input: ChangePasswordInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<boolean> {
+    // The service opens its own transaction after the (throttled) password check.
+    await this.services.users.changePassword(ctx, input);
+    return true;
+  }
+
+  @Authorized([Role.SUPPORT, Role.ADMIN])
+  @Query(() => UserConnection, { description: "Accounts, newest first. Support and admins." })
+  users(@Args(() => UsersArgs) args: UsersArgs, @Ctx() { ctx }: GraphQLContext): Promise<Connection<UserEntity>> {
+    return this.services.users.list(ctx, args);
+  }
+
+  @Authorized([Role.ADMIN])
+  @Mutation(() => UserObject, { description: "Gives an account a role. Admins; not for your own account." })
+  setUserRole(
+    @Args(() => SetUserRoleArgs) { userId, role }: SetUserRoleArgs,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<UserEntity> {
+    return ctx.transaction((tx) => this.services.users.setRole(tx, userId, role));
+  }
+}

@@ -1,0 +1,454 @@
+import {
+  ForbiddenException,
+  newId,
+  NotFoundException,
+  paginate,
+  Role,
+  UnauthenticatedException,
+  ValidationException,
+  type Actor,
+  type Connection,
+  type FieldError,
+  type PageArgs,
+  type RequestContext,
+} from "@honour/platform";
+import { isEmail, isURL } from "class-validator";
+import type { FindOptionsWhere } from "typeorm";
+import { passwordRuleViolation, type PasswordService } from "../password/password.service";
+import type { NewSession, SessionService } from "../session/session.service";
+import type { SignInThrottleService } from "../sign-in/sign-in-throttle.service";
+import { EmailTakenException, InvalidCredentialsException, isDuplicateKeyError } from "../users.exception";
+import { USER_LIMITS, UserEntity } from "./user.entity";
+
+/** What a person gives when registering. The last four are optional. */
+export interface RegistrationDetails {
+  email: string;
+  password: string;
+  name: string;
+  organisation?: string | null;
+  organisationUrl?: string | null;
+  jobTitle?: string | null;
+  referralSource?: string | null;
+}
+
+/**
+ * Corrections to one's own profile. A field left out (undefined) stays as it is; `null` clears
+ * an optional field. Changing the email needs `currentPassword`.
+ */
+export interface ProfileChanges {
+  email?: string | null;
+  name?: string | null;
+  organisation?: string | null;
+  organisationUrl?: string | null;
+  jobTitle?: string | null;
+  referralSource?: string | null;
+  currentPassword?: string | null;
+}
+
+export interface PasswordChange {
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** Staff search over accounts: a page, optionally filtered by part of the email or name. */
+export interface UserSearchArgs extends PageArgs {
+  search?: string | null;
+}
+
+/** Longest search text accepted by {@link UserService.list}. */
+export const USER_SEARCH_MAX_LENGTH = 100;
+
+/** A signed-in user and the session just started for them. */
+export interface SignedIn {
+  user: UserEntity;
+  session: NewSession;
+}
+
+/** What {@link UserService.ensureAdmin} did. */
+export type EnsureAdminOutcome = "created" | "promoted" | "unchanged";
+
+/**
+ * The form an email address is stored and compared in: Unicode NFC, trimmed, lower-case.
+ * Other packages that key data by email (consent, suppression list) must use the same form.
+ */
+export function normaliseEmail(email: string): string {
+  return email.normalize("NFC").trim().toLowerCase();
+}
+
+type OptionalField = "organisation" | "organisationUrl" | "jobTitle" | "referralSource";
+const OPTIONAL_FIELDS: readonly OptionalField[] = ["organisation", "organisationUrl", "jobTitle", "referralSource"];
+
+/**
+ * Collects every invalid field of an input so the person can fix them all at once. Field paths
+ * name the GraphQL argument (`input.email`), as the gateway reports class-validator's errors.
+ */
+class FieldChecks {
+  private readonly errors: FieldError[] = [];
+
+  fail(name: string, message: string): void {
+    this.errors.push({ field: `input.${name}`, message });
+  }
+
+  email(value: string | null | undefined): string {
+    const email = normaliseEmail(value ?? "");
+    if (email.length > USER_LIMITS.email) this.fail("email", `must be at most ${USER_LIMITS.email} characters`);
+    else if (!isEmail(email)) this.fail("email", "must be an email address");
+    return email;
+  }
+
+  name(value: string | null | undefined): string {
+    const name = (value ?? "").trim();
+    if (name === "") this.fail("name", "must not be empty");
+    else if (name.length > USER_LIMITS.name) this.fail("name", `must be at most ${USER_LIMITS.name} characters`);
+    return name;
+  }
+
+  /** Trims; an empty answer is stored as no answer. */
+  optional(field: OptionalField, value: string | null | undefined): string | null {
+    const text = value?.trim() || null;
+    if (text === null) return null;
+    if (text.length > USER_LIMITS[field]) this.fail(field, `must be at most ${USER_LIMITS[field]} characters`);
+    else if (field === "organisationUrl" && !isURL(text, { protocols: ["http", "https"], require_protocol: true })) {
+      this.fail(field, "must be an http(s) address");
+    }
+    return text;
+  }
+
+  password(name: string, value: string): void {
+    const violation = passwordRuleViolation(value);
+    if (violation) this.fail(name, violation);
+  }
+
+  throwIfAny(): void {
+    if (this.errors.length > 0) throw new ValidationException(this.errors);
+  }
+}
+
+function requireUser(ctx: RequestContext): Extract<Actor, { kind: "user" }> {
+  if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
+  return ctx.actor;
+}
+
+/**
+ * Methods that check a password record failed attempts with statements that commit on their own.
+ * Inside a caller's transaction the exception that reports the failure would roll the record
+ * back, and the throttle would never trip: refuse loudly instead.
+ */
+function assertOutsideTransaction(ctx: RequestContext, method: string): void {
+  if (ctx.inTransaction) {
+    throw new Error(`UserService.${method} checks a password and must be called outside a transaction`);
+  }
+}
+
+/** The entity without its password hash, for returning to callers. */
+function withoutHash(user: UserEntity): UserEntity {
+  const { passwordHash: _hash, ...rest } = user;
+  return Object.assign(new UserEntity(), rest);
+}
+
+/**
+ * Accounts: registration, sign-in with throttling, profile and password changes, and the staff
+ * operations on accounts (search, roles).
+ */
+export class UserService {
+  constructor(
+    private readonly passwords: PasswordService,
+    private readonly throttle: SignInThrottleService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  /**
+   * Creates a CUSTOMER account. Throws `BAD_USER_INPUT` listing every invalid field (a password
+   * shorter than 10 characters among them) and `CONFLICT` when the email is registered already,
+   * in whatever case.
+   */
+  async register(ctx: RequestContext, details: RegistrationDetails): Promise<UserEntity> {
+    const checks = new FieldChecks();
+    const email = checks.email(details.email);
+    const name = checks.name(details.name);
+    const optional = Object.fromEntries(OPTIONAL_FIELDS.map((f) => [f, checks.optional(f, details[f])]));
+    checks.password("password", details.password);
+    checks.throwIfAny();
+
+    // Hash before the first query, so that no lock is held through scrypt's fraction of a second.
+    const passwordHash = await this.passwords.hash(details.password);
+    if (await ctx.manager.existsBy(UserEntity, { email })) throw new EmailTakenException();
+    const now = ctx.clock.now();
+    const user: UserEntity = Object.assign(new UserEntity(), {
+      id: newId(now.getTime()),
+      email,
+      passwordHash,
+      name,
+      ...optional,
+      role: Role.CUSTOMER,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+    });
+    try {
+      await ctx.manager.insert(UserEntity, user);
+    } catch (error) {
+      // Someone registered the same address between the check and the insert.
+      if (isDuplicateKeyError(error)) throw new EmailTakenException();
+      throw error;
+    }
+    return withoutHash(user);
+  }
+
+  /**
+   * Registers and signs the new account in. The session the request came with, if any, ends: a
+   * browser holds one session.
+   */
+  async signUp(ctx: RequestContext, details: RegistrationDetails): Promise<SignedIn> {
+    const user = await this.register(ctx, details);
+    await this.sessions.revokeCurrent(ctx);
+    return { user, session: await this.sessions.create(ctx, user.id) };
+  }
+
+  /**
+   * Checks an email and password. Throws `UNAUTHENTICATED` with one message whether the email is
+   * unknown, the password wrong or the account closed, and spends the same scrypt time in each
+   * case; throws `RATE_LIMITED` after 5 failures for the email within 15 minutes. Upgrades the
+   * stored hash when it was made with older parameters.
+   *
+   * Must be called outside a transaction (a failed attempt has to stay recorded).
+   */
+  async authenticate(ctx: RequestContext, email: string, password: string): Promise<UserEntity> {
+    assertOutsideTransaction(ctx, "authenticate");
+    const normalised = normaliseEmail(email);
+    const attempt = await this.throttle.begin(ctx, normalised);
+    const user = await this.findWithHash(ctx, { email: normalised });
+    const matches = user
+      ? await this.passwords.verify(password, user.passwordHash)
+      : await this.passwords.verifyNothing(password);
+    // A closed account answers like a wrong password: closing it is not announced to anyone.
+    if (!user || !matches || user.closedAt) throw new InvalidCredentialsException();
+
+    await this.throttle.succeeded(ctx, attempt);
+    if (this.passwords.needsRehash(user.passwordHash)) {
+      await ctx.manager.update(UserEntity, { id: user.id }, { passwordHash: await this.passwords.hash(password) });
+    }
+    return withoutHash(user);
+  }
+
+  /**
+   * {@link authenticate}, then starts a session; the session the request came with, if any, ends.
+   * Must be called outside a transaction.
+   */
+  async signIn(ctx: RequestContext, email: string, password: string): Promise<SignedIn> {
+    const user = await this.authenticate(ctx, email, password);
+    await this.sessions.revokeCurrent(ctx);
+    return { user, session: await this.sessions.create(ctx, user.id) };
+  }
+
+  /** The signed-in user's account, or null for anyone else. */
+  async current(ctx: RequestContext): Promise<UserEntity | null> {
+    return ctx.userId ? this.findById(ctx, ctx.userId) : null;
+  }
+
+  async findById(ctx: RequestContext, id: string): Promise<UserEntity | null> {
+    return ctx.manager.findOneBy(UserEntity, { id });
+  }
+
+  /**
+   * Corrects the signed-in user's own details. Changing the email needs the current password
+   * (`BAD_USER_INPUT` on `input.currentPassword` when missing or wrong, throttled like sign-in)
+   * and throws `CONFLICT` when another account has the new address.
+   *
+   * Must be called outside a transaction when the email changes; a single statement writes.
+   */
+  async updateProfile(ctx: RequestContext, changes: ProfileChanges): Promise<UserEntity> {
+    const actor = requireUser(ctx);
+    const user = await this.findWithHash(ctx, { id: actor.userId });
+    if (!user) throw new NotFoundException("User");
+
+    const checks = new FieldChecks();
+    const set: Partial<Pick<UserEntity, "email" | "name" | OptionalField>> = {};
+    if (changes.email !== undefined) {
+      const email = checks.email(changes.email);
+      if (email !== user.email) set.email = email;
+    }
+    if (changes.name !== undefined) set.name = checks.name(changes.name);
+    for (const field of OPTIONAL_FIELDS) {
+      if (changes[field] !== undefined) set[field] = checks.optional(field, changes[field]);
+    }
+    if (set.email !== undefined && !changes.currentPassword) {
+      checks.fail("currentPassword", "is required to change the email address");
+    }
+    checks.throwIfAny();
+
+    if (set.email !== undefined) {
+      // Whoever borrows a signed-in browser must not be able to take the account over via the email.
+      await this.checkCurrentPassword(ctx, user, changes.currentPassword!, "updateProfile");
+      if (await ctx.manager.existsBy(UserEntity, { email: set.email })) throw new EmailTakenException();
+    }
+    if (Object.keys(set).length === 0) return withoutHash(user);
+
+    const updatedAt = ctx.clock.now();
+    try {
+      await ctx.manager.update(UserEntity, { id: user.id }, { ...set, updatedAt });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new EmailTakenException();
+      throw error;
+    }
+    return withoutHash(Object.assign(user, set, { updatedAt }));
+  }
+
+  /**
+   * Changes the signed-in user's password and ends every other session of theirs, keeping the
+   * one this request came with. A wrong current password is `BAD_USER_INPUT` on
+   * `input.currentPassword` (throttled like sign-in); a weak new one on `input.newPassword`.
+   *
+   * Must be called outside a transaction; it opens its own for the writes.
+   */
+  async changePassword(ctx: RequestContext, change: PasswordChange): Promise<void> {
+    const actor = requireUser(ctx);
+    const checks = new FieldChecks();
+    checks.password("newPassword", change.newPassword);
+    checks.throwIfAny();
+    const user = await this.findWithHash(ctx, { id: actor.userId });
+    if (!user) throw new NotFoundException("User");
+    await this.checkCurrentPassword(ctx, user, change.currentPassword, "changePassword");
+
+    const passwordHash = await this.passwords.hash(change.newPassword);
+    await ctx.transaction(async (tx) => {
+      await tx.manager.update(UserEntity, { id: user.id }, { passwordHash, updatedAt: tx.clock.now() });
+      // Whoever else held a session (perhaps the reason for the change) is signed out.
+      await this.sessions.revokeOthers(tx, user.id, actor.sessionId);
+    });
+  }
+
+  /**
+   * A page of accounts, newest first; `search` matches part of the email or the name, ignoring
+   * case. For staff.
+   */
+  async list(ctx: RequestContext, args: UserSearchArgs): Promise<Connection<UserEntity>> {
+    const query = ctx.manager.createQueryBuilder(UserEntity, "u");
+    const search = args.search?.trim().toLowerCase();
+    if (search) {
+      if (search.length > USER_SEARCH_MAX_LENGTH) {
+        throw new ValidationException([
+          { field: "search", message: `must be at most ${USER_SEARCH_MAX_LENGTH} characters` },
+        ]);
+      }
+      // "!" as the escape character: backslash means different things in MySQL and SQLite literals.
+      const pattern = `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      query.where("(LOWER(u.email) LIKE :pattern ESCAPE '!' OR LOWER(u.name) LIKE :pattern ESCAPE '!')", { pattern });
+    }
+    return paginate(query, args);
+  }
+
+  /**
+   * Gives an account a role. Nobody changes their own role, so an administrator cannot demote
+   * themselves by accident and leave the site without one. Throws `NOT_FOUND` for an unknown id.
+   */
+  async setRole(ctx: RequestContext, userId: string, role: Role): Promise<UserEntity> {
+    if (!Object.values(Role).includes(role))
+      throw new ValidationException([{ field: "role", message: "is not a role" }]);
+    if (ctx.userId === userId) throw new ForbiddenException("You cannot change your own role.");
+    const user = await this.findById(ctx, userId);
+    if (!user) throw new NotFoundException("User");
+    if (user.role === role) return user;
+    const updatedAt = ctx.clock.now();
+    await ctx.manager.update(UserEntity, { id: userId }, { role, updatedAt });
+    return Object.assign(user, { role, updatedAt });
+  }
+
+  /**
+   * Closes an account: it can no longer sign in, and its sessions end at once. Closing a closed
+   * account changes nothing. Throws `NOT_FOUND` for an unknown id.
+   */
+  async close(ctx: RequestContext, userId: string): Promise<UserEntity> {
+    return ctx.transaction(async (tx) => {
+      const user = await this.findById(tx, userId);
+      if (!user) throw new NotFoundException("User");
+      if (!user.closedAt) {
+        user.closedAt = tx.clock.now();
+        await tx.manager.update(UserEntity, { id: userId }, { closedAt: user.closedAt, updatedAt: user.closedAt });
+      }
+      await this.sessions.revokeAll(tx, userId);
+      return user;
+    });
+  }
+
+  /**
+   * Makes sure the administrator named by `HONOUR_ADMIN_EMAIL` can sign in with ADMIN rights.
+   * Idempotent: an open ADMIN account is left as it is (it keeps the password its owner chose).
+   * A missing account is created with `password`. An existing account that is not an open ADMIN
+   * is promoted, reopened, given `password` and signed out everywhere: whoever registered that
+   * address before does not get the rights with a password of their own.
+   */
+  async ensureAdmin(
+    ctx: RequestContext,
+    email: string,
+    password: string,
+  ): Promise<{ user: UserEntity; outcome: EnsureAdminOutcome }> {
+    const checks = new FieldChecks();
+    const normalised = checks.email(email);
+    checks.password("password", password);
+    checks.throwIfAny();
+
+    const existing = await ctx.manager.findOneBy(UserEntity, { email: normalised });
+    if (existing?.role === Role.ADMIN && !existing.closedAt) return { user: existing, outcome: "unchanged" };
+
+    const passwordHash = await this.passwords.hash(password);
+    const now = ctx.clock.now();
+    if (!existing) {
+      const user: UserEntity = Object.assign(new UserEntity(), {
+        id: newId(now.getTime()),
+        email: normalised,
+        passwordHash,
+        name: "Administrator",
+        organisation: null,
+        organisationUrl: null,
+        jobTitle: null,
+        referralSource: null,
+        role: Role.ADMIN,
+        createdAt: now,
+        updatedAt: now,
+        closedAt: null,
+      });
+      try {
+        await ctx.manager.insert(UserEntity, user);
+      } catch (error) {
+        // Another process (gateway and worker start together) created it a moment ago.
+        if (!isDuplicateKeyError(error)) throw error;
+        return { user: await ctx.manager.findOneByOrFail(UserEntity, { email: normalised }), outcome: "unchanged" };
+      }
+      return { user: withoutHash(user), outcome: "created" };
+    }
+    await ctx.transaction(async (tx) => {
+      await tx.manager.update(
+        UserEntity,
+        { id: existing.id },
+        { role: Role.ADMIN, closedAt: null, passwordHash, updatedAt: now },
+      );
+      await this.sessions.revokeAll(tx, existing.id);
+    });
+    return { user: Object.assign(existing, { role: Role.ADMIN, closedAt: null, updatedAt: now }), outcome: "promoted" };
+  }
+
+  /** Deletes sign-in attempts that no longer count towards throttling. Returns how many. */
+  async deleteStaleSignInAttempts(ctx: RequestContext): Promise<number> {
+    return this.throttle.deleteStale(ctx);
+  }
+
+  private findWithHash(ctx: RequestContext, where: FindOptionsWhere<UserEntity>): Promise<UserEntity | null> {
+    return ctx.manager.createQueryBuilder(UserEntity, "u").addSelect("u.passwordHash").where(where).getOne();
+  }
+
+  /** Verifies the signed-in user's password, throttled with the sign-ins of their email. */
+  private async checkCurrentPassword(
+    ctx: RequestContext,
+    user: UserEntity,
+    password: string,
+    method: string,
+  ): Promise<void> {
+    assertOutsideTransaction(ctx, method);
+    const attempt = await this.throttle.begin(ctx, user.email);
+    if (!(await this.passwords.verify(password, user.passwordHash))) {
+      throw new ValidationException([{ field: "input.currentPassword", message: "is not your current password" }]);
+    }
+    await this.throttle.succeeded(ctx, attempt);
+  }
+}

@@ -1,0 +1,37 @@
+import { ANONYMOUS, ManualClock, RequestContext, type ClaimedJob } from "@honour/platform";
+import type { DataSource } from "typeorm";
+import type { SessionService } from "./session/session.service";
+import type { UserService } from "./user/user.service";
+import type { ArticleService } from "./article/article.service";
+import { USERS_JOBS, usersJobs } from "./users.job";
+
+describe("usersJobs", () => {
+  const deleteExpired = jest.fn(async () => 3);
+  const deleteStaleSignInAttempts = jest.fn(async () => 7);
+  const services = {
+    sessions: { deleteExpired } as unknown as SessionService,
+    users: { deleteStaleSignInAttempts } as unknown as UserService,
+    articles: {} as ArticleService,
+  };
+  const ctx = new RequestContext({ manager: {} } as DataSource, ANONYMOUS, new ManualClock());
+  const job = (name: string): ClaimedJob => ({ id: "j", name, payload: {}, attempt: 1, maxAttempts: 3 });
+
+  it("schedules both clean-ups every hour", () => {
+    expect(usersJobs(services).schedules).toEqual([
+      { job: "users.deleteExpiredSessions", everyMs: 3_600_000 },
+      { job: "users.deleteStaleSignInAttempts", everyMs: 3_600_000 },
+    ]);
+  });
+
+  it("has a handler for every scheduled job, each calling its service", async () => {
+    const { jobs, schedules } = usersJobs(services);
+    expect(jobs.map((j) => j.name).sort()).toEqual(schedules.map((s) => s.job).sort());
+
+    await jobs.find((j) => j.name === USERS_JOBS.deleteExpiredSessions)!.handle(ctx, {}, job("x"));
+    expect(deleteExpired).toHaveBeenCalledWith(ctx);
+    expect(deleteStaleSignInAttempts).not.toHaveBeenCalled();
+
+    await jobs.find((j) => j.name === USERS_JOBS.deleteStaleSignInAttempts)!.handle(ctx, {}, job("y"));
+    expect(deleteStaleSignInAttempts).toHaveBeenCalledWith(ctx);
+  });
+});

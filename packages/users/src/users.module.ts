@@ -1,0 +1,45 @@
+import type { DomainModuleDefinition, Platform } from "@honour/platform";
+import { ArticleEntity } from "./article/article.entity";
+import { ArticleService } from "./article/article.service";
+import { CreateUsers1795629206840 } from "./migrations/1795629206840-create-users.migration";
+import { PasswordService, type ScryptParameters } from "./password/password.service";
+import { SessionEntity } from "./session/session.entity";
+import { SessionService } from "./session/session.service";
+import { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";
+import { SignInThrottleService } from "./sign-in/sign-in-throttle.service";
+import { UserEntity } from "./user/user.entity";
+import { UserService } from "./user/user.service";
+
+/** The accounts domain's tables and the migrations that create them on MySQL/MariaDB. */
+export const usersModule: DomainModuleDefinition = {
+  name: "users",
+  entities: [UserEntity, SessionEntity, SignInAttemptEntity, ArticleEntity],
+  migrations: [CreateUsers1795629206840],
+};
+
+/** The accounts domain's services, as the gateway and the worker use them. */
+export interface UsersServices {
+  users: UserService;
+  sessions: SessionService;
+  articles: ArticleService;
+}
+
+export interface UsersOptions {
+  /**
+   * scrypt parameters for new password hashes (default {@link DEFAULT_SCRYPT_PARAMETERS}).
+   * Hashes keep their own parameters, so raising these upgrades each account at its next sign-in.
+   * Tests lower them to run fast.
+   */
+  passwordHashing?: ScryptParameters;
+}
+
+/** Builds the accounts services on a platform. They hold no state beyond their configuration. */
+export function createUsersServices(platform: Platform, options: UsersOptions = {}): UsersServices {
+  const sessions = new SessionService();
+  const users = new UserService(
+    new PasswordService(options.passwordHashing),
+    new SignInThrottleService(platform.config.secret),
+    sessions,
+  );
+  return { users, sessions, articles: new ArticleService() };
+}

@@ -1,0 +1,317 @@
+import { ANONYMOUS, ErrorCode, ForbiddenException, Role, UnauthenticatedException, type Actor } from "@honour/platform";
+import type { GraphQLContext } from "@honour/platform/graphql";
+import { testDatabaseKinds } from "@honour/testing";
+import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
+import { buildSchema, type AuthChecker } from "type-graphql";
+import { SESSION_COOKIE } from "../src";
+import { createUsersResolvers } from "../src/graphql";
+import { openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
+
+/** What the gateway's auth checker does: UNAUTHENTICATED for anonymous, FORBIDDEN for a wrong role. */
+const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
+  const actor = context.ctx.actor;
+  if (actor.kind !== "user") throw new UnauthenticatedException();
+  if (roles.length > 0 && !roles.includes(actor.role)) throw new ForbiddenException();
+  return true;
+};
+
+interface Call {
+  data: Record<string, unknown> | null | undefined;
+  codes: (string | undefined)[];
+  errors: readonly GraphQLError[];
+  cookies: { set: [string, string, { expires?: Date }?][]; cleared: string[] };
+}
+
+describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
+  let bed: UsersTestBed;
+  let schema: GraphQLSchema;
+
+  beforeAll(async () => {
+    bed = await openUsersTestBed(kind);
+    const resolvers = createUsersResolvers(bed.services);
+    schema = await buildSchema({
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+      resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
+      container: { get: (cls) => resolvers.find((r) => r instanceof cls) },
+      authChecker,
+      validate: true,
+    });
+  });
+  afterAll(() => bed?.close());
+  beforeEach(() => bed.reset());
+
+  async function call(
+    source: string,
+    variables: Record<string, unknown> = {},
+    actor: Actor = ANONYMOUS,
+  ): Promise<Call> {
+    const cookies: Call["cookies"] = { set: [], cleared: [] };
+    const contextValue: GraphQLContext = {
+      ctx: bed.ctx(actor),
+      http: {
+        setCookie: (name, value, options) => cookies.set.push([name, value, options]),
+        clearCookie: (name) => cookies.cleared.push(name),
+      },
+      loaders: new Map(),
+    };
+    const result = await graphql({ schema, source, variableValues: variables, contextValue });
+    const codes = (result.errors ?? []).map(
+      (e) => (e.originalError as { code?: string } | undefined)?.code ?? (e.extensions?.code as string | undefined),
+    );
+    // Through JSON, as a client over HTTP would see it (DateTime serialises to an ISO string there).
+    return {
+      data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
+      codes,
+      errors: result.errors ?? [],
+      cookies,
+    };
+  }
+
+  async function actorWithRole(role: Role): Promise<Actor> {
+    const { user, token } = await bed.signUp();
+    if (role !== Role.CUSTOMER) await bed.services.users.setRole(bed.ctx(), user.id, role);
+    return bed.services.sessions.resolveActor(bed.ctx(), token);
+  }
+
+  const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { user { id email name organisation organisationUrl jobTitle referralSource role createdAt } } }`;
+
+  /** `name(arg: Type, …): Type` of a root field, as the contract writes it (descriptions left out). */
+  function signature(root: "Query" | "Mutation", name: string): string {
+    const field = (root === "Query" ? schema.getQueryType() : schema.getMutationType())?.getFields()[name];
+    if (!field) return `${root}.${name} is missing`;
+    const args = field.args.map((a) => `${a.name}: ${a.type.toString()}`).join(", ");
+    return `${name}${args ? `(${args})` : ""}: ${field.type.toString()}`;
+  }
+
+  it("declares the operations and types the front ends code against", () => {
+    expect(
+      Object.fromEntries(
+        Object.keys(schema.getQueryType()!.getFields())
+          .sort()
+          .map((name) => [name, signature("Query", name)]),
+      ),
+    ).toEqual({
+      article: "article(slug: String!): Article",
+      articles: "articles(first: Int, after: String): ArticleConnection!",
+      me: "me: User",
+      users: "users(first: Int, after: String, search: String): UserConnection!",
+    });
+    expect(
+      Object.fromEntries(
+        Object.keys(schema.getMutationType()!.getFields())
+          .sort()
+          .map((name) => [name, signature("Mutation", name)]),
+      ),
+    ).toEqual({
+      changePassword: "changePassword(input: ChangePasswordInput!): Boolean!",
+      createArticle: "createArticle(input: CreateArticleInput!): Article!",
+      login: "login(input: LoginInput!): AuthPayload!",
+      logout: "logout: Boolean!",
+      register: "register(input: RegisterInput!): AuthPayload!",
+      setUserRole: "setUserRole(userId: ID!, role: Role!): User!",
+      updateArticle: "updateArticle(id: ID!, input: UpdateArticleInput!): Article!",
+      updateProfile: "updateProfile(input: UpdateProfileInput!): User!",
+    });
+    const sdl = printSchema(schema);
+    expect(sdl).toMatch(/enum Role \{\s+CUSTOMER\s+SUPPORT\s+MARKETING\s+SECURITY\s+ADMIN\s+\}/);
+    expect(sdl).toMatch(/type User \{[^}]*createdAt: DateTime!/);
+    expect(sdl).toMatch(/type Article \{[^}]*locked: Boolean![^}]*body: String\n/);
+    expect(sdl).not.toMatch(/passwordHash|closedAt|tokenHash/);
+  });
+
+  it("registers, sets the session cookie and answers me for that session", async () => {
+    const registered = await call(REGISTER, {
+      input: { email: "Ada@Example.com", password: PASSWORD, name: "Ada", referralSource: "A friend" },
+    });
+
+    expect(registered.codes).toEqual([]);
+    expect(registered.data?.register).toEqual({
+      user: {
+        id: expect.any(String),
+        email: "ada@example.com",
+        name: "Ada",
+        organisation: null,
+        organisationUrl: null,
+        jobTitle: null,
+        referralSource: "A friend",
+        role: "CUSTOMER",
+        createdAt: bed.clock.now().toISOString(),
+      },
+    });
+    const [[name, token, options]] = registered.cookies.set as [[string, string, { expires: Date }]];
+    expect(name).toBe(SESSION_COOKIE);
+    expect(options.expires.getTime()).toBe(bed.clock.now().getTime() + 30 * 24 * 3600 * 1000);
+
+    const actor = await bed.services.sessions.resolveActor(bed.ctx(), token);
+    const me = await call(`{ me { email role } }`, {}, actor);
+    expect(me.data?.me).toEqual({ email: "ada@example.com", role: "CUSTOMER" });
+  });
+
+  it("answers me with null when not signed in", async () => {
+    expect((await call(`{ me { id } }`)).data).toEqual({ me: null });
+  });
+
+  it("validates inputs before the service: a short password is BAD_USER_INPUT", async () => {
+    const result = await call(REGISTER, { input: { email: "ada@example.com", password: "short", name: "Ada" } });
+
+    expect(result.codes).toEqual([ErrorCode.BAD_USER_INPUT]);
+    expect(result.cookies.set).toEqual([]);
+  });
+
+  it("validates nested inputs of args classes too: an invalid slug in updateArticle", async () => {
+    const result = await call(
+      `mutation ($id: ID!, $input: UpdateArticleInput!) { updateArticle(id: $id, input: $input) { id } }`,
+      { id: "00000000-0000-7000-8000-000000000000", input: { slug: "Not A Slug" } },
+      await actorWithRole(Role.MARKETING),
+    );
+
+    expect(result.codes).toEqual([ErrorCode.BAD_USER_INPUT]);
+    // Refused by type-graphql's validation, before the service looked for the article.
+    expect(result.errors[0]?.extensions?.validationErrors).toBeDefined();
+  });
+
+  it("logs in with a cookie, and refuses a wrong password with UNAUTHENTICATED and no cookie", async () => {
+    await bed.signUp({ email: "ada@example.com" });
+    const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { user { email } } }`;
+
+    const wrong = await call(LOGIN, { input: { email: "ada@example.com", password: "not the password" } });
+    const right = await call(LOGIN, { input: { email: "ada@example.com", password: PASSWORD } });
+
+    expect(wrong.codes).toEqual([ErrorCode.UNAUTHENTICATED]);
+    expect(wrong.cookies.set).toEqual([]);
+    expect(right.data).toEqual({ login: { user: { email: "ada@example.com" } } });
+    expect(right.cookies.set.map(([n]) => n)).toEqual([SESSION_COOKIE]);
+  });
+
+  it("counts failed logins although the resolver fails, so the sixth is RATE_LIMITED", async () => {
+    await bed.signUp({ email: "ada@example.com" });
+    const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { user { email } } }`;
+    for (let i = 0; i < 5; i++)
+      await call(LOGIN, { input: { email: "ada@example.com", password: "not the password" } });
+
+    const result = await call(LOGIN, { input: { email: "ada@example.com", password: PASSWORD } });
+
+    expect(result.codes).toEqual([ErrorCode.RATE_LIMITED]);
+  });
+
+  it("logs out: ends the session and clears the cookie", async () => {
+    const { token } = await bed.signUp();
+    const actor = await bed.services.sessions.resolveActor(bed.ctx(), token);
+
+    const result = await call(`mutation { logout }`, {}, actor);
+
+    expect(result.data).toEqual({ logout: true });
+    expect(result.cookies.cleared).toEqual([SESSION_COOKIE]);
+    expect(await bed.services.sessions.resolveActor(bed.ctx(), token)).toEqual(ANONYMOUS);
+  });
+
+  it("hides a premium body from anonymous readers and shows it to signed-in ones", async () => {
+    await bed.services.articles.create(bed.ctx(), {
+      slug: "deep-dive",
+      title: "Deep dive",
+      summary: "Teaser",
+      body: "Secret",
+      premium: true,
+    });
+    const QUERY = `{ article(slug: "deep-dive") { slug summary premium locked body } articles { nodes { locked body } edges { cursor } pageInfo { hasNextPage endCursor } } }`;
+
+    const anonymous = await call(QUERY);
+    const customer = await call(QUERY, {}, await actorWithRole(Role.CUSTOMER));
+
+    expect(anonymous.data?.article).toEqual({
+      slug: "deep-dive",
+      summary: "Teaser",
+      premium: true,
+      locked: true,
+      body: null,
+    });
+    expect(anonymous.data?.articles).toMatchObject({
+      nodes: [{ locked: true, body: null }],
+      pageInfo: { hasNextPage: false },
+    });
+    expect(customer.data?.article).toMatchObject({ locked: false, body: "Secret" });
+  });
+
+  describe("authorisation", () => {
+    const someId = "00000000-0000-7000-8000-000000000000";
+    const protectedOperations: [string, string, Record<string, unknown>][] = [
+      [
+        "updateProfile",
+        `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`,
+        { input: { name: "X" } },
+      ],
+      [
+        "changePassword",
+        `mutation ($input: ChangePasswordInput!) { changePassword(input: $input) }`,
+        { input: { currentPassword: PASSWORD, newPassword: "a brand new passphrase" } },
+      ],
+      ["users", `{ users { nodes { id } } }`, {}],
+      ["setUserRole", `mutation ($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id } }`, { id: someId }],
+      [
+        "createArticle",
+        `mutation ($input: CreateArticleInput!) { createArticle(input: $input) { id } }`,
+        { input: { slug: "x", title: "X", summary: "X", body: "X" } },
+      ],
+      [
+        "updateArticle",
+        `mutation ($id: ID!, $input: UpdateArticleInput!) { updateArticle(id: $id, input: $input) { id } }`,
+        { id: someId, input: { title: "X" } },
+      ],
+    ];
+
+    it.each(protectedOperations)(
+      "refuses %s to an anonymous caller with UNAUTHENTICATED",
+      async (_name, source, variables) => {
+        expect((await call(source, variables)).codes).toEqual([ErrorCode.UNAUTHENTICATED]);
+      },
+    );
+
+    it.each([
+      ["users", Role.CUSTOMER, ErrorCode.FORBIDDEN],
+      ["users", Role.MARKETING, ErrorCode.FORBIDDEN],
+      ["users", Role.SUPPORT, undefined],
+      ["users", Role.ADMIN, undefined],
+      ["setUserRole", Role.SUPPORT, ErrorCode.FORBIDDEN],
+      ["setUserRole", Role.ADMIN, ErrorCode.NOT_FOUND],
+      ["createArticle", Role.CUSTOMER, ErrorCode.FORBIDDEN],
+      ["createArticle", Role.SECURITY, ErrorCode.FORBIDDEN],
+      ["createArticle", Role.MARKETING, undefined],
+      ["createArticle", Role.ADMIN, undefined],
+      ["updateArticle", Role.SUPPORT, ErrorCode.FORBIDDEN],
+      ["updateArticle", Role.MARKETING, ErrorCode.NOT_FOUND],
+    ])("answers %s for a %s with %s", async (name, role, code) => {
+      const [, source, variables] = protectedOperations.find(([n]) => n === name)!;
+
+      const result = await call(source, variables, await actorWithRole(role));
+
+      expect(result.codes).toEqual(code ? [code] : []);
+    });
+
+    it("lets support search accounts", async () => {
+      await bed.signUp({ email: "grace@navy.example", name: "Grace Hopper" });
+      await bed.signUp({ email: "alan@bletchley.example", name: "Alan Turing" });
+
+      const result = await call(
+        `query ($search: String) { users(first: 10, search: $search) { nodes { email } pageInfo { hasNextPage } } }`,
+        { search: "HOPPER" },
+        await actorWithRole(Role.SUPPORT),
+      );
+
+      expect(result.data).toEqual({
+        users: { nodes: [{ email: "grace@navy.example" }], pageInfo: { hasNextPage: false } },
+      });
+    });
+
+    it("lets an admin give another account a role", async () => {
+      const { user } = await bed.signUp();
+
+      const result = await call(
+        `mutation ($id: ID!) { setUserRole(userId: $id, role: SECURITY) { id role } }`,
+        { id: user.id },
+        await actorWithRole(Role.ADMIN),
+      );
+
+      expect(result.data).toEqual({ setUserRole: { id: user.id, role: "SECURITY" } });
+    });
+  });
+});

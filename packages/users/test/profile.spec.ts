@@ -1,0 +1,205 @@
+import { ErrorCode } from "@honour/platform";
+import { testDatabaseKinds } from "@honour/testing";
+import { SessionEntity, UserEntity } from "../src";
+import { failure, openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
+
+describe.each(testDatabaseKinds())("profile and password on %s", (kind) => {
+  let bed: UsersTestBed;
+  beforeAll(async () => {
+    bed = await openUsersTestBed(kind);
+  });
+  afterAll(() => bed?.close());
+  beforeEach(() => bed.reset());
+
+  describe("updateProfile", () => {
+    it("changes the given fields, clears those set to null and leaves the rest", async () => {
+      const { ctx, user } = await bed.signUp({ organisation: "Old Ltd", jobTitle: "Clerk", referralSource: "Search" });
+      bed.clock.advance(1000);
+
+      const updated = await bed.services.users.updateProfile(ctx, {
+        name: " New Name ",
+        organisation: "New Ltd",
+        jobTitle: null,
+      });
+
+      expect(updated).toMatchObject({
+        name: "New Name",
+        organisation: "New Ltd",
+        jobTitle: null,
+        referralSource: "Search",
+      });
+      expect(updated).not.toHaveProperty("passwordHash");
+      const stored = await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id });
+      expect(stored).toMatchObject({
+        name: "New Name",
+        organisation: "New Ltd",
+        jobTitle: null,
+        referralSource: "Search",
+      });
+      expect(stored.updatedAt.getTime()).toBe(bed.clock.now().getTime());
+    });
+
+    it("refuses an empty name and a non-http organisation URL with BAD_USER_INPUT", async () => {
+      const { ctx } = await bed.signUp();
+
+      const error = await failure(
+        bed.services.users.updateProfile(ctx, { name: null, organisationUrl: "ftp://x.example" }),
+      );
+
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.fields?.map((f) => f.field).sort()).toEqual(["input.name", "input.organisationUrl"]);
+    });
+
+    it("requires the current password to change the email", async () => {
+      const { ctx, user } = await bed.signUp({ email: "old@example.com" });
+
+      const error = await failure(bed.services.users.updateProfile(ctx, { email: "new@example.com" }));
+
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.fields?.map((f) => f.field)).toEqual(["input.currentPassword"]);
+      expect((await bed.services.users.findById(bed.ctx(), user.id))?.email).toBe("old@example.com");
+    });
+
+    it("refuses a wrong current password for an email change", async () => {
+      const { ctx, user } = await bed.signUp({ email: "old@example.com" });
+
+      const error = await failure(
+        bed.services.users.updateProfile(ctx, { email: "new@example.com", currentPassword: "not my password" }),
+      );
+
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.fields?.map((f) => f.field)).toEqual(["input.currentPassword"]);
+      expect((await bed.services.users.findById(bed.ctx(), user.id))?.email).toBe("old@example.com");
+    });
+
+    it("throttles wrong current passwords like sign-in attempts", async () => {
+      const { ctx } = await bed.signUp({ email: "old@example.com" });
+      for (let i = 0; i < 5; i++) {
+        await failure(
+          bed.services.users.updateProfile(ctx, { email: "new@example.com", currentPassword: "guess " + i }),
+        );
+      }
+
+      const error = await failure(
+        bed.services.users.updateProfile(ctx, { email: "new@example.com", currentPassword: PASSWORD }),
+      );
+
+      expect(error.code).toBe(ErrorCode.RATE_LIMITED);
+    });
+
+    it("changes the email with the current password, and the new address signs in", async () => {
+      const { ctx } = await bed.signUp({ email: "old@example.com" });
+
+      const updated = await bed.services.users.updateProfile(ctx, {
+        email: " New@Example.com",
+        currentPassword: PASSWORD,
+      });
+
+      expect(updated.email).toBe("new@example.com");
+      await expect(bed.services.users.signIn(bed.ctx(), "new@example.com", PASSWORD)).resolves.toBeDefined();
+      expect((await failure(bed.services.users.signIn(bed.ctx(), "old@example.com", PASSWORD))).code).toBe(
+        ErrorCode.UNAUTHENTICATED,
+      );
+    });
+
+    it("needs no password when the email only differs in case or spacing", async () => {
+      const { ctx } = await bed.signUp({ email: "same@example.com" });
+
+      const updated = await bed.services.users.updateProfile(ctx, { email: " SAME@example.com", name: "Renamed" });
+
+      expect(updated).toMatchObject({ email: "same@example.com", name: "Renamed" });
+    });
+
+    it("refuses an email another account has, in any case, with CONFLICT", async () => {
+      await bed.signUp({ email: "taken@example.com" });
+      const { ctx } = await bed.signUp({ email: "mine@example.com" });
+
+      const error = await failure(
+        bed.services.users.updateProfile(ctx, { email: "TAKEN@example.com", currentPassword: PASSWORD }),
+      );
+
+      expect(error.code).toBe(ErrorCode.CONFLICT);
+    });
+
+    it("refuses an anonymous caller with UNAUTHENTICATED", async () => {
+      const error = await failure(bed.services.users.updateProfile(bed.ctx(), { name: "Nobody" }));
+
+      expect(error.code).toBe(ErrorCode.UNAUTHENTICATED);
+    });
+  });
+
+  describe("changePassword", () => {
+    it("revokes every other session of the user but keeps the current one", async () => {
+      const { ctx, user, token } = await bed.signUp({ email: "ada@example.com" });
+      const laptop = await bed.services.sessions.create(bed.ctx(), user.id);
+      const phone = await bed.services.sessions.create(bed.ctx(), user.id);
+      const someoneElse = await bed.signUp();
+
+      await bed.services.users.changePassword(ctx, {
+        currentPassword: PASSWORD,
+        newPassword: "a brand new passphrase",
+      });
+
+      expect((await bed.services.sessions.resolveActor(bed.ctx(), token)).kind).toBe("user");
+      expect((await bed.services.sessions.resolveActor(bed.ctx(), laptop.token)).kind).toBe("anonymous");
+      expect((await bed.services.sessions.resolveActor(bed.ctx(), phone.token)).kind).toBe("anonymous");
+      expect((await bed.services.sessions.resolveActor(bed.ctx(), someoneElse.token)).kind).toBe("user");
+      expect(await bed.ctx().manager.countBy(SessionEntity, { userId: user.id })).toBe(1);
+    });
+
+    it("makes the new password the one that signs in", async () => {
+      const { ctx } = await bed.signUp({ email: "ada@example.com" });
+
+      await bed.services.users.changePassword(ctx, {
+        currentPassword: PASSWORD,
+        newPassword: "a brand new passphrase",
+      });
+
+      await expect(
+        bed.services.users.signIn(bed.ctx(), "ada@example.com", "a brand new passphrase"),
+      ).resolves.toBeDefined();
+      expect((await failure(bed.services.users.signIn(bed.ctx(), "ada@example.com", PASSWORD))).code).toBe(
+        ErrorCode.UNAUTHENTICATED,
+      );
+    });
+
+    it("refuses a wrong current password with BAD_USER_INPUT and changes nothing", async () => {
+      const { ctx, user } = await bed.signUp({ email: "ada@example.com" });
+      const other = await bed.services.sessions.create(bed.ctx(), user.id);
+
+      const error = await failure(
+        bed.services.users.changePassword(ctx, {
+          currentPassword: "not my password",
+          newPassword: "a brand new passphrase",
+        }),
+      );
+
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.fields?.map((f) => f.field)).toEqual(["input.currentPassword"]);
+      expect((await bed.services.sessions.resolveActor(bed.ctx(), other.token)).kind).toBe("user");
+      await expect(bed.services.users.signIn(bed.ctx(), "ada@example.com", PASSWORD)).resolves.toBeDefined();
+    });
+
+    it("refuses a weak new password with BAD_USER_INPUT on input.newPassword", async () => {
+      const { ctx } = await bed.signUp();
+
+      const error = await failure(
+        bed.services.users.changePassword(ctx, { currentPassword: PASSWORD, newPassword: "short" }),
+      );
+
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.fields?.map((f) => f.field)).toEqual(["input.newPassword"]);
+    });
+
+    it("refuses an anonymous caller with UNAUTHENTICATED", async () => {
+      const error = await failure(
+        bed.services.users.changePassword(bed.ctx(), {
+          currentPassword: PASSWORD,
+          newPassword: "a brand new passphrase",
+        }),
+      );
+
+      expect(error.code).toBe(ErrorCode.UNAUTHENTICATED);
+    });
+  });
+});
