@@ -4,6 +4,9 @@ import "reflect-metadata";
 // GraphQL types and resolvers live behind "@honour/users/graphql".
 
 export { usersModule, createUsersServices, type UsersServices, type UsersOptions } from "./users.module";
+// The roles accounts carry are defined in platform (the request context needs them); re-exported
+// here so that callers of this package find them at its front door.
+export { Role } from "@honour/platform";
 export { usersJobs, USERS_JOBS } from "./users.job";
 export { EmailTakenException, InvalidCredentialsException, SlugTakenException } from "./users.exception";
 
