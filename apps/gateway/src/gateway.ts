@@ -1,7 +1,13 @@
 import { ApolloServer } from "@apollo/server";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
 import fastifyCookie from "@fastify/cookie";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import type { Logger as PinoLogger } from "pino";
 import type { DataSource } from "typeorm";
 import {
@@ -62,18 +68,27 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       const applied = await migrateSchema(dataSource);
       if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
       const system = new RequestContext(dataSource, { kind: "system", name: "start-up" }, clock);
-      if (config.admin) await system.transaction((ctx) => services.users.users.ensureAdmin(ctx, config.admin!.email, config.admin!.password));
+      // Demo data first: it only seeds an empty database, and the admin account would count.
       if (config.demoData) demoAccounts = await system.transaction((ctx) => seedDemoData(ctx, services.users));
+      const admin = config.admin;
+      if (admin) await system.transaction((ctx) => services.users.users.ensureAdmin(ctx, admin.email, admin.password));
     }
 
     const app = Fastify({
-      loggerInstance: logger,
+      loggerInstance: logger as FastifyBaseLogger,
       trustProxy: false,
       forceCloseConnections: "idle",
       bodyLimit: 1_048_576,
-      disableRequestLogging: true,
+      // One line per request, written by the onResponse hook below at debug level.
+      logController: new LogController({ disableRequestLogging: true }),
     });
     const metrics = new GatewayMetrics();
+    let closing = false;
+    // A response finished while shutting down tells keep-alive clients to go, so close() needn't
+    // wait for their idle connections to time out.
+    app.addHook("onSend", async (_request, reply) => {
+      if (closing) reply.header("connection", "close");
+    });
     await app.register(fastifyCookie);
     app.addHook("onResponse", async (request, reply) => {
       metrics.httpRequests.inc({
@@ -81,7 +96,8 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         method: request.method,
         status: String(reply.statusCode),
       });
-      if (reply.statusCode >= 500) request.log.warn({ req: request, res: reply }, "request failed");
+      const level = reply.statusCode >= 500 ? "warn" : "debug";
+      request.log[level]({ req: request, res: reply, ms: Math.round(reply.elapsedTime) }, "request completed");
     });
 
     const apollo = new ApolloServer<GraphQLContext>({
@@ -97,19 +113,34 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
 
     const cookieOptions = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: config.cookieSecure };
     const context = async (request: FastifyRequest, reply: FastifyReply): Promise<GraphQLContext> => {
-      const base = new RequestContext(dataSource, { kind: "anonymous" }, clock, dataSource.manager, request.ip, request.id);
-      const actor = await services.users.sessions.resolveActor(base, request.cookies[SESSION_COOKIE]);
+      const base = new RequestContext(
+        dataSource,
+        { kind: "anonymous" },
+        clock,
+        dataSource.manager,
+        request.ip,
+        request.id,
+      );
+      const token = request.cookies[SESSION_COOKIE];
+      const { actor, renewedUntil } = await services.users.sessions.resolve(base, token);
+      // The session slid forward: let the browser's cookie slide with it (at most once a minute).
+      if (renewedUntil && token) reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: renewedUntil });
       return {
         ctx: base.withActor(actor),
         http: {
-          setCookie: (name, value, opts) => void reply.setCookie(name, value, { ...cookieOptions, expires: opts?.expires }),
+          setCookie: (name, value, opts) =>
+            void reply.setCookie(name, value, { ...cookieOptions, expires: opts?.expires }),
           clearCookie: (name) => void reply.clearCookie(name, cookieOptions),
           userAgent: request.headers["user-agent"],
         },
         loaders: new Map(),
       };
     };
-    app.route({ url: "/graphql", method: ["GET", "POST", "OPTIONS"], handler: fastifyApolloHandler(apollo, { context }) });
+    app.route({
+      url: "/graphql",
+      method: ["GET", "POST", "OPTIONS"],
+      handler: fastifyApolloHandler(apollo, { context }),
+    });
 
     app.get("/healthz", async () => ({ status: "ok" }));
     let schemaCurrent = false;
@@ -130,15 +161,14 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       return metrics.registry.metrics();
     });
 
-    let closed = false;
     return {
       app,
       dataSource,
       services,
       demoAccounts,
       close: async () => {
-        if (closed) return;
-        closed = true;
+        if (closing) return;
+        closing = true;
         await app.close(); // stops accepting, drains in-flight requests (and Apollo via its plugin)
         await dataSource.destroy();
       },

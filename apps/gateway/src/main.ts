@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const gateway = await startGateway(config, { logger });
   const database = config.database.kind === "sqlite" ? `SQLite file ${config.database.path}` : "MySQL/MariaDB";
   logger.info({ url: gateway.url, database }, "gateway listening");
-  const publicNote = config.publicUrl === gateway.url ? "" : ` (public URL ${config.publicUrl})`;
+  const publicNote = config.publicUrl === gateway.url || config.port === 0 ? "" : ` (public URL ${config.publicUrl})`;
   console.log(`\nHonour gateway is ready: GraphQL at ${gateway.url}/graphql${publicNote}, on ${database}`);
   if (gateway.demoAccounts) {
     console.log("Demo accounts (sign in with the login mutation, or any GraphQL client at the URL above):");

@@ -80,7 +80,9 @@ describe.each(testDatabaseKinds())("accounts over HTTP on %s", (kind) => {
 
   it("answers an unknown email and a wrong password identically", async () => {
     const { input } = await signedInCustomer(t);
-    const unknown = await t.client().query(LOGIN, { input: { email: "nobody@example.test", password: "whatever-long-1" } });
+    const unknown = await t
+      .client()
+      .query(LOGIN, { input: { email: "nobody@example.test", password: "whatever-long-1" } });
     const wrong = await t.client().query(LOGIN, { input: { email: input.email, password: "wrong-password-1" } });
     expect(unknown.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(wrong.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
@@ -100,16 +102,17 @@ describe.each(testDatabaseKinds())("accounts over HTTP on %s", (kind) => {
   it("hides premium bodies from anonymous viewers but not from signed-in users", async () => {
     const admin = await signedInAdmin(t);
     const slug = `premium-${Date.now()}`;
-    await admin.ok(
-      `mutation ($input: CreateArticleInput!) { createArticle(input: $input) { id } }`,
-      { input: { slug, title: "Premium", summary: "For members", body: "The secret sauce", premium: true } },
-    );
+    await admin.ok(`mutation ($input: CreateArticleInput!) { createArticle(input: $input) { id } }`, {
+      input: { slug, title: "Premium", summary: "For members", body: "The secret sauce", premium: true },
+    });
     const query = `query ($slug: String!) { article(slug: $slug) { slug premium locked body } }`;
     const anonymous = await t.client().ok<{ article: { locked: boolean; body: string | null } }>(query, { slug });
     expect(anonymous.article).toMatchObject({ locked: true, body: null });
-    const list = await t.client().ok<{ articles: { nodes: { slug: string; body: string | null }[] } }>(
-      `{ articles(first: 100) { nodes { slug body } } }`,
-    );
+    const list = await t
+      .client()
+      .ok<{ articles: { nodes: { slug: string; body: string | null }[] } }>(
+        `{ articles(first: 100) { nodes { slug body } } }`,
+      );
     expect(list.articles.nodes.find((a) => a.slug === slug)?.body).toBeNull();
 
     const { client } = await signedInCustomer(t);

@@ -45,12 +45,17 @@ describe("gateway HTTP surface", () => {
     const affordable = await t.client().query(`{ a: ${page} }`);
     expect(affordable.errors).toBeUndefined();
     const costly = await t.client().query(`{ a: ${page} b: ${page} c: ${page} }`);
-    expect(costly.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "QUERY_TOO_COMPLEX" });
+    expect(costly.errors?.[0]?.extensions).toMatchObject({
+      code: "GRAPHQL_VALIDATION_FAILED",
+      reason: "QUERY_TOO_COMPLEX",
+    });
     expect(costly.data).toBeUndefined();
   });
 
   it("does not put stack traces or internals in error responses", async () => {
-    const result = await t.client().query(LOGIN, { input: { email: "nobody@example.test", password: "nothing-at-all" } });
+    const result = await t
+      .client()
+      .query(LOGIN, { input: { email: "nobody@example.test", password: "nothing-at-all" } });
     expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(JSON.stringify(result)).not.toMatch(/stacktrace|at \/|node_modules|SELECT/i);
   });
@@ -84,7 +89,11 @@ describe("gateway with tight query limits", () => {
   it("rejects a query deeper than the limit with a clear code, before running it", async () => {
     expect((await t.client().query("{ articles { nodes { id } } }")).errors).toBeUndefined();
     const deep = await t.client().query("{ articles { edges { node { id } } } }");
-    expect(deep.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "QUERY_TOO_DEEP", limit: 3 });
+    expect(deep.errors?.[0]?.extensions).toMatchObject({
+      code: "GRAPHQL_VALIDATION_FAILED",
+      reason: "QUERY_TOO_DEEP",
+      limit: 3,
+    });
     expect(deep.data).toBeUndefined();
   });
 

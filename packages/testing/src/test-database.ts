@@ -46,12 +46,18 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
   });
+  let mariadb: boolean;
   try {
     await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const [rows] = await admin.query("SELECT VERSION() AS version");
+    mariadb = /mariadb/i.test(String((rows as { version: string }[])[0]?.version));
   } finally {
     await admin.end();
   }
   url.pathname = `/${name}`;
+  // TypeORM compares schemas differently on MariaDB; a mysql:// URL to MariaDB would make the
+  // schema diff report changes that are not there.
+  if (mariadb) url.protocol = "mariadb:";
   return {
     kind,
     config: { kind: "mysql", url: url.toString() },

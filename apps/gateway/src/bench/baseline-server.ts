@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createPool, type RowDataPacket } from "mysql2/promise";
+import { SESSION_SQL, USER_SQL, meJson } from "./baseline-sql";
 
 /**
  * The benchmark's baseline: a bare node:http server with a mysql2 pool answering the `me` query
@@ -10,9 +11,6 @@ import { createPool, type RowDataPacket } from "mysql2/promise";
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("BENCH_DATABASE_URL is not set");
 const pool = createPool({ uri: url, connectionLimit: 10, timezone: "Z" });
-
-// The statement the gateway's session lookup runs for `me` (see SessionService.resolveActor).
-import { ME_SQL, meRow } from "./baseline-sql";
 
 const server = createServer((req, res) => {
   let body = "";
@@ -24,11 +22,17 @@ const server = createServer((req, res) => {
       let me: Record<string, unknown> | null = null;
       if (token) {
         const hash = createHash("sha256").update(token, "utf8").digest("hex");
-        const [rows] = await pool.query<RowDataPacket[]>(ME_SQL, [hash, new Date()]);
-        if (rows[0]) me = meRow(rows[0]);
+        const [sessions] = await pool.query<RowDataPacket[]>(SESSION_SQL, [hash, new Date()]);
+        if (sessions[0]) {
+          const [users] = await pool.query<RowDataPacket[]>(USER_SQL, [sessions[0].userId]);
+          if (users[0]) me = meJson(users[0]);
+        }
       }
       const json = JSON.stringify({ data: { me } });
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(json) });
+      res.writeHead(200, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(json),
+      });
       res.end(json);
     } catch (error) {
       res.writeHead(500).end(String(error));

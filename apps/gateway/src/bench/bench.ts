@@ -25,9 +25,16 @@ interface Result {
   errors: number;
 }
 
-function startServer(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+function startServer(
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, "..", script)], { env: { ...process.env, ...env }, stdio: "pipe" });
+    const child = spawn(process.execPath, [join(__dirname, "..", script)], {
+      env: { ...process.env, ...env },
+      stdio: "pipe",
+    });
     let output = "";
     const onData = (chunk: Buffer) => {
       output += String(chunk);
@@ -74,7 +81,15 @@ async function main(): Promise<void> {
 
     const gateway = await startServer(
       "main.js",
-      { DATABASE_URL: url, PORT: "0", HONOUR_DATA_DIR: dataDir, HONOUR_DEMO_DATA: "false", LOG_LEVEL: "warn", NODE_ENV: "production", HONOUR_SECRET: "bench-secret-0123456789-0123456789-abcdef" },
+      {
+        DATABASE_URL: url,
+        PORT: "0",
+        HONOUR_DATA_DIR: dataDir,
+        HONOUR_DEMO_DATA: "false",
+        LOG_LEVEL: "warn",
+        NODE_ENV: "production",
+        HONOUR_SECRET: "bench-secret-0123456789-0123456789-abcdef",
+      },
       /GraphQL at (http:\/\/[^/\s]+)\/graphql/,
     );
     children.push(gateway.child);
@@ -84,18 +99,23 @@ async function main(): Promise<void> {
     const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;
 
     const client = new GraphQLTestClient(gatewayUrl);
-    await client.ok(
-      `mutation ($input: RegisterInput!) { register(input: $input) { user { id } } }`,
-      { input: { email: "bench@example.test", password: "bench-password-1", name: "Bench User", organisation: "Honour" } },
-    );
+    await client.ok(`mutation ($input: RegisterInput!) { register(input: $input) { user { id } } }`, {
+      input: { email: "bench@example.test", password: "bench-password-1", name: "Bench User", organisation: "Honour" },
+    });
     const cookie = `honour_session=${client.cookies.get("honour_session")}`;
 
     // Both must answer the same JSON before their speed means anything.
     const post = (u: string) =>
-      fetch(`${u}/graphql`, { method: "POST", headers: { "content-type": "application/json", cookie }, body: JSON.stringify({ query: ME }) }).then((r) => r.json());
+      fetch(`${u}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie },
+        body: JSON.stringify({ query: ME }),
+      }).then((r) => r.json());
     const [fromGateway, fromBaseline] = await Promise.all([post(gatewayUrl), post(baselineUrl)]);
     if (JSON.stringify(fromGateway) !== JSON.stringify(fromBaseline)) {
-      throw new Error(`The baseline answers differently:\n gateway  ${JSON.stringify(fromGateway)}\n baseline ${JSON.stringify(fromBaseline)}`);
+      throw new Error(
+        `The baseline answers differently:\n gateway  ${JSON.stringify(fromGateway)}\n baseline ${JSON.stringify(fromBaseline)}`,
+      );
     }
 
     console.log(`me query, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${ROUNDS} rounds, MariaDB`);

@@ -26,18 +26,31 @@ describe("error formatter", () => {
     const exception = new ValidationException([{ field: "input.email", message: "must be an email" }]);
     const wrapped = new GraphQLError(exception.message, { originalError: exception, path: ["register"] });
     const formatted = format({ message: wrapped.message, path: ["register"] }, wrapped);
-    expect(formatted.extensions).toEqual({ code: "BAD_USER_INPUT", fields: [{ field: "input.email", message: "must be an email" }] });
+    expect(formatted.extensions).toEqual({
+      code: "BAD_USER_INPUT",
+      fields: [{ field: "input.email", message: "must be an email" }],
+    });
     expect(errors).toHaveLength(0);
-    expect(format({ message: "x" }, new GraphQLError("x", { originalError: new ConflictFixture() })).extensions?.code).toBe("CONFLICT");
+    expect(
+      format({ message: "x" }, new GraphQLError("x", { originalError: new ConflictFixture(), path: ["x"] })).extensions
+        ?.code,
+    ).toBe("CONFLICT");
   });
 
   it("masks and logs an unexpected error, keeping SQL and values out of the response", () => {
     const { logger, errors } = recordingLogger();
     const format = createErrorFormatter(logger);
     const internal = new Error("ER_DUP_ENTRY: Duplicate entry 'secret@example.test' for key 'email' in SELECT …");
-    const wrapped = new GraphQLError(internal.message, { originalError: internal });
-    const formatted = format({ message: internal.message, extensions: { code: "INTERNAL_SERVER_ERROR" } }, wrapped);
-    expect(formatted).toEqual({ message: "Internal server error", path: undefined, extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    const wrapped = new GraphQLError(internal.message, { originalError: internal, path: ["me"] });
+    const formatted = format(
+      { message: internal.message, path: ["me"], extensions: { code: "INTERNAL_SERVER_ERROR" } },
+      wrapped,
+    );
+    expect(formatted).toEqual({
+      message: "Internal server error",
+      path: ["me"],
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    });
     expect(errors).toHaveLength(1);
   });
 });

@@ -20,8 +20,11 @@ export interface QueryLimits {
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxComplexity: 2000 };
 
+/** Both limits answer like any other invalid query, with a `reason` and the `limit`. */
 function tooExpensive(message: string, extensions: Record<string, unknown>): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...extensions, http: { status: 400 } } });
+  return new GraphQLError(message, {
+    extensions: { code: "GRAPHQL_VALIDATION_FAILED", ...extensions, http: { status: 400 } },
+  });
 }
 
 /** A validation rule, so it runs once per distinct query text and is cached with the parse. */
