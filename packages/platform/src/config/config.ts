@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import {
@@ -150,27 +150,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
     port: vars.PORT,
     secret: vars.HONOUR_SECRET ?? localSecret(dataDir),
     publicUrl,
-    cookieSecure: vars.COOKIE_SECURE ? vars.COOKIE_SECURE === "true" : publicUrl.startsWith("https:"),
+    cookieSecure: vars.COOKIE_SECURE ? parseBoolean(vars.COOKIE_SECURE) : publicUrl.startsWith("https:"),
     admin:
       vars.HONOUR_ADMIN_EMAIL && vars.HONOUR_ADMIN_PASSWORD
         ? { email: vars.HONOUR_ADMIN_EMAIL, password: vars.HONOUR_ADMIN_PASSWORD }
         : undefined,
-    demoData: vars.HONOUR_DEMO_DATA ? vars.HONOUR_DEMO_DATA === "true" : !production,
+    demoData: vars.HONOUR_DEMO_DATA ? parseBoolean(vars.HONOUR_DEMO_DATA) : !production,
     logLevel: vars.LOG_LEVEL,
   };
+}
+
+/** `@IsBooleanString` lets through true/false and 1/0; both spellings mean what they say. */
+function parseBoolean(value: string): boolean {
+  return value === "true" || value === "1";
 }
 
 /** A development secret, generated on first use and kept beside the SQLite file. */
 function localSecret(dataDir: string): string {
   const file = join(dataDir, "secret");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  if (existsSync(file)) return readStoredSecret(file);
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString("base64url");
+  // Written whole to a private file, then linked into place: a process starting at the same time
+  // (gateway and worker do) sees either no file or the complete secret, never a half-written one.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  writeFileSync(draft, `${secret}\n`, { mode: 0o600 });
   try {
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
+    linkSync(draft, file);
     return secret;
-  } catch {
-    // Another process (gateway and worker start together) wrote it first: use theirs.
-    return readFileSync(file, "utf8").trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return readStoredSecret(file); // another process won the race: use theirs
+  } finally {
+    rmSync(draft, { force: true });
   }
+}
+
+function readStoredSecret(file: string): string {
+  const secret = readFileSync(file, "utf8").trim();
+  if (secret.length < 32) {
+    throw new ConfigException([`HONOUR_SECRET is unset and ${file} holds no usable secret; delete the file or set it`]);
+  }
+  return secret;
 }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { Clock } from "../clock/clock";
+import { runInTransaction } from "../database/data-source";
 
 /** Staff and customer roles of a signed-in user. */
 export enum Role {
@@ -50,7 +51,7 @@ export class RequestContext {
    */
   async transaction<T>(work: (ctx: RequestContext) => Promise<T>): Promise<T> {
     if (this.inTransaction) return work(this);
-    return this.dataSource.transaction((manager) =>
+    return runInTransaction(this.dataSource, (manager) =>
       work(new RequestContext(this.dataSource, this.actor, this.clock, manager, this.ip, this.requestId)),
     );
   }

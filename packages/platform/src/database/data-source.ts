@@ -1,6 +1,14 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from "typeorm";
+import {
+  DataSource,
+  MigrationExecutor,
+  type DataSourceOptions,
+  type EntityManager,
+  type EntitySchema,
+  type MixedList,
+} from "typeorm";
 import type { DatabaseConfig } from "../config/config";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -62,7 +70,22 @@ export function createDataSource(database: DatabaseConfig, parts: DataSourcePart
       },
     };
   }
-  return new DataSource(options);
+  const dataSource = new DataSource(options);
+  if (database.kind === "sqlite") acceptCharOnSqlite(dataSource);
+  return dataSource;
+}
+
+/**
+ * The entities are written for MySQL, where ids are `char(36)`. SQLite stores any declared type
+ * (`char` has text affinity), but TypeORM's SQLite driver refuses `char` outright and, unless it
+ * knows `char` takes a length, reads `char(36)` back as a different column on every schema diff.
+ * Teaching this driver instance both lets one set of entities serve both databases.
+ */
+function acceptCharOnSqlite(dataSource: DataSource): void {
+  const driver = dataSource.driver as unknown as { supportedDataTypes: string[]; withLengthColumnTypes: string[] };
+  for (const types of [driver.supportedDataTypes, driver.withLengthColumnTypes]) {
+    if (!types.includes("char")) types.push("char");
+  }
 }
 
 /**
@@ -78,9 +101,41 @@ export async function migrateSchema(dataSource: DataSource): Promise<string[]> {
   return [];
 }
 
-/** True when the schema is current: no pending migration (MySQL) or no difference (SQLite). */
+/**
+ * True when the schema is current: no pending migration (MySQL) or no difference (SQLite).
+ * Only reads: unlike TypeORM's `showMigrations()` it never creates the migrations table, so a
+ * worker waiting for the gateway's migrations cannot collide with them.
+ */
 export async function isSchemaCurrent(dataSource: DataSource): Promise<boolean> {
-  if (isMysql(dataSource)) return !(await dataSource.showMigrations());
+  if (isMysql(dataSource)) return (await new MigrationExecutor(dataSource).getPendingMigrations()).length === 0;
   const pending = await dataSource.driver.createSchemaBuilder().log();
   return pending.upQueries.length === 0;
+}
+
+/** The tail of each SQLite data source's queue of transactions. */
+const sqliteTurns = new WeakMap<DataSource, Promise<unknown>>();
+/** The SQLite data sources whose transaction the current async flow is inside. */
+const insideSqliteTransaction = new AsyncLocalStorage<ReadonlySet<DataSource>>();
+
+/**
+ * Runs `work` in a new transaction. On MySQL/MariaDB each transaction has a pooled connection of
+ * its own. TypeORM runs every SQLite query on one shared connection, where two transactions that
+ * overlap in time nest into each other and both fail; so on SQLite transactions take turns (a
+ * transaction opened from inside another one's flow nests, as before, rather than waiting for
+ * itself). Queries outside any transaction still share that connection: on SQLite, one that runs
+ * while a transaction is open becomes part of it.
+ */
+export function runInTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  if (isMysql(dataSource)) return dataSource.transaction(work);
+  const inside = insideSqliteTransaction.getStore();
+  if (inside?.has(dataSource)) return dataSource.transaction(work);
+  const entered = new Set(inside ?? []).add(dataSource);
+  const previous = sqliteTurns.get(dataSource) ?? Promise.resolve();
+  const result = previous.then(() => insideSqliteTransaction.run(entered, () => dataSource.transaction(work)));
+  // The next transaction waits for this one, whatever its outcome.
+  sqliteTurns.set(
+    dataSource,
+    result.catch(() => undefined),
+  );
+  return result;
 }

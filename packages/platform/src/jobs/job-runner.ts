@@ -31,8 +31,9 @@ export class JobRunner {
   private readonly shutdownGraceMs: number;
   private running = false;
   private loop?: Promise<void>;
+  private stopping?: Promise<void>;
   private wake?: () => void;
-  private current?: { job: ClaimedJob; done: Promise<void> };
+  private current?: InFlight;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -59,28 +60,39 @@ export class JobRunner {
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running || this.stopping) return;
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Stops claiming; lets the in-flight job finish within the grace period, else releases it. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming; lets the in-flight job finish within the grace period, else releases it (the
+   * attempt is not counted) and returns without waiting for its handler. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake?.();
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.loop!.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.shutdownGraceMs))),
+    ]);
+    clearTimeout(timer);
+    if (finished) return;
     const current = this.current;
-    if (current) {
-      const finished = await Promise.race([
-        current.done.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), this.shutdownGraceMs).unref()),
-      ]);
-      if (!finished) {
-        await this.queue.release(current.job.id, this.workerId);
-        this.logger.warn({ jobId: current.job.id, job: current.job.name }, "released an unfinished job at shutdown");
-      }
-    }
-    await this.loop;
+    if (!current) return;
+    // Past the grace period: give the job back so another worker runs it, and leave the handler
+    // behind; whatever it does later no longer touches the job.
+    current.abandoned = true;
+    clearInterval(current.heartbeat);
+    await this.queue.release(current.job.id, this.workerId);
+    this.logger.warn({ jobId: current.job.id, job: current.job.name }, "released an unfinished job at shutdown");
   }
 
   private async run(): Promise<void> {
@@ -91,11 +103,11 @@ export class JobRunner {
           lastMaintenance = Date.now();
           await this.maintain();
         }
-        const worked = await this.runOnce();
-        if (!worked) await this.sleep(this.pollMs);
+        const worked = this.running && (await this.runOnce());
+        if (!worked && this.running) await this.sleep(this.pollMs);
       } catch (error) {
         this.logger.error({ err: error }, "job loop failed; retrying");
-        await this.sleep(this.pollMs * 4);
+        if (this.running) await this.sleep(this.pollMs * 4);
       }
     }
   }
@@ -119,36 +131,66 @@ export class JobRunner {
   async runOnce(): Promise<boolean> {
     const job = await this.queue.claim(this.workerId, this.jobNames);
     if (!job) return false;
-    const done = this.execute(job);
-    this.current = { job, done };
+    if (this.stopping) {
+      // stop() came while claiming: the job has not started, so hand it straight back.
+      await this.queue.release(job.id, this.workerId);
+      return true;
+    }
+    const current: InFlight = { job, abandoned: false, heartbeat: this.startHeartbeat(job) };
+    this.current = current;
     try {
-      await done;
+      await this.execute(current);
     } finally {
-      this.current = undefined;
+      clearInterval(current.heartbeat);
+      if (this.current === current) this.current = undefined;
     }
     return true;
   }
 
-  private async execute(job: ClaimedJob): Promise<void> {
-    const definition = this.handlers.get(job.name)!;
+  private startHeartbeat(job: ClaimedJob): NodeJS.Timeout {
     const heartbeat = setInterval(() => {
-      this.queue
-        .heartbeat(job.id, this.workerId)
-        .catch((err) => this.logger.warn({ err, jobId: job.id }, "heartbeat failed"));
+      this.queue.heartbeat(job.id, this.workerId).then(
+        (ours) => {
+          if (ours) return;
+          // Reaped (this worker looked dead) and maybe running elsewhere: stop claiming it is alive.
+          clearInterval(heartbeat);
+          this.logger.warn({ jobId: job.id, job: job.name }, "lost a running job to the reaper");
+        },
+        (err) => this.logger.warn({ err, jobId: job.id }, "heartbeat failed"),
+      );
     }, this.heartbeatMs);
+    return heartbeat;
+  }
+
+  private async execute(current: InFlight): Promise<void> {
+    const { job } = current;
+    const definition = this.handlers.get(job.name);
     const started = Date.now();
+    let failure: { error: unknown } | undefined;
     try {
+      if (!definition) throw new Error(`No handler for job ${job.name}`);
       const ctx = new RequestContext(this.dataSource, { kind: "system", name: `job:${job.name}` }, this.clock);
       await definition.handle(ctx, job.payload, job);
+    } catch (error) {
+      failure = { error };
+    } finally {
+      clearInterval(current.heartbeat);
+    }
+    if (current.abandoned) {
+      this.logger.warn({ jobId: job.id, job: job.name, failed: Boolean(failure) }, "a released job's handler ended");
+      return;
+    }
+    if (!failure) {
       await this.queue.complete(job.id, this.workerId);
       this.logger.info({ jobId: job.id, job: job.name, attempt: job.attempt, ms: Date.now() - started }, "job done");
-    } catch (error) {
-      const outcome = await this.queue.fail(job.id, this.workerId, error);
-      const level = outcome === "DEAD" ? "error" : "warn";
-      this.logger[level]({ jobId: job.id, job: job.name, attempt: job.attempt, outcome, err: error }, "job failed");
-    } finally {
-      clearInterval(heartbeat);
+      return;
     }
+    const outcome = await this.queue.fail(job.id, this.workerId, failure.error);
+    const level = outcome === "DEAD" ? "error" : "warn";
+    this.logger[level](
+      { jobId: job.id, job: job.name, attempt: job.attempt, outcome, err: failure.error },
+      "job failed",
+    );
   }
 
   private sleep(ms: number): Promise<void> {
@@ -160,4 +202,11 @@ export class JobRunner {
       };
     });
   }
+}
+
+/** The job a runner is executing, and whether stop() has already given it back. */
+interface InFlight {
+  job: ClaimedJob;
+  heartbeat: NodeJS.Timeout;
+  abandoned: boolean;
 }

@@ -88,6 +88,7 @@ export class SqlJobQueue implements JobQueue {
         .andWhere("job.runAt <= :now", { now })
         .andWhere("job.name IN (:...names)", { names })
         .orderBy("job.runAt", "ASC")
+        .addOrderBy("job.id", "ASC") // ids are time-ordered: first in, first out at equal runAt
         .limit(1)
         .setLock("pessimistic_write")
         .setOnLocked("skip_locked")
@@ -103,7 +104,7 @@ export class SqlJobQueue implements JobQueue {
     const rows: { id: string }[] = await this.dataSource.query(
       `UPDATE job SET status = ?, lockedBy = ?, heartbeatAt = ?, attempts = attempts + 1
        WHERE id = (SELECT id FROM job WHERE status = ? AND runAt <= ? AND name IN (${names.map(() => "?").join(", ")})
-                   ORDER BY runAt LIMIT 1)
+                   ORDER BY runAt, id LIMIT 1)
        RETURNING id`,
       [JobStatus.RUNNING, workerId, at, JobStatus.PENDING, at, ...names],
     );
@@ -137,28 +138,26 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async fail(jobId: string, workerId: string, error: unknown): Promise<FailOutcome> {
-    const job = await this.dataSource.manager.findOneBy(JobEntity, { id: jobId, lockedBy: workerId });
+    const held = { id: jobId, lockedBy: workerId, status: JobStatus.RUNNING };
+    const job = await this.dataSource.manager.findOneBy(JobEntity, held);
     if (!job) return "RETRY"; // reaped meanwhile: the reaper already decided its fate
     const now = this.clock.now();
     const lastError = describeError(error);
     if (job.attempts >= job.maxAttempts) {
-      await this.dataSource.manager.update(
-        JobEntity,
-        { id: jobId, lockedBy: workerId },
-        { status: JobStatus.DEAD, lockedBy: null, lastError, finishedAt: now },
-      );
-      return "DEAD";
-    }
-    await this.dataSource.manager.update(
-      JobEntity,
-      { id: jobId, lockedBy: workerId },
-      {
-        status: JobStatus.PENDING,
+      await this.dataSource.manager.update(JobEntity, held, {
+        status: JobStatus.DEAD,
         lockedBy: null,
         lastError,
-        runAt: new Date(now.getTime() + this.backoffMs(job.attempts)),
-      },
-    );
+        finishedAt: now,
+      });
+      return "DEAD";
+    }
+    await this.dataSource.manager.update(JobEntity, held, {
+      status: JobStatus.PENDING,
+      lockedBy: null,
+      lastError,
+      runAt: new Date(now.getTime() + this.backoffMs(job.attempts)),
+    });
     return "RETRY";
   }
 

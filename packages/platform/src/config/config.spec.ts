@@ -1,0 +1,159 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigException, loadConfig } from "./config";
+
+describe("loadConfig", () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "honour-config-"));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** A fake environment: nothing leaks in from the machine running the tests. */
+  const env = (vars: Record<string, string> = {}): NodeJS.ProcessEnv => ({ HONOUR_DATA_DIR: dataDir, ...vars });
+
+  /** The problems a ConfigException lists, or fails when loading succeeds. */
+  function problemsOf(vars: Record<string, string>): string[] {
+    try {
+      loadConfig(env(vars));
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigException);
+      return (error as ConfigException).problems;
+    }
+    throw new Error("expected a ConfigException");
+  }
+
+  it("uses development defaults with the embedded SQLite database in the data directory", () => {
+    const config = loadConfig(env());
+    expect(config).toMatchObject({
+      nodeEnv: "development",
+      database: { kind: "sqlite", path: join(dataDir, "honour.sqlite") },
+      dataDir,
+      host: "127.0.0.1",
+      port: 4000,
+      publicUrl: "http://127.0.0.1:4000",
+      cookieSecure: false,
+      demoData: true,
+      logLevel: "info",
+    });
+    expect(config.admin).toBeUndefined();
+  });
+
+  it("reads a mysql or mariadb DATABASE_URL", () => {
+    expect(loadConfig(env({ DATABASE_URL: "mysql://u:p@db:3306/honour" })).database).toEqual({
+      kind: "mysql",
+      url: "mysql://u:p@db:3306/honour",
+    });
+    expect(loadConfig(env({ DATABASE_URL: "mariadb://u@db/honour?ssl=true" })).database.kind).toBe("mysql");
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadConfig(env({ DATABASE_URL: "", PORT: "" })).port).toBe(4000);
+  });
+
+  it("derives the public URL and secure cookies from an https PUBLIC_URL", () => {
+    const config = loadConfig(env({ PUBLIC_URL: "https://honour.example/", HONOUR_SECRET: "s".repeat(32) }));
+    expect(config.publicUrl).toBe("https://honour.example");
+    expect(config.cookieSecure).toBe(true);
+  });
+
+  it("lets COOKIE_SECURE and HONOUR_DEMO_DATA override the derived defaults, as true/false or 1/0", () => {
+    expect(loadConfig(env({ COOKIE_SECURE: "true" })).cookieSecure).toBe(true);
+    expect(loadConfig(env({ COOKIE_SECURE: "1" })).cookieSecure).toBe(true);
+    expect(loadConfig(env({ PUBLIC_URL: "https://honour.example", COOKIE_SECURE: "false" })).cookieSecure).toBe(false);
+    expect(loadConfig(env({ PUBLIC_URL: "https://honour.example", COOKIE_SECURE: "0" })).cookieSecure).toBe(false);
+    expect(loadConfig(env({ HONOUR_DEMO_DATA: "0" })).demoData).toBe(false);
+    expect(
+      loadConfig(env({ HONOUR_DEMO_DATA: "1", NODE_ENV: "production", HONOUR_SECRET: "s".repeat(32) })).demoData,
+    ).toBe(true);
+  });
+
+  it.each([
+    ["DATABASE_URL", "postgres://u@db/honour"],
+    ["DATABASE_URL", "mysql://db"],
+    ["PORT", "http"],
+    ["PORT", "70000"],
+    ["PORT", "-1"],
+    ["COOKIE_SECURE", "yes"],
+    ["HONOUR_DEMO_DATA", "maybe"],
+    ["HONOUR_SECRET", "too-short"],
+    ["NODE_ENV", "staging"],
+    ["LOG_LEVEL", "loud"],
+    ["PUBLIC_URL", "honour.example"],
+    ["HONOUR_ADMIN_EMAIL", "not-an-email"],
+  ])("rejects a bad %s (%s) with a problem naming it", (name, value) => {
+    const vars: Record<string, string> = { [name]: value };
+    // Keep the admin pair complete so only the variable under test is wrong.
+    if (name === "HONOUR_ADMIN_EMAIL") vars.HONOUR_ADMIN_PASSWORD = "long enough password";
+    const problems = problemsOf(vars);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.startsWith(`${name} `)).toBe(true);
+  });
+
+  it("names every bad variable at once", () => {
+    const problems = problemsOf({ PORT: "x", COOKIE_SECURE: "nope", HONOUR_SECRET: "short" });
+    expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["COOKIE_SECURE", "HONOUR_SECRET", "PORT"]);
+  });
+
+  it("requires HONOUR_SECRET when NODE_ENV=production", () => {
+    const problems = problemsOf({ NODE_ENV: "production" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^HONOUR_SECRET /);
+    expect(loadConfig(env({ NODE_ENV: "production", HONOUR_SECRET: "p".repeat(32) })).secret).toBe("p".repeat(32));
+  });
+
+  it("turns demo data off by default in production", () => {
+    expect(loadConfig(env({ NODE_ENV: "production", HONOUR_SECRET: "p".repeat(32) })).demoData).toBe(false);
+  });
+
+  it("requires the admin email and password together", () => {
+    expect(problemsOf({ HONOUR_ADMIN_EMAIL: "admin@honour.example" })[0]).toMatch(/HONOUR_ADMIN_PASSWORD/);
+    expect(problemsOf({ HONOUR_ADMIN_PASSWORD: "long enough password" })[0]).toMatch(/HONOUR_ADMIN_EMAIL/);
+    expect(
+      loadConfig(env({ HONOUR_ADMIN_EMAIL: "admin@honour.example", HONOUR_ADMIN_PASSWORD: "long enough password" }))
+        .admin,
+    ).toEqual({ email: "admin@honour.example", password: "long enough password" });
+  });
+
+  it("rejects an admin password shorter than 10 characters", () => {
+    const problems = problemsOf({ HONOUR_ADMIN_EMAIL: "admin@honour.example", HONOUR_ADMIN_PASSWORD: "short" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^HONOUR_ADMIN_PASSWORD /);
+  });
+
+  it("generates a development secret once in the data directory and reuses it", () => {
+    const first = loadConfig(env()).secret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(join(dataDir, "secret"), "utf8").trim()).toBe(first);
+    expect(loadConfig(env()).secret).toBe(first);
+  });
+
+  it("creates a missing data directory for the development secret", () => {
+    const nested = join(dataDir, "a", "b");
+    const secret = loadConfig({ HONOUR_DATA_DIR: nested }).secret;
+    expect(readFileSync(join(nested, "secret"), "utf8").trim()).toBe(secret);
+  });
+
+  it("leaves only the secret file in the data directory", () => {
+    const secrets = Array.from({ length: 3 }, () => loadConfig(env()).secret);
+    expect(new Set(secrets).size).toBe(1);
+    expect(readdirSync(dataDir)).toEqual(["secret"]);
+  });
+
+  it("rejects a stored development secret that is too short, naming HONOUR_SECRET", () => {
+    writeFileSync(join(dataDir, "secret"), "\n");
+    expect(problemsOf({})[0]).toMatch(/^HONOUR_SECRET /);
+  });
+
+  it("prefers HONOUR_SECRET over the stored development secret", () => {
+    loadConfig(env());
+    expect(loadConfig(env({ HONOUR_SECRET: "x".repeat(40) })).secret).toBe("x".repeat(40));
+  });
+
+  it("never puts the secret in a ConfigException", () => {
+    const secret = "short-secret-value";
+    const problems = problemsOf({ HONOUR_SECRET: secret });
+    expect(problems.join("\n")).not.toContain(secret);
+  });
+});
