@@ -1,0 +1,158 @@
+import {
+  createDataSource,
+  isSchemaCurrent,
+  JobRunner,
+  platformModule,
+  silentLogger,
+  SqlJobQueue,
+  systemClock,
+  type DomainModuleDefinition,
+  type HonourConfig,
+  type JobDefinition,
+  type Logger,
+  type Platform,
+  type ScheduleDefinition,
+} from "@honour/platform";
+import { createUsersServices, usersJobs, usersModule } from "@honour/users";
+import type { DataSource } from "typeorm";
+import { DEFAULT_WORKER_SETTINGS, type WorkerSettings } from "./worker-config";
+
+/** A domain package as the worker sees it: its tables, and the jobs it runs on a platform. */
+interface WorkerModule {
+  definition: DomainModuleDefinition;
+  jobs(platform: Platform): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] };
+}
+
+/** Every module with tables or background work, in dependency order. */
+const MODULES: readonly WorkerModule[] = [
+  { definition: platformModule, jobs: () => ({ jobs: [], schedules: [] }) },
+  { definition: usersModule, jobs: (platform) => usersJobs(createUsersServices(platform)) },
+];
+
+export interface StartWorkerOptions {
+  /** Poll, heartbeat, stale and shutdown periods (default {@link DEFAULT_WORKER_SETTINGS}). */
+  settings?: Partial<WorkerSettings>;
+  logger?: Logger;
+  /** Jobs beyond the modules' own; end-to-end tests add theirs here. */
+  extraJobs?: (platform: Platform) => JobDefinition[];
+  /** Aborting it gives up waiting for the database or the schema; startWorker then rejects. */
+  signal?: AbortSignal;
+}
+
+export interface Worker {
+  runner: JobRunner;
+  platform: Platform;
+  /** Stops claiming, lets the in-flight job finish (or releases it after the grace period), closes the pool. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects to the database, waits until the schema is current (the worker never migrates: the
+ * gateway or `npm run migrate` does), then claims and runs every module's jobs and schedules.
+ */
+export async function startWorker(config: HonourConfig, options: StartWorkerOptions = {}): Promise<Worker> {
+  const settings = { ...DEFAULT_WORKER_SETTINGS, ...options.settings };
+  const logger = options.logger ?? silentLogger;
+  const dataSource = createDataSource(config.database, {
+    entities: MODULES.flatMap((m) => m.definition.entities),
+    migrations: MODULES.flatMap((m) => m.definition.migrations),
+    // One job at a time, plus the heartbeat, the reaper and a handler's own transaction.
+    poolSize: 4,
+  });
+  try {
+    await connect(dataSource, settings.schemaPollMs, logger, options.signal);
+    await waitForSchema(dataSource, settings.schemaPollMs, logger, options.signal);
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    throw error;
+  }
+
+  const platform: Platform = {
+    config,
+    dataSource,
+    clock: systemClock,
+    jobs: new SqlJobQueue(dataSource, systemClock, { backoffBaseMs: settings.backoffBaseMs }),
+    logger,
+  };
+  const contributions = MODULES.map((m) => m.jobs(platform));
+  const jobs = [...contributions.flatMap((c) => c.jobs), ...(options.extraJobs?.(platform) ?? [])];
+  const schedules = contributions.flatMap((c) => c.schedules);
+  const runner = new JobRunner(dataSource, platform.jobs, systemClock, jobs, schedules, logger, {
+    pollMs: settings.pollMs,
+    heartbeatMs: settings.heartbeatMs,
+    staleAfterMs: settings.staleAfterMs,
+    shutdownGraceMs: settings.shutdownGraceMs,
+  });
+  runner.start();
+  logger.info(
+    {
+      event: "worker.started",
+      workerId: runner.workerId,
+      jobs: runner.jobNames,
+      schedules: schedules.map((s) => s.job),
+    },
+    "worker started",
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    runner,
+    platform,
+    stop: () =>
+      (stopping ??= (async () => {
+        await runner.stop();
+        await dataSource.destroy();
+        logger.info({ event: "worker.stopped", workerId: runner.workerId }, "worker stopped");
+      })()),
+  };
+}
+
+/** Connects, retrying while the database is not reachable yet (it may start after the worker). */
+async function connect(dataSource: DataSource, retryMs: number, logger: Logger, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      await dataSource.initialize();
+      return;
+    } catch (error) {
+      logger.error(
+        { event: "database.unreachable", err: error, retryInMs: retryMs },
+        "cannot connect to the database; retrying",
+      );
+    }
+    await delay(retryMs, signal);
+  }
+}
+
+async function waitForSchema(dataSource: DataSource, pollMs: number, logger: Logger, signal?: AbortSignal) {
+  let told = false;
+  for (;;) {
+    signal?.throwIfAborted();
+    if (await isSchemaCurrent(dataSource)) {
+      if (told) logger.info({ event: "schema.current" }, "the database schema is current");
+      return;
+    }
+    if (!told) {
+      logger.warn(
+        { event: "schema.waiting", pollMs },
+        "waiting for the database schema: the worker never migrates; start the gateway or run `npm run migrate`",
+      );
+      told = true;
+    }
+    await delay(pollMs, signal);
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
