@@ -23,6 +23,7 @@ import {
 } from "@honour/platform";
 import type { GraphQLContext } from "@honour/platform/graphql";
 import { SESSION_COOKIE, seedDemoData, type Role } from "@honour/users";
+import { userLoader } from "@honour/users/graphql";
 import { createAppResolvers, createAppServices, moduleDefinitions, type AppServices } from "./app-modules";
 import { createErrorFormatter } from "./graphql/error-formatter";
 import { DEFAULT_QUERY_LIMITS, complexityLimitPlugin, depthLimitRule, type QueryLimits } from "./graphql/query-limits";
@@ -122,10 +123,10 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         request.id,
       );
       const token = request.cookies[SESSION_COOKIE];
-      const { actor, renewedUntil } = await services.users.sessions.resolve(base, token);
+      const { actor, user, renewedUntil } = await services.users.sessions.resolve(base, token);
       // The session slid forward: let the browser's cookie slide with it (at most once a minute).
       if (renewedUntil && token) reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: renewedUntil });
-      return {
+      const graphqlContext: GraphQLContext = {
         ctx: base.withActor(actor),
         http: {
           setCookie: (name, value, opts) =>
@@ -135,6 +136,8 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         },
         loaders: new Map(),
       };
+      if (user) userLoader(graphqlContext, services.users).prime(user.id, user);
+      return graphqlContext;
     };
     app.route({
       url: "/graphql",

@@ -8,6 +8,7 @@ import type { UsersServices } from "./users.module";
 // Importing this module registers the Role enum with type-graphql (in user.object.ts).
 
 export { ArticleResolver, AuthResolver, UserResolver };
+export { userLoader } from "./user/user.resolver";
 export { ArticleObject, ArticleConnection } from "./article/article.object";
 export { CreateArticleInput, UpdateArticleInput } from "./article/article.input";
 export { UpdateArticleArgs } from "./article/article.args";

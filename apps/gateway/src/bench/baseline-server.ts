@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createPool, type RowDataPacket } from "mysql2/promise";
-import { SESSION_SQL, USER_SQL, meJson } from "./baseline-sql";
+import { ME_SQL, meJson } from "./baseline-sql";
 
 /**
  * The benchmark's baseline: a bare node:http server with a mysql2 pool answering the `me` query
@@ -22,11 +22,8 @@ const server = createServer((req, res) => {
       let me: Record<string, unknown> | null = null;
       if (token) {
         const hash = createHash("sha256").update(token, "utf8").digest("hex");
-        const [sessions] = await pool.query<RowDataPacket[]>(SESSION_SQL, [hash, new Date()]);
-        if (sessions[0]) {
-          const [users] = await pool.query<RowDataPacket[]>(USER_SQL, [sessions[0].userId]);
-          if (users[0]) me = meJson(users[0]);
-        }
+        const [rows] = await pool.query<RowDataPacket[]>(ME_SQL, [hash, new Date()]);
+        if (rows[0]) me = meJson(rows[0]);
       }
       const json = JSON.stringify({ data: { me } });
       res.writeHead(200, {

@@ -1,16 +1,14 @@
 import type { RowDataPacket } from "mysql2/promise";
 
 /**
- * The two statements the gateway runs for `me` (SessionService.resolve, then UserService.current),
- * written by hand for the baseline server.
+ * The statement the gateway runs for `me` (SessionService.resolve reads the session and the
+ * account in one join), written by hand for the baseline server.
  */
-export const SESSION_SQL =
-  "SELECT s.id, s.expiresAt, u.id AS userId, u.role FROM `session` s INNER JOIN `user` u ON u.id = s.userId " +
-  "WHERE s.tokenHash = ? AND s.expiresAt > ? AND u.closedAt IS NULL LIMIT 1";
-
-export const USER_SQL =
-  "SELECT id, email, name, organisation, organisationUrl, jobTitle, referralSource, role, createdAt, updatedAt, closedAt " +
-  "FROM `user` WHERE id = ? LIMIT 1";
+export const ME_SQL =
+  "SELECT s.id AS sessionId, s.expiresAt, u.id, u.email, u.name, u.organisation, u.organisationUrl, u.jobTitle, " +
+  "u.referralSource, u.role, u.createdAt, u.updatedAt, u.closedAt " +
+  "FROM `session` s INNER JOIN `user` u ON u.id = s.userId " +
+  "WHERE s.tokenHash = ? AND s.expiresAt > ? AND u.closedAt IS NULL";
 
 /** The `me` object as the gateway's schema serialises it. */
 export function meJson(row: RowDataPacket): Record<string, unknown> {

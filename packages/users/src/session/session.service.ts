@@ -1,6 +1,7 @@
 import { ANONYMOUS, newId, randomToken, sha256, type Actor, type RequestContext } from "@honour/platform";
-import { LessThanOrEqual, Not } from "typeorm";
+import { LessThanOrEqual, Not, type DataSource } from "typeorm";
 import { SessionEntity } from "./session.entity";
+import { UserEntity } from "../user/user.entity";
 
 /** The name of the cookie that carries the session token. */
 export const SESSION_COOKIE = "honour_session";
@@ -25,12 +26,17 @@ export interface NewSession {
 /** Who a session token stands for, and the new expiry when this request renewed it. */
 export interface ResolvedSession {
   actor: Actor;
+  /** The signed-in user's account, read by the same query; null when anonymous. */
+  user: UserEntity | null;
   /** Set when the sliding expiry moved: the gateway may renew the cookie's `Expires` with it. */
   renewedUntil: Date | null;
 }
 
 /** Browser sessions: opaque random tokens of which only the SHA-256 is stored. */
 export class SessionService {
+  /** The session lookup's SQL per data source (see `lookup`). */
+  private readonly lookupSql = new WeakMap<DataSource, string>();
+
   /** Starts a session for `userId`, expiring {@link SESSION_TTL_MS} from now unless used. */
   async create(ctx: RequestContext, userId: string): Promise<NewSession> {
     const now = ctx.clock.now();
@@ -61,23 +67,17 @@ export class SessionService {
    * its expiry to {@link SESSION_TTL_MS} from now.
    */
   async resolve(ctx: RequestContext, token: string | undefined): Promise<ResolvedSession> {
-    if (!token || !TOKEN_PATTERN.test(token)) return { actor: ANONYMOUS, renewedUntil: null };
+    if (!token || !TOKEN_PATTERN.test(token)) return { actor: ANONYMOUS, user: null, renewedUntil: null };
     const now = ctx.clock.now();
-    const session = await ctx.manager
-      .createQueryBuilder(SessionEntity, "s")
-      .innerJoin("s.user", "u")
-      .select(["s.id", "s.expiresAt", "u.id", "u.role"])
-      .where("s.tokenHash = :tokenHash", { tokenHash: sha256(token) })
-      .andWhere("s.expiresAt > :now", { now })
-      .andWhere("u.closedAt IS NULL")
-      .getOne();
-    if (!session?.user) return { actor: ANONYMOUS, renewedUntil: null };
+    const session = await this.lookup(ctx, sha256(token), now);
+    if (!session) return { actor: ANONYMOUS, user: null, renewedUntil: null };
+    const user = session.user;
 
-    const actor: Actor = { kind: "user", userId: session.user.id, role: session.user.role, sessionId: session.id };
+    const actor: Actor = { kind: "user", userId: user.id, role: user.role, sessionId: session.id };
     const renewedUntil = new Date(now.getTime() + SESSION_TTL_MS);
     // expiresAt - TTL is when the session was last renewed; no separate "last seen" column needed.
     if (renewedUntil.getTime() - session.expiresAt.getTime() < SESSION_RENEWAL_INTERVAL_MS) {
-      return { actor, renewedUntil: null };
+      return { actor, user, renewedUntil: null };
     }
     // The condition repeats the check, so that concurrent requests of one session write once.
     await ctx.manager
@@ -89,7 +89,55 @@ export class SessionService {
         threshold: new Date(renewedUntil.getTime() - SESSION_RENEWAL_INTERVAL_MS),
       })
       .execute();
-    return { actor, renewedUntil };
+    return { actor, user, renewedUntil };
+  }
+
+  /**
+   * The live session of a token hash with its open account, in one query. TypeORM builds the
+   * statement once per data source; each request then only runs it and hydrates the row, since
+   * building queries was the largest cost of a signed-in request.
+   */
+  private async lookup(
+    ctx: RequestContext,
+    tokenHash: string,
+    now: Date,
+  ): Promise<{ id: string; expiresAt: Date; user: UserEntity } | null> {
+    const { driver } = ctx.dataSource;
+    const sessions = ctx.dataSource.getMetadata(SessionEntity);
+    const users = ctx.dataSource.getMetadata(UserEntity);
+    let sql = this.lookupSql.get(ctx.dataSource);
+    if (!sql) {
+      [sql] = ctx.dataSource
+        .createQueryBuilder(SessionEntity, "s")
+        .innerJoin("s.user", "u")
+        // The whole account comes along: `me`, the commonest query, then needs no second query.
+        .select(["s.id", "s.expiresAt", "u"])
+        .where("s.tokenHash = :tokenHash", { tokenHash })
+        .andWhere("s.expiresAt > :now", { now })
+        .andWhere("u.closedAt IS NULL")
+        .getQueryAndParameters();
+      this.lookupSql.set(ctx.dataSource, sql);
+    }
+    const expiresAtColumn = sessions.findColumnWithPropertyName("expiresAt")!;
+    const rows: Record<string, unknown>[] = await ctx.manager.query(sql, [
+      tokenHash,
+      driver.preparePersistentValue(now, expiresAtColumn),
+    ]);
+    const raw = rows[0];
+    if (!raw) return null;
+    const user = users.create() as UserEntity;
+    for (const column of users.columns) {
+      if (!column.isSelect) continue;
+      (user as unknown as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(
+        raw[`u_${column.databaseName}`],
+        column,
+      );
+    }
+    return {
+      id: raw.s_id as string,
+      expiresAt: driver.prepareHydratedValue(raw.s_expiresAt, expiresAtColumn) as Date,
+      user,
+    };
   }
 
   /** Ends the session of a token (sign-out). Returns false when there was no such session. */

@@ -1,5 +1,6 @@
 import { Role, type Connection } from "@honour/platform";
-import type { GraphQLContext } from "@honour/platform/graphql";
+import { loader, type GraphQLContext } from "@honour/platform/graphql";
+import DataLoader from "dataloader";
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import type { UsersServices } from "../users.module";
 import { SetUserRoleArgs, UsersArgs } from "./user.args";
@@ -7,14 +8,33 @@ import type { UserEntity } from "./user.entity";
 import { ChangePasswordInput, UpdateProfileInput } from "./user.input";
 import { UserConnection, UserObject } from "./user.object";
 
+/**
+ * Accounts by id for one GraphQL request: batched, and cached for the request's duration. The
+ * gateway primes it with the signed-in user's account, which the session lookup already read.
+ */
+export function userLoader(context: GraphQLContext, services: UsersServices): DataLoader<string, UserEntity | null> {
+  return loader(
+    context,
+    "users.user",
+    () =>
+      new DataLoader<string, UserEntity | null>(async (ids) => {
+        const users = await services.users.findByIds(context.ctx, ids);
+        const byId = new Map(users.map((u) => [u.id, u]));
+        return ids.map((id) => byId.get(id) ?? null);
+      }),
+  );
+}
+
 /** The signed-in user's own account, and the staff operations on accounts. */
 @Resolver(() => UserObject)
 export class UserResolver {
   constructor(private readonly services: UsersServices) {}
 
   @Query(() => UserObject, { nullable: true, description: "The signed-in user; null when not signed in. Public." })
-  me(@Ctx() { ctx }: GraphQLContext): Promise<UserEntity | null> {
-    return this.services.users.current(ctx);
+  async me(@Ctx() context: GraphQLContext): Promise<UserEntity | null> {
+    const userId = context.ctx.userId;
+    // The gateway primes the loader with the account read along with the session.
+    return userId ? userLoader(context, this.services).load(userId) : null;
   }
 
   @Authorized()

@@ -13,7 +13,7 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import { isEmail, isURL } from "class-validator";
-import type { FindOptionsWhere } from "typeorm";
+import { In, type FindOptionsWhere } from "typeorm";
 import { passwordRuleViolation, type PasswordService } from "../password/password.service";
 import type { NewSession, SessionService } from "../session/session.service";
 import type { SignInThrottleService } from "../sign-in/sign-in-throttle.service";
@@ -248,6 +248,11 @@ export class UserService {
 
   async findById(ctx: RequestContext, id: string): Promise<UserEntity | null> {
     return ctx.manager.findOneBy(UserEntity, { id });
+  }
+
+  /** The accounts with these ids, in no particular order; unknown ids are left out. */
+  async findByIds(ctx: RequestContext, ids: readonly string[]): Promise<UserEntity[]> {
+    return ids.length === 0 ? [] : ctx.manager.findBy(UserEntity, { id: In([...ids]) });
   }
 
   /**
