@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger as PinoLogger } from "pino";
 import type { DataSource } from "typeorm";
 import {
+  createPlatform,
   RequestContext,
   SqlJobQueue,
   createDataSource,
@@ -62,7 +63,11 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
   });
   await dataSource.initialize();
   try {
-    const platform: Platform = { config, dataSource, clock, jobs: new SqlJobQueue(dataSource, clock), logger };
+    const platform: Platform = createPlatform(config, dataSource, {
+      clock,
+      jobs: new SqlJobQueue(dataSource, clock),
+      logger,
+    });
     const services = createAppServices(platform);
     let demoAccounts: Gateway["demoAccounts"] = null;
     if (options.migrate !== false) {

@@ -1,4 +1,5 @@
 import {
+  createPlatform,
   createDataSource,
   isSchemaCurrent,
   JobRunner,
@@ -67,13 +68,11 @@ export async function startWorker(config: HonourConfig, options: StartWorkerOpti
     throw error;
   }
 
-  const platform: Platform = {
-    config,
-    dataSource,
+  const platform: Platform = createPlatform(config, dataSource, {
     clock: systemClock,
     jobs: new SqlJobQueue(dataSource, systemClock, { backoffBaseMs: settings.backoffBaseMs }),
     logger,
-  };
+  });
   const contributions = MODULES.map((m) => m.jobs(platform));
   const jobs = [...contributions.flatMap((c) => c.jobs), ...(options.extraJobs?.(platform) ?? [])];
   const schedules = contributions.flatMap((c) => c.schedules);

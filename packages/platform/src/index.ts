@@ -5,6 +5,7 @@ export * from "./context/request-context";
 export * from "./crypto/crypto";
 export * from "./database/data-source";
 export * from "./errors/domain.exception";
+export * from "./events/domain-events";
 export * from "./jobs/job.entity";
 export * from "./jobs/job-queue";
 export * from "./jobs/job-runner";

@@ -1,4 +1,5 @@
 import {
+  createPlatform,
   ANONYMOUS,
   JobEntity,
   loadConfig,
@@ -58,13 +59,11 @@ export async function openUsersTestBed(kind: TestDatabaseKind): Promise<UsersTes
   const db = await openTestDataSource(kind, [platformModule, usersModule]);
   const clock = new ManualClock(START);
   const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789" });
-  const platform: Platform = {
-    config,
-    dataSource: db.dataSource,
+  const platform: Platform = createPlatform(config, db.dataSource, {
     clock,
     jobs: new SqlJobQueue(db.dataSource, clock),
     logger: silentLogger,
-  };
+  });
   const services = createUsersServices(platform, { passwordHashing: FAST_HASHING });
   const ctx = (actor: Actor = ANONYMOUS) => new RequestContext(db.dataSource, actor, clock);
   const bed: UsersTestBed = {

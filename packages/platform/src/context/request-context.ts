@@ -11,6 +11,12 @@ export enum Role {
   ADMIN = "ADMIN",
 }
 
+/**
+ * The role name `@Authorized` uses for reseller partners calling with an API key. Partners are
+ * not users: an operation admits them only when it lists this role.
+ */
+export const PARTNER_ROLE = "PARTNER";
+
 export const STAFF_ROLES: readonly Role[] = [Role.SUPPORT, Role.MARKETING, Role.SECURITY, Role.ADMIN];
 
 /** Who is acting: nobody, a signed-in user, a partner through an API key, or the system itself. */

@@ -3,6 +3,7 @@ import type { Clock } from "../clock/clock";
 import type { HonourConfig } from "../config/config";
 import type { JobDefinition, JobQueue, ScheduleDefinition } from "../jobs/job-queue";
 import type { Logger } from "../logging/logger";
+import { DomainEvents } from "../events/domain-events";
 
 /** What every domain package is given to build its services. */
 export interface Platform {
@@ -11,6 +12,24 @@ export interface Platform {
   clock: Clock;
   jobs: JobQueue;
   logger: Logger;
+  /** Synchronous reactions between domains; see {@link DomainEvents}. */
+  events: DomainEvents;
+}
+
+/** Builds the platform object the apps hand to every domain package. */
+export function createPlatform(
+  config: HonourConfig,
+  dataSource: DataSource,
+  options: { clock: Clock; logger: Logger; jobs: JobQueue },
+): Platform {
+  return {
+    config,
+    dataSource,
+    clock: options.clock,
+    jobs: options.jobs,
+    logger: options.logger,
+    events: new DomainEvents(),
+  };
 }
 
 /**

@@ -1,0 +1,43 @@
+import type { RequestContext } from "../context/request-context";
+
+/**
+ * The events one domain publishes for others to react to, declared here so that neither side
+ * imports the other (ARCHITECTURE.md: dependencies point one way).
+ */
+export interface DomainEventMap {
+  /**
+   * A user changed what the profile may keep. Orders reacts at once: with `keepBillingDetails`
+   * off it deletes saved payment methods; with `keepOrderHistory` off it detaches past orders.
+   */
+  "users.profileSettingsChanged": {
+    userId: string;
+    keepBillingDetails: boolean;
+    keepOrderHistory: boolean;
+  };
+}
+
+export type DomainEventName = keyof DomainEventMap;
+export type DomainEventHandler<E extends DomainEventName> = (
+  ctx: RequestContext,
+  event: DomainEventMap[E],
+) => Promise<void>;
+
+/**
+ * In-process domain events. Subscribers run in the publisher's context, inside its transaction,
+ * so a reaction happens at once and rolls back with the change that caused it. Work that may wait
+ * or must survive a crash belongs in a job instead.
+ */
+export class DomainEvents {
+  private readonly handlers = new Map<DomainEventName, DomainEventHandler<DomainEventName>[]>();
+
+  subscribe<E extends DomainEventName>(name: E, handler: DomainEventHandler<E>): void {
+    const list = this.handlers.get(name) ?? [];
+    list.push(handler as DomainEventHandler<DomainEventName>);
+    this.handlers.set(name, list);
+  }
+
+  /** Runs every subscriber of `name` in turn; the first failure fails the publisher. */
+  async publish<E extends DomainEventName>(ctx: RequestContext, name: E, event: DomainEventMap[E]): Promise<void> {
+    for (const handler of this.handlers.get(name) ?? []) await handler(ctx, event);
+  }
+}
