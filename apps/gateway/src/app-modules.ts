@@ -1,6 +1,12 @@
 import { createUsersServices, usersJobs, usersModule, type UsersServices } from "@honour/users";
 import { createUsersResolvers } from "@honour/users/graphql";
-import { platformModule, type DomainModuleDefinition, type Platform } from "@honour/platform";
+import {
+  platformModule,
+  type Actor,
+  type DomainModuleDefinition,
+  type Platform,
+  type RequestContext,
+} from "@honour/platform";
 
 /**
  * The one list of domain packages the gateway serves. A new domain adds its module definition
@@ -10,6 +16,8 @@ export const moduleDefinitions: readonly DomainModuleDefinition[] = [platformMod
 
 export interface AppServices {
   users: UsersServices;
+  /** Turns a partner API key (`Authorization: Bearer hpk_…`) into a partner actor, or throws UNAUTHENTICATED. */
+  partnerKeys?: { resolveApiKey(ctx: RequestContext, key: string): Promise<Actor> };
 }
 
 export function createAppServices(platform: Platform): AppServices {

@@ -11,6 +11,9 @@ import Fastify, {
 import type { Logger as PinoLogger } from "pino";
 import type { DataSource } from "typeorm";
 import {
+  DomainException,
+  UnauthenticatedException,
+  type Actor,
   createPlatform,
   RequestContext,
   SqlJobQueue,
@@ -23,7 +26,8 @@ import {
   type Platform,
 } from "@honour/platform";
 import type { GraphQLContext } from "@honour/platform/graphql";
-import { SESSION_COOKIE, seedDemoData, type Role } from "@honour/users";
+import { SESSION_COOKIE, seedDemoData, type Role, type UserEntity } from "@honour/users";
+import { GraphQLError } from "graphql";
 import { userLoader } from "@honour/users/graphql";
 import { createAppResolvers, createAppServices, moduleDefinitions, type AppServices } from "./app-modules";
 import { createErrorFormatter } from "./graphql/error-formatter";
@@ -117,6 +121,19 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
     });
     await apollo.start();
 
+    const authenticatePartner = async (ctx: RequestContext, header: string): Promise<Actor> => {
+      try {
+        const key = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header)?.[1];
+        if (!key || !services.partnerKeys) throw new UnauthenticatedException("The API key is not valid.");
+        return await services.partnerKeys.resolveApiKey(ctx, key);
+      } catch (error) {
+        if (!(error instanceof DomainException)) throw error;
+        throw new GraphQLError(error.message, {
+          originalError: error,
+          extensions: { code: error.code, http: { status: 401, headers: new Map([["www-authenticate", "Bearer"]]) } },
+        });
+      }
+    };
     const cookieOptions = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: config.cookieSecure };
     const context = async (request: FastifyRequest, reply: FastifyReply): Promise<GraphQLContext> => {
       const base = new RequestContext(
@@ -127,10 +144,21 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         request.ip,
         request.id,
       );
-      const token = request.cookies[SESSION_COOKIE];
-      const { actor, user, renewedUntil } = await services.users.sessions.resolve(base, token);
-      // The session slid forward: let the browser's cookie slide with it (at most once a minute).
-      if (renewedUntil && token) reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: renewedUntil });
+      const authorization = request.headers.authorization;
+      let actor: Actor;
+      let user: UserEntity | null = null;
+      if (authorization !== undefined) {
+        // Partners call with an API key and no cookie; a key that does not work never falls back.
+        actor = await authenticatePartner(base, authorization);
+      } else {
+        const token = request.cookies[SESSION_COOKIE];
+        const session = await services.users.sessions.resolve(base, token);
+        ({ actor, user } = session);
+        // The session slid forward: let the browser's cookie slide with it (at most once a minute).
+        if (session.renewedUntil && token) {
+          reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: session.renewedUntil });
+        }
+      }
       const graphqlContext: GraphQLContext = {
         ctx: base.withActor(actor),
         http: {

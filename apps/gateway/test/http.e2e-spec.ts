@@ -52,6 +52,16 @@ describe("gateway HTTP surface", () => {
     expect(costly.data).toBeUndefined();
   });
 
+  it("answers an API key that does not work with 401 UNAUTHENTICATED, never as anonymous", async () => {
+    for (const authorization of ["Bearer hpk_not-a-real-key", "Basic dXNlcjpwYXNz", "Bearer"]) {
+      const result = await t.client({ authorization }).query(ME);
+      expect(result.status).toBe(401);
+      expect(result.headers.get("www-authenticate")).toBe("Bearer");
+      expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+      expect(result.data).toBeUndefined();
+    }
+  });
+
   it("does not put stack traces or internals in error responses", async () => {
     const result = await t
       .client()

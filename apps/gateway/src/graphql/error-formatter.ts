@@ -1,5 +1,5 @@
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { ValidationError } from "class-validator";
 import { ArgumentValidationError } from "type-graphql";
 import { DomainException, ErrorCode, type FieldError, type Logger } from "@honour/platform";
@@ -55,7 +55,11 @@ const APOLLO_CODES = new Set([
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    let original = unwrapResolverError(error);
+    // Errors from outside resolvers (the context function: a revoked API key) arrive wrapped.
+    if (original instanceof GraphQLError && original.originalError instanceof DomainException) {
+      original = original.originalError;
+    }
     if (original instanceof DomainException) {
       return {
         message: original.message,
