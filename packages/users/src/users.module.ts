@@ -2,6 +2,7 @@ import type { DomainModuleDefinition, Platform } from "@honour/platform";
 import { ArticleEntity } from "./article/article.entity";
 import { ArticleService } from "./article/article.service";
 import { CreateUsers1795629206840 } from "./migrations/1795629206840-create-users.migration";
+import { AddProfileRetentionSwitches1795630729110 } from "./migrations/1795630729110-add-profile-retention-switches.migration";
 import { PasswordService, type ScryptParameters } from "./password/password.service";
 import { SessionEntity } from "./session/session.entity";
 import { SessionService } from "./session/session.service";
@@ -14,7 +15,7 @@ import { UserService } from "./user/user.service";
 export const usersModule: DomainModuleDefinition = {
   name: "users",
   entities: [UserEntity, SessionEntity, SignInAttemptEntity, ArticleEntity],
-  migrations: [CreateUsers1795629206840],
+  migrations: [CreateUsers1795629206840, AddProfileRetentionSwitches1795630729110],
 };
 
 /** The accounts domain's services, as the gateway and the worker use them. */
@@ -40,6 +41,7 @@ export function createUsersServices(platform: Platform, options: UsersOptions = 
     new PasswordService(options.passwordHashing),
     new SignInThrottleService(platform.config.secret),
     sessions,
+    platform.events,
   );
   return { users, sessions, articles: new ArticleService() };
 }

@@ -39,6 +39,56 @@ describe.each(testDatabaseKinds())("profile and password on %s", (kind) => {
       expect(stored.updatedAt.getTime()).toBe(bed.clock.now().getTime());
     });
 
+    it("keeps billing details and order history by default, and switches them off and on", async () => {
+      const { ctx, user } = await bed.signUp();
+      expect(user).toMatchObject({ keepBillingDetails: true, keepOrderHistory: true });
+
+      const updated = await bed.services.users.updateProfile(ctx, { keepBillingDetails: false });
+
+      expect(updated).toMatchObject({ keepBillingDetails: false, keepOrderHistory: true });
+      const stored = await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id });
+      expect(stored).toMatchObject({ keepBillingDetails: false, keepOrderHistory: true });
+      await bed.services.users.updateProfile(ctx, { keepBillingDetails: true, keepOrderHistory: false });
+      expect(await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id })).toMatchObject({
+        keepBillingDetails: true,
+        keepOrderHistory: false,
+      });
+    });
+
+    it("tells other domains when a switch changes, inside the same transaction", async () => {
+      const { ctx, user } = await bed.signUp();
+      const seen: unknown[] = [];
+      let failNext = false;
+      const unsubscribe = bed.platform.events.subscribe("users.profileSettingsChanged", async (tx, event) => {
+        expect(tx.inTransaction).toBe(true);
+        seen.push(event);
+        if (failNext) throw new Error("the subscriber failed");
+      });
+
+      await bed.services.users.updateProfile(ctx, { name: "No switch changed", keepBillingDetails: true });
+      expect(seen).toEqual([]);
+      await bed.services.users.updateProfile(ctx, { keepOrderHistory: false });
+      expect(seen).toEqual([{ userId: user.id, keepBillingDetails: true, keepOrderHistory: false }]);
+
+      // A failing reaction undoes the change: the profile never says off while data is still kept.
+      failNext = true;
+      try {
+        await expect(bed.services.users.updateProfile(ctx, { keepBillingDetails: false })).rejects.toThrow(
+          "the subscriber failed",
+        );
+      } finally {
+        unsubscribe();
+      }
+      expect((await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id })).keepBillingDetails).toBe(true);
+    });
+
+    it("refuses null for a switch with BAD_USER_INPUT", async () => {
+      const { ctx } = await bed.signUp();
+      const error = await failure(bed.services.users.updateProfile(ctx, { keepOrderHistory: null }));
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.fields?.map((f) => f.field)).toEqual(["input.keepOrderHistory"]);
+    });
+
     it("refuses an empty name and a non-http organisation URL with BAD_USER_INPUT", async () => {
       const { ctx } = await bed.signUp();
 

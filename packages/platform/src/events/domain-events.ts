@@ -30,10 +30,16 @@ export type DomainEventHandler<E extends DomainEventName> = (
 export class DomainEvents {
   private readonly handlers = new Map<DomainEventName, DomainEventHandler<DomainEventName>[]>();
 
-  subscribe<E extends DomainEventName>(name: E, handler: DomainEventHandler<E>): void {
+  /** Adds a subscriber; returns the function that removes it again. */
+  subscribe<E extends DomainEventName>(name: E, handler: DomainEventHandler<E>): () => void {
     const list = this.handlers.get(name) ?? [];
-    list.push(handler as DomainEventHandler<DomainEventName>);
+    const entry = handler as DomainEventHandler<DomainEventName>;
+    list.push(entry);
     this.handlers.set(name, list);
+    return () => {
+      const index = list.indexOf(entry);
+      if (index >= 0) list.splice(index, 1);
+    };
   }
 
   /** Runs every subscriber of `name` in turn; the first failure fails the publisher. */

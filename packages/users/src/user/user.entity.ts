@@ -53,6 +53,14 @@ export class UserEntity {
   @Column({ type: "varchar", length: 16 })
   role!: Role;
 
+  /** Saved payment methods stay on the profile for next time; off deletes them. */
+  @Column({ type: "boolean", default: true })
+  keepBillingDetails!: boolean;
+
+  /** Orders stay in the account's history; off detaches them (kept for accounting only). */
+  @Column({ type: "boolean", default: true })
+  keepOrderHistory!: boolean;
+
   @Column({ type: "datetime", precision: 3 })
   createdAt!: Date;
 

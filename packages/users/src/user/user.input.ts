@@ -1,5 +1,5 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../password/password.service";
-import { IsEmail, IsNotEmpty, IsOptional, IsString, IsUrl, Length, MaxLength } from "class-validator";
+import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, IsUrl, Length, MaxLength } from "class-validator";
 import { Field, InputType } from "type-graphql";
 import { USER_LIMITS } from "./user.entity";
 import type { PasswordChange, ProfileChanges } from "./user.service";
@@ -38,6 +38,22 @@ export class UpdateProfileInput implements ProfileChanges {
   @IsOptional()
   @MaxLength(USER_LIMITS.referralSource)
   referralSource?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "false deletes saved payment methods at once and stops saving new ones.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  keepBillingDetails?: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "false removes past orders from your history (kept for accounting) and stops adding new ones.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  keepOrderHistory?: boolean | null;
 
   @Field(() => String, { nullable: true, description: "Required when the email changes." })
   @IsOptional()

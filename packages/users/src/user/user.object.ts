@@ -32,6 +32,12 @@ export class UserObject {
   @Field(() => Role)
   role!: Role;
 
+  @Field(() => Boolean, { description: "Keep saved payment methods on the profile for next time." })
+  keepBillingDetails!: boolean;
+
+  @Field(() => Boolean, { description: "Keep past orders in this account's order history." })
+  keepOrderHistory!: boolean;
+
   @Field(() => GraphQLDateTime)
   createdAt!: Date;
 }

@@ -1,4 +1,5 @@
 import {
+  type DomainEvents,
   ForbiddenException,
   newId,
   NotFoundException,
@@ -43,6 +44,10 @@ export interface ProfileChanges {
   jobTitle?: string | null;
   referralSource?: string | null;
   currentPassword?: string | null;
+  /** Keep saved payment methods on the profile; off deletes them at once. */
+  keepBillingDetails?: boolean | null;
+  /** Keep past orders in the account's history; off detaches them (they stay for accounting). */
+  keepOrderHistory?: boolean | null;
 }
 
 export interface PasswordChange {
@@ -76,6 +81,10 @@ export function normaliseEmail(email: string): string {
 }
 
 type OptionalField = "organisation" | "organisationUrl" | "jobTitle" | "referralSource";
+
+/** What the profile may keep besides the account (the policy's "you may opt out at any time"). */
+const RETENTION_SWITCHES = ["keepBillingDetails", "keepOrderHistory"] as const;
+type RetentionSwitch = (typeof RETENTION_SWITCHES)[number];
 const OPTIONAL_FIELDS: readonly OptionalField[] = ["organisation", "organisationUrl", "jobTitle", "referralSource"];
 
 /**
@@ -155,6 +164,7 @@ export class UserService {
     private readonly passwords: PasswordService,
     private readonly throttle: SignInThrottleService,
     private readonly sessions: SessionService,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -181,12 +191,14 @@ export class UserService {
       name,
       ...optional,
       role: Role.CUSTOMER,
+      keepBillingDetails: true,
+      keepOrderHistory: true,
       createdAt: now,
       updatedAt: now,
       closedAt: null,
     });
     try {
-      await ctx.manager.insert(UserEntity, user);
+      await insertUser(ctx, user);
     } catch (error) {
       // Someone registered the same address between the check and the insert.
       if (isDuplicateKeyError(error)) throw new EmailTakenException();
@@ -268,7 +280,7 @@ export class UserService {
     if (!user) throw new NotFoundException("User");
 
     const checks = new FieldChecks();
-    const set: Partial<Pick<UserEntity, "email" | "name" | OptionalField>> = {};
+    const set: Partial<Pick<UserEntity, "email" | "name" | OptionalField | RetentionSwitch>> = {};
     if (changes.email !== undefined) {
       const email = checks.email(changes.email);
       if (email !== user.email) set.email = email;
@@ -276,6 +288,11 @@ export class UserService {
     if (changes.name !== undefined) set.name = checks.name(changes.name);
     for (const field of OPTIONAL_FIELDS) {
       if (changes[field] !== undefined) set[field] = checks.optional(field, changes[field]);
+    }
+    for (const field of RETENTION_SWITCHES) {
+      const value = changes[field];
+      if (value === null) checks.fail(field, "must be true or false");
+      else if (value !== undefined && value !== user[field]) set[field] = value;
     }
     if (set.email !== undefined && !changes.currentPassword) {
       checks.fail("currentPassword", "is required to change the email address");
@@ -290,8 +307,20 @@ export class UserService {
     if (Object.keys(set).length === 0) return withoutHash(user);
 
     const updatedAt = ctx.clock.now();
+    const switched = RETENTION_SWITCHES.some((field) => set[field] !== undefined);
+    const write = async (tx: RequestContext) => {
+      await tx.manager.update(UserEntity, { id: user.id }, { ...set, updatedAt });
+      // Other domains (orders) drop what the profile no longer keeps, in this same transaction.
+      if (switched) {
+        await this.events.publish(tx, "users.profileSettingsChanged", {
+          userId: user.id,
+          keepBillingDetails: set.keepBillingDetails ?? user.keepBillingDetails,
+          keepOrderHistory: set.keepOrderHistory ?? user.keepOrderHistory,
+        });
+      }
+    };
     try {
-      await ctx.manager.update(UserEntity, { id: user.id }, { ...set, updatedAt });
+      await (switched ? ctx.transaction(write) : write(ctx));
     } catch (error) {
       if (isDuplicateKeyError(error)) throw new EmailTakenException();
       throw error;
@@ -409,12 +438,14 @@ export class UserService {
         jobTitle: null,
         referralSource: null,
         role: Role.ADMIN,
+        keepBillingDetails: true,
+        keepOrderHistory: true,
         createdAt: now,
         updatedAt: now,
         closedAt: null,
       });
       try {
-        await ctx.manager.insert(UserEntity, user);
+        await insertUser(ctx, user);
       } catch (error) {
         // Another process (gateway and worker start together) created it a moment ago.
         if (!isDuplicateKeyError(error)) throw error;
@@ -456,4 +487,12 @@ export class UserService {
     }
     await this.throttle.succeeded(ctx, attempt);
   }
+}
+
+/**
+ * Inserts an account as built. TypeORM would otherwise re-read the columns that have database
+ * defaults after the insert and copy them over raw, turning MySQL's booleans into 0 and 1.
+ */
+async function insertUser(ctx: RequestContext, user: UserEntity): Promise<void> {
+  await ctx.manager.createQueryBuilder().insert().into(UserEntity).values(user).updateEntity(false).execute();
 }
