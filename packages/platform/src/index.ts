@@ -1,5 +1,6 @@
 import "reflect-metadata";
 export * from "./clock/clock";
+export * from "./communications/communications";
 export * from "./config/config";
 export * from "./context/request-context";
 export * from "./crypto/crypto";
@@ -13,4 +14,5 @@ export * from "./jobs/sql-job-queue";
 export * from "./logging/logger";
 export * from "./module/domain-module";
 export * from "./pagination/pagination";
+export * from "./security/security-log";
 export { platformModule } from "./platform.module";

@@ -4,6 +4,7 @@ import type { HonourConfig } from "../config/config";
 import type { JobDefinition, JobQueue, ScheduleDefinition } from "../jobs/job-queue";
 import type { Logger } from "../logging/logger";
 import { DomainEvents } from "../events/domain-events";
+import { noopSecurityLog, type SecurityLog } from "../security/security-log";
 
 /** What every domain package is given to build its services. */
 export interface Platform {
@@ -14,13 +15,15 @@ export interface Platform {
   logger: Logger;
   /** Synchronous reactions between domains; see {@link DomainEvents}. */
   events: DomainEvents;
+  /** Where sign-in, throttling, partner key use and staff actions are recorded (stats implements it). */
+  securityLog: SecurityLog;
 }
 
 /** Builds the platform object the apps hand to every domain package. */
 export function createPlatform(
   config: HonourConfig,
   dataSource: DataSource,
-  options: { clock: Clock; logger: Logger; jobs: JobQueue },
+  options: { clock: Clock; logger: Logger; jobs: JobQueue; securityLog?: SecurityLog },
 ): Platform {
   return {
     config,
@@ -29,6 +32,7 @@ export function createPlatform(
     jobs: options.jobs,
     logger: options.logger,
     events: new DomainEvents(),
+    securityLog: options.securityLog ?? noopSecurityLog,
   };
 }
 

@@ -1,0 +1,37 @@
+import type { RequestContext } from "../context/request-context";
+
+/**
+ * What the security log records. The privacy policy allows host names and IP addresses to be
+ * logged "for systems administration and security purposes"; these are those purposes.
+ */
+export enum SecurityEventKind {
+  LOGIN_SUCCEEDED = "LOGIN_SUCCEEDED",
+  LOGIN_FAILED = "LOGIN_FAILED",
+  RATE_LIMITED = "RATE_LIMITED",
+  PARTNER_KEY_USED = "PARTNER_KEY_USED",
+  STAFF_ACTION = "STAFF_ACTION",
+}
+
+/** One security event as a domain reports it. */
+export interface SecurityEventRecord {
+  kind: SecurityEventKind;
+  /** The client's address; defaults to the request context's `ip`. */
+  ip?: string | null;
+  userId?: string | null;
+  partnerId?: string | null;
+  /** A short description (what was attempted or done); never a password, token or card data. */
+  detail?: string | null;
+}
+
+/**
+ * The security log, declared here so that users and orders can write to it without depending on
+ * the stats package, which implements it. `record` writes with `ctx.manager`: inside a
+ * transaction the entry commits or rolls back with it, so record failures (a wrong password)
+ * outside any transaction that is about to roll back.
+ */
+export interface SecurityLog {
+  record(ctx: RequestContext, event: SecurityEventRecord): Promise<void>;
+}
+
+/** Records nothing; the platform's default until an implementation is given to `createPlatform`. */
+export const noopSecurityLog: SecurityLog = Object.freeze({ record: async () => undefined });
