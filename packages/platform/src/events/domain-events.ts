@@ -1,3 +1,4 @@
+import type { CommunicationChoice } from "../communications/communications";
 import type { RequestContext } from "../context/request-context";
 
 /**
@@ -13,6 +14,20 @@ export interface DomainEventMap {
     userId: string;
     keepBillingDetails: boolean;
     keepOrderHistory: boolean;
+  };
+  /**
+   * An account was created, inside the registration transaction. Consent records what the form
+   * showed: `communications` lists the topic/channel pairs the person ticked, or is null when the
+   * form offered no choice (then the policy's soft opt-in applies).
+   */
+  "users.registered": {
+    userId: string;
+    email: string;
+    communications: CommunicationChoice[] | null;
+  };
+  /** An account was closed, inside the closing transaction. Consent withdraws what it granted. */
+  "users.accountClosed": {
+    userId: string;
   };
 }
 
