@@ -13,9 +13,9 @@ export { ArticleObject, ArticleConnection } from "./article/article.object";
 export { CreateArticleInput, UpdateArticleInput } from "./article/article.input";
 export { UpdateArticleArgs } from "./article/article.args";
 export { AuthPayload } from "./auth/auth.object";
-export { LoginInput, RegisterInput } from "./auth/auth.input";
-export { UserObject, UserConnection } from "./user/user.object";
-export { ChangePasswordInput, UpdateProfileInput } from "./user/user.input";
+export { CommunicationChoiceInput, LoginInput, RegisterInput } from "./auth/auth.input";
+export { PostalAddressObject, UserObject, UserConnection } from "./user/user.object";
+export { ChangePasswordInput, PostalAddressInput, UpdateProfileInput } from "./user/user.input";
 export { SetUserRoleArgs, UsersArgs } from "./user/user.args";
 
 /**

@@ -10,13 +10,15 @@ export { Role } from "@honour/platform";
 export { usersJobs, USERS_JOBS } from "./users.job";
 export { EmailTakenException, InvalidCredentialsException, SlugTakenException } from "./users.exception";
 
-export { UserEntity, USER_LIMITS } from "./user/user.entity";
+export { UserEntity, USER_LIMITS, type PostalAddress } from "./user/user.entity";
 export {
   UserService,
   normaliseEmail,
+  normalisePhoneNumber,
   USER_SEARCH_MAX_LENGTH,
   type EnsureAdminOutcome,
   type PasswordChange,
+  type PostalAddressChange,
   type ProfileChanges,
   type RegistrationDetails,
   type SignedIn,

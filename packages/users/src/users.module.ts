@@ -3,6 +3,7 @@ import { ArticleEntity } from "./article/article.entity";
 import { ArticleService } from "./article/article.service";
 import { CreateUsers1795629206840 } from "./migrations/1795629206840-create-users.migration";
 import { AddProfileRetentionSwitches1795630729110 } from "./migrations/1795630729110-add-profile-retention-switches.migration";
+import { AddContactDetails1795631310515 } from "./migrations/1795631310515-add-contact-details.migration";
 import { PasswordService, type ScryptParameters } from "./password/password.service";
 import { SessionEntity } from "./session/session.entity";
 import { SessionService } from "./session/session.service";
@@ -15,7 +16,7 @@ import { UserService } from "./user/user.service";
 export const usersModule: DomainModuleDefinition = {
   name: "users",
   entities: [UserEntity, SessionEntity, SignInAttemptEntity, ArticleEntity],
-  migrations: [CreateUsers1795629206840, AddProfileRetentionSwitches1795630729110],
+  migrations: [CreateUsers1795629206840, AddProfileRetentionSwitches1795630729110, AddContactDetails1795631310515],
 };
 
 /** The accounts domain's services, as the gateway and the worker use them. */

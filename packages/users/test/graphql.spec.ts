@@ -147,6 +147,56 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
     expect(me.data?.me).toEqual({ email: "ada@example.com", role: "CUSTOMER" });
   });
 
+  it("takes the registration form's ticked communications and the profile's contact details", async () => {
+    const registered = await call(REGISTER, {
+      input: {
+        email: "ada@example.com",
+        password: PASSWORD,
+        name: "Ada",
+        communications: [{ topic: "NEWSLETTER", channel: "EMAIL" }],
+      },
+    });
+    expect(registered.codes).toEqual([]);
+    const actor = await bed.services.sessions.resolveActor(bed.ctx(), registered.cookies.set[0]![1]);
+
+    const updated = await call(
+      `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { phone fax address { line1 line2 city postcode country } } }`,
+      {
+        input: {
+          phone: "+44 20 7946 0000",
+          address: { line1: "1 High Street", city: "London", postcode: "SW1A 1AA", country: "GB" },
+        },
+      },
+      actor,
+    );
+
+    expect(updated.data).toEqual({
+      updateProfile: {
+        phone: "+442079460000",
+        fax: null,
+        address: { line1: "1 High Street", line2: null, city: "London", postcode: "SW1A 1AA", country: "GB" },
+      },
+    });
+    const badTopic = await call(REGISTER, {
+      input: {
+        email: "b@example.com",
+        password: PASSWORD,
+        name: "B",
+        communications: [{ topic: "SPAM", channel: "EMAIL" }],
+      },
+    });
+    // Refused while coercing the variables, before any resolver ran (Apollo reports BAD_USER_INPUT).
+    expect(badTopic.data).toBeNull();
+    expect(badTopic.errors).toHaveLength(1);
+    expect(badTopic.cookies.set).toEqual([]);
+    const badAddress = await call(
+      `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }`,
+      { input: { address: { line1: "1 High Street", city: "London", postcode: "SW1A 1AA", country: "Britain" } } },
+      actor,
+    );
+    expect(badAddress.codes).toEqual([ErrorCode.BAD_USER_INPUT]);
+  });
+
   it("answers me with null when not signed in", async () => {
     expect((await call(`{ me { id } }`)).data).toEqual({ me: null });
   });

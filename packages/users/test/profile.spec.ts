@@ -82,6 +82,58 @@ describe.each(testDatabaseKinds())("profile and password on %s", (kind) => {
       expect((await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id })).keepBillingDetails).toBe(true);
     });
 
+    it("keeps phone and fax in E.164 and the address whole, and clears them with null", async () => {
+      const { ctx, user } = await bed.signUp();
+      expect(user).toMatchObject({ phone: null, fax: null, address: null });
+
+      const updated = await bed.services.users.updateProfile(ctx, {
+        phone: "+44 (20) 7946-0000",
+        fax: " +44.20.7946.0001 ",
+        address: { line1: " 1  High Street ", city: "London", postcode: "sw1a 1aa", country: "gb" },
+      });
+
+      const address = { line1: "1 High Street", line2: null, city: "London", postcode: "SW1A 1AA", country: "GB" };
+      expect(updated).toMatchObject({ phone: "+442079460000", fax: "+442079460001", address });
+      const stored = await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id });
+      expect(stored).toMatchObject({ phone: "+442079460000", fax: "+442079460001", address });
+
+      await bed.services.users.updateProfile(ctx, { phone: null, address: null });
+      expect(await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id })).toMatchObject({
+        phone: null,
+        fax: "+442079460001",
+        address: null,
+        addressLine1: null,
+        addressCountry: null,
+      });
+    });
+
+    it("refuses a malformed number and an incomplete address with BAD_USER_INPUT, changing nothing", async () => {
+      const { ctx, user } = await bed.signUp();
+
+      const error = await failure(
+        bed.services.users.updateProfile(ctx, {
+          name: "Changed",
+          phone: "020 7946 0000",
+          fax: "+0 123",
+          address: { line1: "1 High Street", city: " ", postcode: "SW1A 1AA", country: "XX" },
+        }),
+      );
+
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.fields?.map((f) => f.field).sort()).toEqual([
+        "input.address.city",
+        "input.address.country",
+        "input.fax",
+        "input.phone",
+      ]);
+      expect(await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id })).toMatchObject({
+        name: user.name,
+        phone: null,
+        fax: null,
+        address: null,
+      });
+    });
+
     it("refuses null for a switch with BAD_USER_INPUT", async () => {
       const { ctx } = await bed.signUp();
       const error = await failure(bed.services.users.updateProfile(ctx, { keepOrderHistory: null }));

@@ -1,4 +1,4 @@
-import { ErrorCode, Role } from "@honour/platform";
+import { Channel, ErrorCode, Role, Topic } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { UserEntity } from "../src";
 import { failure, openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
@@ -133,5 +133,69 @@ describe.each(testDatabaseKinds())("registration on %s", (kind) => {
 
     expect(error.code).toBe(ErrorCode.CONFLICT);
     expect(await bed.ctx().manager.count(UserEntity)).toBe(1);
+  });
+
+  it("tells other domains what the form ticked, inside the registration transaction", async () => {
+    const seen: unknown[] = [];
+    let fail = false;
+    const unsubscribe = bed.platform.events.subscribe("users.registered", async (tx, event) => {
+      expect(tx.inTransaction).toBe(true);
+      seen.push(event);
+      if (fail) throw new Error("the subscriber failed");
+    });
+    try {
+      const ticked = await bed.services.users.register(bed.ctx(), {
+        ...details,
+        email: "ticked@example.com",
+        communications: [{ topic: Topic.NEWSLETTER, channel: Channel.EMAIL }],
+      });
+      const unasked = await bed.services.users.register(bed.ctx(), { ...details, email: "unasked@example.com" });
+      expect(seen).toEqual([
+        {
+          userId: ticked.id,
+          email: "ticked@example.com",
+          communications: [{ topic: Topic.NEWSLETTER, channel: Channel.EMAIL }],
+        },
+        { userId: unasked.id, email: "unasked@example.com", communications: null },
+      ]);
+
+      // A failing reaction undoes the registration: no account without its consent records.
+      fail = true;
+      await expect(bed.services.users.register(bed.ctx(), { ...details, email: "undone@example.com" })).rejects.toThrow(
+        "the subscriber failed",
+      );
+    } finally {
+      unsubscribe();
+    }
+    expect(await bed.ctx().manager.countBy(UserEntity, { email: "undone@example.com" })).toBe(0);
+  });
+
+  it("refuses unknown and repeated communication choices with BAD_USER_INPUT, creating nothing", async () => {
+    const error = await failure(
+      bed.services.users.register(bed.ctx(), {
+        ...details,
+        communications: [
+          { topic: Topic.NEWSLETTER, channel: Channel.EMAIL },
+          { topic: "SPAM" as Topic, channel: Channel.EMAIL },
+          { topic: Topic.NEWSLETTER, channel: "PIGEON" as Channel },
+          { topic: Topic.NEWSLETTER, channel: Channel.EMAIL },
+        ],
+      }),
+    );
+
+    expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(error.fields?.map((f) => f.field)).toEqual([
+      "input.communications.1.topic",
+      "input.communications.2.channel",
+      "input.communications.3",
+    ]);
+    const tooMany = await failure(
+      bed.services.users.register(bed.ctx(), {
+        ...details,
+        communications: Array.from({ length: 21 }, () => ({ topic: Topic.NEWSLETTER, channel: Channel.EMAIL })),
+      }),
+    );
+    expect(tooMany.fields?.map((f) => f.field)).toEqual(["input.communications"]);
+    expect(await bed.ctx().manager.count(UserEntity)).toBe(0);
   });
 });

@@ -191,5 +191,21 @@ describe.each(testDatabaseKinds())("staff operations on %s", (kind) => {
       const error = await failure(bed.services.users.close(bed.ctx(), "00000000-0000-7000-8000-000000000000"));
       expect(error.code).toBe(ErrorCode.NOT_FOUND);
     });
+
+    it("tells other domains once, inside the closing transaction", async () => {
+      const { user } = await bed.signUp();
+      const seen: unknown[] = [];
+      const unsubscribe = bed.platform.events.subscribe("users.accountClosed", async (tx, event) => {
+        expect(tx.inTransaction).toBe(true);
+        seen.push(event);
+      });
+      try {
+        await bed.services.users.close(bed.ctx(), user.id);
+        await bed.services.users.close(bed.ctx(), user.id);
+      } finally {
+        unsubscribe();
+      }
+      expect(seen).toEqual([{ userId: user.id }]);
+    });
   });
 });

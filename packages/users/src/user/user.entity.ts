@@ -10,7 +10,23 @@ export const USER_LIMITS = Object.freeze({
   organisationUrl: 500,
   jobTitle: 200,
   referralSource: 500,
+  /** E.164: a plus sign and at most 15 digits. */
+  phone: 16,
+  fax: 16,
+  addressLine1: 200,
+  addressLine2: 200,
+  addressCity: 100,
+  addressPostcode: 16,
 });
+
+/** A postal address as the profile keeps it; `country` is an ISO 3166-1 alpha-2 code. */
+export interface PostalAddress {
+  line1: string;
+  line2: string | null;
+  city: string;
+  postcode: string;
+  country: string;
+}
 
 /**
  * An account. The email is stored normalised (trimmed, lower-case), so the unique index
@@ -49,6 +65,30 @@ export class UserEntity {
   @Column({ type: "varchar", length: USER_LIMITS.referralSource, nullable: true })
   referralSource!: string | null;
 
+  /** E.164 (`+442079460000`), for the telephone list. */
+  @Column({ type: "varchar", length: USER_LIMITS.phone, nullable: true })
+  phone!: string | null;
+
+  /** E.164, for the fax list. */
+  @Column({ type: "varchar", length: USER_LIMITS.fax, nullable: true })
+  fax!: string | null;
+
+  /** The postal address, for the mail list: all of line1, city, postcode and country, or none. */
+  @Column({ type: "varchar", length: USER_LIMITS.addressLine1, nullable: true })
+  addressLine1!: string | null;
+
+  @Column({ type: "varchar", length: USER_LIMITS.addressLine2, nullable: true })
+  addressLine2!: string | null;
+
+  @Column({ type: "varchar", length: USER_LIMITS.addressCity, nullable: true })
+  addressCity!: string | null;
+
+  @Column({ type: "varchar", length: USER_LIMITS.addressPostcode, nullable: true })
+  addressPostcode!: string | null;
+
+  @Column({ type: "char", length: 2, nullable: true })
+  addressCountry!: string | null;
+
   /** A varchar rather than a database enum, so the same schema works on MySQL and SQLite. */
   @Column({ type: "varchar", length: 16 })
   role!: Role;
@@ -70,4 +110,16 @@ export class UserEntity {
   /** Set when the account is closed: it can no longer sign in and its sessions stop resolving. */
   @Column({ type: "datetime", precision: 3, nullable: true })
   closedAt!: Date | null;
+
+  /** The address columns as one value, or null when the profile has none. */
+  get address(): PostalAddress | null {
+    if (!this.addressLine1 || !this.addressCity || !this.addressPostcode || !this.addressCountry) return null;
+    return {
+      line1: this.addressLine1,
+      line2: this.addressLine2 ?? null,
+      city: this.addressCity,
+      postcode: this.addressPostcode,
+      country: this.addressCountry,
+    };
+  }
 }

@@ -1,8 +1,46 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../password/password.service";
-import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, IsUrl, Length, MaxLength } from "class-validator";
+import {
+  IsBoolean,
+  IsEmail,
+  IsISO31661Alpha2,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  MaxLength,
+  ValidateNested,
+} from "class-validator";
 import { Field, InputType } from "type-graphql";
 import { USER_LIMITS } from "./user.entity";
-import type { PasswordChange, ProfileChanges } from "./user.service";
+import type { PasswordChange, PostalAddressChange, ProfileChanges } from "./user.service";
+
+@InputType({ description: "A postal address; line1, city, postcode and country are required." })
+export class PostalAddressInput implements PostalAddressChange {
+  @Field(() => String)
+  @IsNotEmpty()
+  @MaxLength(USER_LIMITS.addressLine1)
+  line1!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(USER_LIMITS.addressLine2)
+  line2?: string | null;
+
+  @Field(() => String)
+  @IsNotEmpty()
+  @MaxLength(USER_LIMITS.addressCity)
+  city!: string;
+
+  @Field(() => String)
+  @IsNotEmpty()
+  @MaxLength(USER_LIMITS.addressPostcode)
+  postcode!: string;
+
+  @Field(() => String, { description: "ISO 3166-1 alpha-2 country code, e.g. GB." })
+  @IsISO31661Alpha2()
+  country!: string;
+}
 
 @InputType({ description: "Fields left out stay as they are; null clears an optional field." })
 export class UpdateProfileInput implements ProfileChanges {
@@ -38,6 +76,26 @@ export class UpdateProfileInput implements ProfileChanges {
   @IsOptional()
   @MaxLength(USER_LIMITS.referralSource)
   referralSource?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "International form (E.164), e.g. +44 20 7946 0000; spaces, dashes, dots and brackets are dropped.",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true, description: "International form (E.164), like phone." })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  fax?: string | null;
+
+  @Field(() => PostalAddressInput, { nullable: true, description: "Replaces the whole address; null clears it." })
+  @IsOptional()
+  @ValidateNested()
+  address?: PostalAddressInput | null;
 
   @Field(() => Boolean, {
     nullable: true,

@@ -1,4 +1,7 @@
 import {
+  Channel,
+  Topic,
+  type CommunicationChoice,
   type DomainEvents,
   ForbiddenException,
   newId,
@@ -13,7 +16,7 @@ import {
   type PageArgs,
   type RequestContext,
 } from "@honour/platform";
-import { isEmail, isURL } from "class-validator";
+import { isEmail, isISO31661Alpha2, isURL } from "class-validator";
 import { In, type FindOptionsWhere } from "typeorm";
 import { passwordRuleViolation, type PasswordService } from "../password/password.service";
 import type { NewSession, SessionService } from "../session/session.service";
@@ -30,6 +33,20 @@ export interface RegistrationDetails {
   organisationUrl?: string | null;
   jobTitle?: string | null;
   referralSource?: string | null;
+  /**
+   * The topic/channel pairs the registration form had ticked; null or left out when the form
+   * offered no choice (consent then applies the policy's soft opt-in). At most one of each pair.
+   */
+  communications?: readonly CommunicationChoice[] | null;
+}
+
+/** A postal address as given in a profile change; `line2` may be left out. */
+export interface PostalAddressChange {
+  line1: string;
+  line2?: string | null;
+  city: string;
+  postcode: string;
+  country: string;
 }
 
 /**
@@ -43,6 +60,11 @@ export interface ProfileChanges {
   organisationUrl?: string | null;
   jobTitle?: string | null;
   referralSource?: string | null;
+  /** E.164, or written with spaces, dashes, dots or brackets that are dropped (`+44 20 7946 0000`). */
+  phone?: string | null;
+  fax?: string | null;
+  /** The whole address at once; null clears it. */
+  address?: PostalAddressChange | null;
   currentPassword?: string | null;
   /** Keep saved payment methods on the profile; off deletes them at once. */
   keepBillingDetails?: boolean | null;
@@ -80,7 +102,36 @@ export function normaliseEmail(email: string): string {
   return email.normalize("NFC").trim().toLowerCase();
 }
 
+/** E.164: a plus sign, a country code that does not start with 0, at most 15 digits in all. */
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * The E.164 form of a telephone or fax number, or null when it is not one. Spaces, dashes, dots
+ * and brackets are dropped first (`+44 (20) 7946-0000` is `+442079460000`); a national number
+ * without its country code is refused, since its country cannot be known. Other packages that
+ * key data by number (the suppression list) must use the same form.
+ */
+export function normalisePhoneNumber(value: string): string | null {
+  const compact = value.normalize("NFKC").replace(/[\s().-]/g, "");
+  return E164.test(compact) ? compact : null;
+}
+
+/** Most registration choices there can be: every topic on every channel. */
+const MAX_COMMUNICATIONS = Object.keys(Topic).length * Object.keys(Channel).length;
+
 type OptionalField = "organisation" | "organisationUrl" | "jobTitle" | "referralSource";
+type AddressColumn = "addressLine1" | "addressLine2" | "addressCity" | "addressPostcode" | "addressCountry";
+
+/** A new account's contact details beyond its email: none until the person adds them. */
+const NO_CONTACT_DETAILS = Object.freeze({
+  phone: null,
+  fax: null,
+  addressLine1: null,
+  addressLine2: null,
+  addressCity: null,
+  addressPostcode: null,
+  addressCountry: null,
+});
 
 /** What the profile may keep besides the account (the policy's "you may opt out at any time"). */
 const RETENTION_SWITCHES = ["keepBillingDetails", "keepOrderHistory"] as const;
@@ -113,6 +164,62 @@ class FieldChecks {
   }
 
   /** Trims; an empty answer is stored as no answer. */
+  /** A telephone or fax number in E.164; an empty answer is stored as no answer. */
+  phone(field: "phone" | "fax", value: string | null | undefined): string | null {
+    const text = value?.trim() || null;
+    if (text === null) return null;
+    const e164 = normalisePhoneNumber(text);
+    if (!e164) this.fail(field, "must be a telephone number in international form, like +44 20 7946 0000");
+    return e164;
+  }
+
+  /** A whole postal address: line1, city, postcode and country are required; null clears it. */
+  address(value: PostalAddressChange | null): Pick<UserEntity, AddressColumn> {
+    if (value === null) {
+      return { addressLine1: null, addressLine2: null, addressCity: null, addressPostcode: null, addressCountry: null };
+    }
+    const text = (name: string, raw: string | null | undefined, max: number, required: boolean) => {
+      const trimmed = (raw ?? "").trim().replace(/\s+/g, " ");
+      if (trimmed === "") {
+        if (required) this.fail(`address.${name}`, "must not be empty");
+        return null;
+      }
+      if (trimmed.length > max) this.fail(`address.${name}`, `must be at most ${max} characters`);
+      return trimmed;
+    };
+    const country = (value.country ?? "").trim().toUpperCase();
+    if (!isISO31661Alpha2(country)) this.fail("address.country", "must be an ISO 3166-1 alpha-2 country code");
+    return {
+      addressLine1: text("line1", value.line1, USER_LIMITS.addressLine1, true),
+      addressLine2: text("line2", value.line2, USER_LIMITS.addressLine2, false),
+      addressCity: text("city", value.city, USER_LIMITS.addressCity, true),
+      addressPostcode: text("postcode", value.postcode, USER_LIMITS.addressPostcode, true)?.toUpperCase() ?? null,
+      addressCountry: country,
+    };
+  }
+
+  /** The registration form's ticked pairs: known topics and channels, each pair at most once. */
+  communications(value: readonly CommunicationChoice[] | null | undefined): CommunicationChoice[] | null {
+    if (value === null || value === undefined) return null;
+    if (value.length > MAX_COMMUNICATIONS) {
+      this.fail("communications", `must have at most ${MAX_COMMUNICATIONS} entries`);
+      return null;
+    }
+    const seen = new Set<string>();
+    const choices: CommunicationChoice[] = [];
+    value.forEach(({ topic, channel }, index) => {
+      if (!Object.values(Topic).includes(topic)) this.fail(`communications.${index}.topic`, "is not a topic");
+      else if (!Object.values(Channel).includes(channel)) {
+        this.fail(`communications.${index}.channel`, "is not a channel");
+      } else if (seen.has(`${topic}:${channel}`)) this.fail(`communications.${index}`, "is listed twice");
+      else {
+        seen.add(`${topic}:${channel}`);
+        choices.push({ topic, channel });
+      }
+    });
+    return choices;
+  }
+
   optional(field: OptionalField, value: string | null | undefined): string | null {
     const text = value?.trim() || null;
     if (text === null) return null;
@@ -177,6 +284,7 @@ export class UserService {
     const email = checks.email(details.email);
     const name = checks.name(details.name);
     const optional = Object.fromEntries(OPTIONAL_FIELDS.map((f) => [f, checks.optional(f, details[f])]));
+    const communications = checks.communications(details.communications);
     checks.password("password", details.password);
     checks.throwIfAny();
 
@@ -190,6 +298,7 @@ export class UserService {
       passwordHash,
       name,
       ...optional,
+      ...NO_CONTACT_DETAILS,
       role: Role.CUSTOMER,
       keepBillingDetails: true,
       keepOrderHistory: true,
@@ -198,7 +307,11 @@ export class UserService {
       closedAt: null,
     });
     try {
-      await insertUser(ctx, user);
+      await ctx.transaction(async (tx) => {
+        await insertUser(tx, user);
+        // Consent records the form's choices in this same transaction: no account without them.
+        await this.events.publish(tx, "users.registered", { userId: user.id, email, communications });
+      });
     } catch (error) {
       // Someone registered the same address between the check and the insert.
       if (isDuplicateKeyError(error)) throw new EmailTakenException();
@@ -280,7 +393,9 @@ export class UserService {
     if (!user) throw new NotFoundException("User");
 
     const checks = new FieldChecks();
-    const set: Partial<Pick<UserEntity, "email" | "name" | OptionalField | RetentionSwitch>> = {};
+    const set: Partial<
+      Pick<UserEntity, "email" | "name" | OptionalField | RetentionSwitch | "phone" | "fax" | AddressColumn>
+    > = {};
     if (changes.email !== undefined) {
       const email = checks.email(changes.email);
       if (email !== user.email) set.email = email;
@@ -289,6 +404,9 @@ export class UserService {
     for (const field of OPTIONAL_FIELDS) {
       if (changes[field] !== undefined) set[field] = checks.optional(field, changes[field]);
     }
+    if (changes.phone !== undefined) set.phone = checks.phone("phone", changes.phone);
+    if (changes.fax !== undefined) set.fax = checks.phone("fax", changes.fax);
+    if (changes.address !== undefined) Object.assign(set, checks.address(changes.address));
     for (const field of RETENTION_SWITCHES) {
       const value = changes[field];
       if (value === null) checks.fail(field, "must be true or false");
@@ -399,6 +517,7 @@ export class UserService {
       if (!user.closedAt) {
         user.closedAt = tx.clock.now();
         await tx.manager.update(UserEntity, { id: userId }, { closedAt: user.closedAt, updatedAt: user.closedAt });
+        await this.events.publish(tx, "users.accountClosed", { userId });
       }
       await this.sessions.revokeAll(tx, userId);
       return user;
@@ -437,6 +556,7 @@ export class UserService {
         organisationUrl: null,
         jobTitle: null,
         referralSource: null,
+        ...NO_CONTACT_DETAILS,
         role: Role.ADMIN,
         keepBillingDetails: true,
         keepOrderHistory: true,
