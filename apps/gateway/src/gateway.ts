@@ -86,7 +86,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
-      trustProxy: false,
+      trustProxy: config.trustProxy,
       forceCloseConnections: "idle",
       bodyLimit: 1_048_576,
       // One line per request, written by the onResponse hook below at debug level.

@@ -40,6 +40,52 @@ describe("loadConfig", () => {
     expect(config.admin).toBeUndefined();
   });
 
+  it("defaults the mail, proxy, statistics and security-log settings", () => {
+    expect(loadConfig(env())).toMatchObject({
+      smtpUrl: undefined,
+      trustProxy: false,
+      stats: { timeZone: "Europe/London", excludedIps: [], rawRetentionDays: 7 },
+      securityLogRetentionDays: 90,
+    });
+  });
+
+  it("reads the mail, proxy, statistics and security-log settings", () => {
+    const config = loadConfig(
+      env({
+        SMTP_URL: "smtp://mailer:secret@mail.internal:587",
+        TRUST_PROXY: "true",
+        SITE_TIME_ZONE: "America/New_York",
+        STATS_EXCLUDED_IPS: "10.0.0.0/8, 192.0.2.7,2001:db8::/32",
+        STATS_RAW_RETENTION_DAYS: "14",
+        SECURITY_LOG_RETENTION_DAYS: "30",
+      }),
+    );
+    expect(config).toMatchObject({
+      smtpUrl: "smtp://mailer:secret@mail.internal:587",
+      trustProxy: true,
+      stats: {
+        timeZone: "America/New_York",
+        excludedIps: ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"],
+        rawRetentionDays: 14,
+      },
+      securityLogRetentionDays: 30,
+    });
+  });
+
+  it("names bad mail, time zone, IP range and retention settings", () => {
+    const problems = problemsOf({
+      SMTP_URL: "http://mail",
+      SITE_TIME_ZONE: "Mars/Olympus",
+      STATS_EXCLUDED_IPS: "10.0.0.0/33,not-an-ip",
+      STATS_RAW_RETENTION_DAYS: "0",
+      SECURITY_LOG_RETENTION_DAYS: "ninety",
+    });
+    for (const name of ["SMTP_URL", "SITE_TIME_ZONE", "STATS_RAW_RETENTION_DAYS", "SECURITY_LOG_RETENTION_DAYS"]) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    }
+    expect(problems.filter((p) => p.startsWith("STATS_EXCLUDED_IPS"))).toHaveLength(2);
+  });
+
   it("reads a mysql or mariadb DATABASE_URL", () => {
     expect(loadConfig(env({ DATABASE_URL: "mysql://u:p@db:3306/honour" })).database).toEqual({
       kind: "mysql",

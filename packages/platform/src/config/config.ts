@@ -1,6 +1,7 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+import { isIP } from "node:net";
 import {
   IsBooleanString,
   IsEmail,
@@ -63,7 +64,34 @@ class EnvironmentVariables {
 
   @IsIn(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
   LOG_LEVEL = "info";
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: "must be smtp://user:password@host:port or smtps://…" })
+  SMTP_URL?: string;
+
+  @IsOptional()
+  @IsBooleanString({ message: "must be true or false" })
+  TRUST_PROXY?: string;
+
+  @IsString()
+  SITE_TIME_ZONE = "Europe/London";
+
+  @IsString()
+  STATS_EXCLUDED_IPS = "";
+
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  STATS_RAW_RETENTION_DAYS = 7;
+
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  SECURITY_LOG_RETENTION_DAYS = 90;
 }
+
+/** Variables read as whole numbers. */
+const NUMERIC = new Set(["PORT", "STATS_RAW_RETENTION_DAYS", "SECURITY_LOG_RETENTION_DAYS"] as const);
 
 const VARIABLES = [
   "NODE_ENV",
@@ -78,6 +106,12 @@ const VARIABLES = [
   "HONOUR_ADMIN_PASSWORD",
   "HONOUR_DEMO_DATA",
   "LOG_LEVEL",
+  "SMTP_URL",
+  "TRUST_PROXY",
+  "SITE_TIME_ZONE",
+  "STATS_EXCLUDED_IPS",
+  "STATS_RAW_RETENTION_DAYS",
+  "SECURITY_LOG_RETENTION_DAYS",
 ] as const satisfies readonly (keyof EnvironmentVariables)[];
 
 export type DatabaseConfig = { kind: "mysql"; url: string } | { kind: "sqlite"; path: string };
@@ -97,6 +131,20 @@ export interface HonourConfig {
   /** Seed demo content and accounts when the database is empty. */
   readonly demoData: boolean;
   readonly logLevel: string;
+  /** Where marketing and transactional mail go; unset writes `.eml` files under `<dataDir>/outbox/`. */
+  readonly smtpUrl?: string;
+  /** Behind a load balancer: take the client's address from X-Forwarded-For. */
+  readonly trustProxy: boolean;
+  readonly stats: {
+    /** The site's time zone: days and hours of the statistics are in it. */
+    readonly timeZone: string;
+    /** Addresses and CIDR ranges whose page views are not counted (the office, monitors). */
+    readonly excludedIps: readonly string[];
+    /** Days raw page views are kept before only the rollups remain. */
+    readonly rawRetentionDays: number;
+  };
+  /** Days the security log keeps IP addresses and host names. */
+  readonly securityLogRetentionDays: number;
 }
 
 /** A configuration problem, naming every bad variable. Apps print it and exit. */
@@ -117,11 +165,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
   for (const key of VARIABLES) {
     const raw = env[key];
     if (raw === undefined || raw === "") continue;
-    if (key === "PORT") {
-      if (/^\d+$/.test(raw)) vars.PORT = Number(raw);
-      else problems.push(`PORT must be a whole number (got "${raw}")`);
+    if (NUMERIC.has(key as never)) {
+      if (/^\d+$/.test(raw)) (vars as unknown as Record<string, number>)[key] = Number(raw);
+      else problems.push(`${key} must be a whole number (got "${raw}")`);
     } else {
-      vars[key] = raw;
+      (vars as unknown as Record<string, string>)[key] = raw;
     }
   }
   for (const error of validateSync(vars)) {
@@ -133,6 +181,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
   if (production && !vars.HONOUR_SECRET) problems.push("HONOUR_SECRET is required when NODE_ENV=production");
   if (Boolean(vars.HONOUR_ADMIN_EMAIL) !== Boolean(vars.HONOUR_ADMIN_PASSWORD)) {
     problems.push("HONOUR_ADMIN_EMAIL and HONOUR_ADMIN_PASSWORD must be set together");
+  }
+  if (!isTimeZone(vars.SITE_TIME_ZONE)) problems.push(`SITE_TIME_ZONE must be an IANA time zone such as Europe/London`);
+  const excludedIps = vars.STATS_EXCLUDED_IPS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const range of excludedIps) {
+    if (!isCidr(range)) problems.push(`STATS_EXCLUDED_IPS has "${range}", which is not an IP address or CIDR range`);
   }
   if (problems.length > 0) throw new ConfigException(problems);
 
@@ -157,7 +212,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
         : undefined,
     demoData: vars.HONOUR_DEMO_DATA ? parseBoolean(vars.HONOUR_DEMO_DATA) : !production,
     logLevel: vars.LOG_LEVEL,
+    smtpUrl: vars.SMTP_URL,
+    trustProxy: vars.TRUST_PROXY ? parseBoolean(vars.TRUST_PROXY) : false,
+    stats: {
+      timeZone: vars.SITE_TIME_ZONE,
+      excludedIps,
+      rawRetentionDays: vars.STATS_RAW_RETENTION_DAYS,
+    },
+    securityLogRetentionDays: vars.SECURITY_LOG_RETENTION_DAYS,
   };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IPv4/IPv6 address, or one with a /prefix that fits its family. */
+function isCidr(range: string): boolean {
+  const [address = "", prefix, extra] = range.split("/");
+  if (extra !== undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** `@IsBooleanString` lets through true/false and 1/0; both spellings mean what they say. */
