@@ -96,11 +96,12 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
     let closing = false;
     // A response finished while shutting down tells keep-alive clients to go, so close() needn't
     // wait for their idle connections to time out.
-    app.addHook("onSend", async (_request, reply) => {
+    app.addHook("onSend", (_request, reply, payload, done) => {
       if (closing) reply.header("connection", "close");
+      done(null, payload);
     });
     await app.register(fastifyCookie);
-    app.addHook("onResponse", async (request, reply) => {
+    app.addHook("onResponse", (request, reply, done) => {
       metrics.httpRequests.inc({
         route: request.routeOptions.url ?? "unmatched",
         method: request.method,
@@ -108,6 +109,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       });
       const level = reply.statusCode >= 500 ? "warn" : "debug";
       request.log[level]({ req: request, res: reply, ms: Math.round(reply.elapsedTime) }, "request completed");
+      done();
     });
 
     const apollo = new ApolloServer<GraphQLContext>({

@@ -3,6 +3,7 @@ import {
   GraphQLError,
   Kind,
   type ASTVisitor,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -71,6 +72,9 @@ export function depthLimitRule(maxDepth: number) {
   };
 }
 
+/** Distinct variable sets remembered per query; beyond that the cost is computed each time. */
+const MAX_CACHED_VARIABLE_SETS = 64;
+
 /** Fields with a `first` argument return up to that many items, each costing its children. */
 const pageSizeEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
   if (!field.args.some((arg) => arg.name === "first")) return undefined;
@@ -83,17 +87,27 @@ const pageSizeEstimator: ComplexityEstimator = ({ field, args, childComplexity }
  * variables, so it runs per request in `didResolveOperation`.
  */
 export function complexityLimitPlugin(maxComplexity: number): ApolloServerPlugin {
+  // Apollo hands back the same parsed document for the same query text, so the cost of a query
+  // and its variables is computed once, not on every request (it walks the whole document).
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            variables: request.variables ?? {},
-            operationName: request.operationName ?? undefined,
-            estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+          const key = `${request.operationName ?? ""}\u0000${JSON.stringify(request.variables ?? {})}`;
+          let byVariables = costs.get(document);
+          let complexity = byVariables?.get(key);
+          if (complexity === undefined) {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              operationName: request.operationName ?? undefined,
+              estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+            if (!byVariables) costs.set(document, (byVariables = new Map()));
+            if (byVariables.size < MAX_CACHED_VARIABLE_SETS) byVariables.set(key, complexity);
+          }
           if (complexity > maxComplexity) {
             throw tooExpensive(`The query costs ${complexity}; the limit is ${maxComplexity}.`, {
               reason: "QUERY_TOO_COMPLEX",
