@@ -1,0 +1,162 @@
+import { Resolver } from "node:dns/promises";
+import { isIP } from "node:net";
+import {
+  newId,
+  paginate,
+  Role,
+  SecurityEventKind,
+  ValidationException,
+  type Connection,
+  type Logger,
+  type PageArgs,
+  type RequestContext,
+  type SecurityEventRecord,
+  type SecurityLog,
+} from "@honour/platform";
+import { IsNull, LessThan, Not } from "typeorm";
+import { cut } from "../ingest/page-view-reduction";
+import { normaliseIp } from "../ingest/ip-ranges";
+import { requireRole } from "../stats.access";
+import { SECURITY_EVENT_LIMITS, SecurityEventEntity } from "./security-event.entity";
+
+/** Who may read the security log. */
+export const SECURITY_LOG_READERS: readonly Role[] = [Role.SECURITY, Role.ADMIN];
+
+/** Finds the host names of an address (reverse DNS). May reject; is given a time limit. */
+export type ReverseLookup = (ip: string) => Promise<string[]>;
+
+/** Reverse DNS through the system's resolvers, giving up after `timeoutMs`. */
+export function dnsReverseLookup(timeoutMs: number): ReverseLookup {
+  return async (ip) => {
+    const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+    const timer = setTimeout(() => resolver.cancel(), timeoutMs);
+    try {
+      return await resolver.reverse(ip);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * The platform's {@link SecurityLog}, writing to the `security_event` table with the caller's
+ * manager (so inside a transaction it commits or rolls back with it). The host name is left for
+ * the worker to resolve: a DNS lookup has no place on a sign-in's path.
+ */
+export class SqlSecurityLog implements SecurityLog {
+  async record(ctx: RequestContext, event: SecurityEventRecord): Promise<void> {
+    if (!Object.values(SecurityEventKind).includes(event.kind)) {
+      throw new Error(`not a security event kind: ${String(event.kind)}`);
+    }
+    const at = ctx.clock.now();
+    const ip = event.ip ?? ctx.ip;
+    await ctx.manager.insert(SecurityEventEntity, {
+      id: newId(at.getTime()),
+      at,
+      kind: event.kind,
+      ip: ip ? cut(normaliseIp(ip), SECURITY_EVENT_LIMITS.ip) : null,
+      hostname: null,
+      userId: checkedId("userId", event.userId),
+      partnerId: checkedId("partnerId", event.partnerId),
+      detail: event.detail ? cut(event.detail, SECURITY_EVENT_LIMITS.detail) : null,
+    });
+  }
+}
+
+export interface SecurityEventFilter extends PageArgs {
+  kind?: SecurityEventKind | null;
+  /** Events at or after this instant. */
+  from?: Date | null;
+  /** Events before this instant. */
+  to?: Date | null;
+}
+
+/** Reading, resolving and expiring the security log. */
+export class SecurityEventService {
+  constructor(
+    private readonly retentionDays: number,
+    private readonly lookup: ReverseLookup,
+    private readonly lookupTimeoutMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The log, newest first, for SECURITY and ADMIN. */
+  async list(ctx: RequestContext, filter: SecurityEventFilter): Promise<Connection<SecurityEventEntity>> {
+    requireRole(ctx, SECURITY_LOG_READERS);
+    if (filter.kind && !Object.values(SecurityEventKind).includes(filter.kind)) {
+      throw new ValidationException([{ field: "kind", message: "is not a security event kind" }]);
+    }
+    if (filter.from && filter.to && filter.from.getTime() > filter.to.getTime()) {
+      throw new ValidationException([{ field: "to", message: "must not be before from" }]);
+    }
+    const query = ctx.manager.createQueryBuilder(SecurityEventEntity, "e");
+    if (filter.kind) query.andWhere("e.kind = :kind", { kind: filter.kind });
+    if (filter.from) query.andWhere("e.at >= :from", { from: filter.from });
+    if (filter.to) query.andWhere("e.at < :to", { to: filter.to });
+    return paginate(query, filter, "DESC");
+  }
+
+  /** Deletes events older than the retention period. Returns how many. */
+  async purge(ctx: RequestContext): Promise<number> {
+    const cutoff = new Date(ctx.clock.now().getTime() - this.retentionDays * 86_400_000);
+    const result = await ctx.manager.delete(SecurityEventEntity, { at: LessThan(cutoff) });
+    return result.affected ?? 0;
+  }
+
+  /**
+   * Gives up to `batch` unresolved events their host name, each lookup within the time limit;
+   * where none is available the IP stands in, as the privacy policy says. Returns how many
+   * addresses it looked up.
+   */
+  async resolveHostnames(ctx: RequestContext, batch = 100): Promise<number> {
+    const pending = await ctx.manager.find(SecurityEventEntity, {
+      select: { id: true, ip: true },
+      where: { hostname: IsNull(), ip: Not(IsNull()) },
+      order: { id: "ASC" },
+      take: batch,
+    });
+    const ips = [...new Set(pending.map((e) => e.ip!))];
+    const CONCURRENCY = 8;
+    for (let i = 0; i < ips.length; i += CONCURRENCY) {
+      const slice = ips.slice(i, i + CONCURRENCY);
+      const names = await Promise.all(slice.map((ip) => this.hostnameOf(ip)));
+      for (let j = 0; j < slice.length; j++) {
+        await ctx.manager.update(SecurityEventEntity, { ip: slice[j]!, hostname: IsNull() }, { hostname: names[j]! });
+      }
+    }
+    return ips.length;
+  }
+
+  private async hostnameOf(ip: string): Promise<string> {
+    if (isIP(ip) === 0) return ip;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const names = await Promise.race([
+        this.lookup(ip),
+        new Promise<string[]>((resolve) => (timer = setTimeout(() => resolve([]), this.lookupTimeoutMs))),
+      ]);
+      return names.find(isHostname)?.toLowerCase().replace(/\.$/, "") ?? ip;
+    } catch (err) {
+      // No PTR record is the usual answer for most addresses; anything else is worth a debug line.
+      this.logger.debug({ err, event: "security_log.lookup_failed" }, "no host name; the IP stands in");
+      return ip;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Anyone can publish any PTR record: keep only what looks like a host name. */
+function isHostname(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= SECURITY_EVENT_LIMITS.hostname &&
+    /^(?=.{1,253}\.?$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.?$/i.test(name)
+  );
+}
+
+function checkedId(field: string, id: string | null | undefined): string | null {
+  if (id === undefined || id === null) return null;
+  if (id.length > SECURITY_EVENT_LIMITS.id) throw new Error(`${field} is longer than ${SECURITY_EVENT_LIMITS.id}`);
+  return id;
+}

@@ -1,0 +1,158 @@
+import { ConfigException, type DomainModuleDefinition, type Platform } from "@honour/platform";
+import { IngestService } from "./ingest/ingest.service";
+import { parseIpRanges } from "./ingest/ip-ranges";
+import { PageViewEntity } from "./ingest/page-view.entity";
+import { reduceHost } from "./ingest/page-view-reduction";
+import { CreateStats1795631687260 } from "./migrations/1795631687260-create-stats.migration";
+import { StatsQueryService } from "./query/stats-query.service";
+import { DailyStatsEntity } from "./rollup/daily-stats.entity";
+import { HourlyStatsEntity } from "./rollup/hourly-stats.entity";
+import { RollupService } from "./rollup/rollup.service";
+import { DailySaltEntity } from "./salt/daily-salt.entity";
+import { SaltService } from "./salt/salt.service";
+import { SecurityEventEntity } from "./security/security-event.entity";
+import {
+  dnsReverseLookup,
+  SecurityEventService,
+  SqlSecurityLog,
+  type ReverseLookup,
+} from "./security/security-log.service";
+import { SiteTimeZone } from "./zone/site-time-zone";
+
+/** The statistics' and the security log's tables, and the migrations that create them on MySQL/MariaDB. */
+export const statsModule: DomainModuleDefinition = {
+  name: "stats",
+  entities: [PageViewEntity, DailySaltEntity, DailyStatsEntity, HourlyStatsEntity, SecurityEventEntity],
+  migrations: [CreateStats1795631687260],
+};
+
+/** Settings of the statistics and the security log; every one has a default. */
+export interface StatsOptions {
+  /** IANA time zone the days and hours of the statistics are in (default `Europe/London`). */
+  timeZone?: string;
+  /**
+   * The site's host names (`www.` is ignored). A referrer from one of them is a self-referral,
+   * not a referring domain; when set, page views of pages on other hosts are not counted, and
+   * the first is the site in the visitor id. Default: none (each page's own host).
+   */
+  siteHosts?: readonly string[];
+  /** Addresses whose page views are not counted, as CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`). */
+  excludedIpRanges?: readonly string[];
+  /** Days raw page views are kept before only the rollups remain (default 7, at least 2). */
+  rawEventRetentionDays?: number;
+  /** Days security events are kept (default 90). */
+  securityEventRetentionDays?: number;
+  /** Page views held in memory while the database is unreachable before answering 503 (default 100 000). */
+  bufferLimit?: number;
+  /** Rows per multi-row insert (default 1 000). */
+  batchSize?: number;
+  /** Longest wait before a page view is written, in ms (default 250). */
+  flushIntervalMs?: number;
+  /** Largest tracking request body, in bytes (default 8 KiB). */
+  maxBodyBytes?: number;
+  /** Time limit of one host name lookup, in ms (default 2 000). */
+  hostnameLookupTimeoutMs?: number;
+  /** Reverse DNS; tests give their own. Default: the system's resolvers. */
+  reverseLookup?: ReverseLookup;
+}
+
+/** {@link StatsOptions} with every default filled in. */
+export type ResolvedStatsOptions = Required<Omit<StatsOptions, "reverseLookup">>;
+
+export const DEFAULT_STATS_OPTIONS: ResolvedStatsOptions = Object.freeze({
+  timeZone: "Europe/London",
+  siteHosts: [],
+  excludedIpRanges: [],
+  rawEventRetentionDays: 7,
+  securityEventRetentionDays: 90,
+  bufferLimit: 100_000,
+  batchSize: 1000,
+  flushIntervalMs: 250,
+  maxBodyBytes: 8192,
+  hostnameLookupTimeoutMs: 2000,
+});
+
+/** The statistics' and the security log's services, as the gateway and the worker use them. */
+export interface StatsServices {
+  options: ResolvedStatsOptions;
+  zone: SiteTimeZone;
+  /** The tracking endpoint: `accept(request)` answers at once; `flush()` and `close()` for shutdown. */
+  ingest: IngestService;
+  salts: SaltService;
+  rollups: RollupService;
+  queries: StatsQueryService;
+  /** The platform's SecurityLog; also give it to `createPlatform({ securityLog })`. */
+  securityLog: SqlSecurityLog;
+  securityEvents: SecurityEventService;
+}
+
+/**
+ * Builds the statistics' services on a platform. Throws a ConfigException naming each bad option.
+ * The ingest buffer starts no timer until the first page view, so the worker can build these too.
+ */
+export function createStatsServices(platform: Platform, options: StatsOptions = {}): StatsServices {
+  const resolved = resolveStatsOptions(options);
+  const zone = new SiteTimeZone(resolved.timeZone);
+  const salts = new SaltService(zone);
+  const ingest = new IngestService(platform.dataSource, platform.clock, platform.logger, zone, salts, {
+    maxBodyBytes: resolved.maxBodyBytes,
+    bufferLimit: resolved.bufferLimit,
+    batchSize: resolved.batchSize,
+    flushIntervalMs: resolved.flushIntervalMs,
+    maxRetryMs: 5000,
+    siteHosts: new Set(resolved.siteHosts.map(reduceHost)),
+    excludedIps: parseIpRanges(resolved.excludedIpRanges),
+  });
+  return {
+    options: resolved,
+    zone,
+    ingest,
+    salts,
+    rollups: new RollupService(zone, resolved.rawEventRetentionDays),
+    queries: new StatsQueryService(zone),
+    securityLog: new SqlSecurityLog(),
+    securityEvents: new SecurityEventService(
+      resolved.securityEventRetentionDays,
+      options.reverseLookup ?? dnsReverseLookup(resolved.hostnameLookupTimeoutMs),
+      resolved.hostnameLookupTimeoutMs,
+      platform.logger,
+    ),
+  };
+}
+
+/** Fills in the defaults and checks every option; throws a ConfigException naming each bad one. */
+export function resolveStatsOptions(options: StatsOptions): ResolvedStatsOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const resolved: ResolvedStatsOptions = { ...DEFAULT_STATS_OPTIONS, ...defined };
+  const problems: string[] = [];
+  try {
+    new SiteTimeZone(resolved.timeZone);
+  } catch {
+    problems.push(`timeZone "${resolved.timeZone}" is not an IANA time zone (e.g. Europe/London)`);
+  }
+  try {
+    parseIpRanges(resolved.excludedIpRanges);
+  } catch (error) {
+    problems.push(`excludedIpRanges: ${(error as Error).message}`);
+  }
+  for (const host of resolved.siteHosts) {
+    if (!/^[a-z0-9.-]+$/i.test(host) || reduceHost(host) === "")
+      problems.push(`siteHosts: "${host}" is not a host name`);
+  }
+  const whole = (name: keyof ResolvedStatsOptions, min: number, max: number) => {
+    const value = resolved[name] as number;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
+    }
+  };
+  // Two days at least: the rollup rewrites yesterday as well as today from the raw page views.
+  whole("rawEventRetentionDays", 2, 3650);
+  whole("securityEventRetentionDays", 1, 3650);
+  whole("batchSize", 1, 3000);
+  whole("bufferLimit", 1, 10_000_000);
+  whole("flushIntervalMs", 1, 60_000);
+  whole("maxBodyBytes", 256, 1_048_576);
+  whole("hostnameLookupTimeoutMs", 1, 60_000);
+  if (problems.length > 0) throw new ConfigException(problems);
+  return resolved;
+}
