@@ -1,5 +1,13 @@
-import { ConfigException } from "@honour/platform";
-import { DEFAULT_STATS_OPTIONS, resolveStatsOptions } from "./stats.module";
+import {
+  ConfigException,
+  createPlatform,
+  loadConfig,
+  ManualClock,
+  silentLogger,
+  type JobQueue,
+} from "@honour/platform";
+import type { DataSource } from "typeorm";
+import { createStatsServices, DEFAULT_STATS_OPTIONS, resolveStatsOptions } from "./stats.module";
 
 describe("stats options", () => {
   it("has the documented defaults", () => {
@@ -25,7 +33,7 @@ describe("stats options", () => {
         timeZone: "Mars/Olympus_Mons",
         excludedIpRanges: ["10.0.0.0/8", "10.0.0.0/99"],
         siteHosts: ["https://honour.example/"],
-        rawEventRetentionDays: 1,
+        rawEventRetentionDays: 0,
         batchSize: 5000,
       });
     } catch (e) {
@@ -40,5 +48,42 @@ describe("stats options", () => {
       expect.stringContaining("rawEventRetentionDays"),
       expect.stringContaining("batchSize"),
     ]);
+  });
+});
+
+describe("createStatsServices", () => {
+  const platformWith = (env: Record<string, string>) =>
+    createPlatform(
+      loadConfig({ NODE_ENV: "test", HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789", ...env }),
+      { options: { type: "better-sqlite3" } } as DataSource,
+      { clock: new ManualClock(), logger: silentLogger, jobs: {} as JobQueue },
+    );
+
+  it("takes the time zone, excluded ranges and retentions from the platform's config", () => {
+    const services = createStatsServices(
+      platformWith({
+        SITE_TIME_ZONE: "America/New_York",
+        STATS_EXCLUDED_IPS: "10.0.0.0/8, 192.0.2.1",
+        STATS_RAW_RETENTION_DAYS: "3",
+        SECURITY_LOG_RETENTION_DAYS: "30",
+      }),
+    );
+
+    expect(services.options).toMatchObject({
+      timeZone: "America/New_York",
+      excludedIpRanges: ["10.0.0.0/8", "192.0.2.1"],
+      rawEventRetentionDays: 3,
+      securityEventRetentionDays: 30,
+    });
+    expect(services.zone.name).toBe("America/New_York");
+  });
+
+  it("lets the caller's options win over the config", () => {
+    const services = createStatsServices(platformWith({ SITE_TIME_ZONE: "America/New_York" }), {
+      timeZone: "Europe/Paris",
+      rawEventRetentionDays: undefined,
+    });
+
+    expect(services.options).toMatchObject({ timeZone: "Europe/Paris", rawEventRetentionDays: 7 });
   });
 });

@@ -26,7 +26,10 @@ export const statsModule: DomainModuleDefinition = {
   migrations: [CreateStats1795631687260],
 };
 
-/** Settings of the statistics and the security log; every one has a default. */
+/**
+ * Settings of the statistics and the security log. Each has a default; the time zone, the
+ * excluded ranges and both retentions default to the platform's config.
+ */
 export interface StatsOptions {
   /** IANA time zone the days and hours of the statistics are in (default `Europe/London`). */
   timeZone?: string;
@@ -38,7 +41,7 @@ export interface StatsOptions {
   siteHosts?: readonly string[];
   /** Addresses whose page views are not counted, as CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`). */
   excludedIpRanges?: readonly string[];
-  /** Days raw page views are kept before only the rollups remain (default 7, at least 2). */
+  /** Whole days a day's raw page views are kept after it ends, then only the rollups remain (default 7). */
   rawEventRetentionDays?: number;
   /** Days security events are kept (default 90). */
   securityEventRetentionDays?: number;
@@ -91,7 +94,16 @@ export interface StatsServices {
  * The ingest buffer starts no timer until the first page view, so the worker can build these too.
  */
 export function createStatsServices(platform: Platform, options: StatsOptions = {}): StatsServices {
-  const resolved = resolveStatsOptions(options);
+  const { stats, securityLogRetentionDays } = platform.config;
+  const resolved = resolveStatsOptions({
+    // The operator's settings (SITE_TIME_ZONE, STATS_EXCLUDED_IPS, STATS_RAW_RETENTION_DAYS,
+    // SECURITY_LOG_RETENTION_DAYS), unless the caller says otherwise.
+    timeZone: stats.timeZone,
+    excludedIpRanges: stats.excludedIps,
+    rawEventRetentionDays: stats.rawRetentionDays,
+    securityEventRetentionDays: securityLogRetentionDays,
+    ...definedOnly(options),
+  });
   const zone = new SiteTimeZone(resolved.timeZone);
   const salts = new SaltService(zone);
   const ingest = new IngestService(platform.dataSource, platform.clock, platform.logger, zone, salts, {
@@ -122,8 +134,7 @@ export function createStatsServices(platform: Platform, options: StatsOptions = 
 
 /** Fills in the defaults and checks every option; throws a ConfigException naming each bad one. */
 export function resolveStatsOptions(options: StatsOptions): ResolvedStatsOptions {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const resolved: ResolvedStatsOptions = { ...DEFAULT_STATS_OPTIONS, ...defined };
+  const resolved: ResolvedStatsOptions = { ...DEFAULT_STATS_OPTIONS, ...definedOnly(options) };
   const problems: string[] = [];
   try {
     new SiteTimeZone(resolved.timeZone);
@@ -145,8 +156,9 @@ export function resolveStatsOptions(options: StatsOptions): ResolvedStatsOptions
       problems.push(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
     }
   };
-  // Two days at least: the rollup rewrites yesterday as well as today from the raw page views.
-  whole("rawEventRetentionDays", 2, 3650);
+  // A day's raw page views are kept this many whole days after it ends, so even 1 leaves
+  // yesterday's in place for the rollup, which rewrites yesterday as well as today.
+  whole("rawEventRetentionDays", 1, 3650);
   whole("securityEventRetentionDays", 1, 3650);
   whole("batchSize", 1, 3000);
   whole("bufferLimit", 1, 10_000_000);
@@ -155,4 +167,8 @@ export function resolveStatsOptions(options: StatsOptions): ResolvedStatsOptions
   whole("hostnameLookupTimeoutMs", 1, 60_000);
   if (problems.length > 0) throw new ConfigException(problems);
   return resolved;
+}
+
+function definedOnly(options: StatsOptions): StatsOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as StatsOptions;
 }

@@ -133,6 +133,16 @@ describe.each(testDatabaseKinds())("the security log on %s", (kind) => {
     expect(await bed.services.securityEvents.resolveHostnames(system(bed))).toBe(0);
   });
 
+  it("works through a backlog larger than one batch in one run", async () => {
+    for (let i = 0; i < 25; i++) {
+      await bed.platform.securityLog.record(from(`198.51.100.${i}`), { kind: SecurityEventKind.RATE_LIMITED });
+    }
+
+    expect(await bed.services.securityEvents.resolveHostnames(system(bed), { batch: 10 })).toBe(25);
+
+    expect((await events()).filter((e) => e.hostname === null)).toEqual([]);
+  });
+
   it("lists events newest first for SECURITY and ADMIN, by kind and time, a page at a time", async () => {
     for (let i = 0; i < 5; i++) {
       await bed.platform.securityLog.record(from(`192.0.2.${i}`), {

@@ -104,27 +104,35 @@ export class SecurityEventService {
   }
 
   /**
-   * Gives up to `batch` unresolved events their host name, each lookup within the time limit;
-   * where none is available the IP stands in, as the privacy policy says. Returns how many
-   * addresses it looked up.
+   * Gives unresolved events their host name, each lookup within the time limit; where none is
+   * available the IP stands in, as the privacy policy says. One lookup per address serves all its
+   * events. Works through the backlog a batch at a time until it is done or `budgetMs` has passed
+   * (an attack can leave thousands of events at once). Returns how many addresses it looked up.
    */
-  async resolveHostnames(ctx: RequestContext, batch = 100): Promise<number> {
-    const pending = await ctx.manager.find(SecurityEventEntity, {
-      select: { id: true, ip: true },
-      where: { hostname: IsNull(), ip: Not(IsNull()) },
-      order: { id: "ASC" },
-      take: batch,
-    });
-    const ips = [...new Set(pending.map((e) => e.ip!))];
+  async resolveHostnames(ctx: RequestContext, options: { batch?: number; budgetMs?: number } = {}): Promise<number> {
+    const batch = options.batch ?? 100;
+    const deadline = Date.now() + (options.budgetMs ?? 45_000);
     const CONCURRENCY = 8;
-    for (let i = 0; i < ips.length; i += CONCURRENCY) {
-      const slice = ips.slice(i, i + CONCURRENCY);
-      const names = await Promise.all(slice.map((ip) => this.hostnameOf(ip)));
-      for (let j = 0; j < slice.length; j++) {
-        await ctx.manager.update(SecurityEventEntity, { ip: slice[j]!, hostname: IsNull() }, { hostname: names[j]! });
+    let looked = 0;
+    do {
+      const pending = await ctx.manager.find(SecurityEventEntity, {
+        select: { id: true, ip: true },
+        where: { hostname: IsNull(), ip: Not(IsNull()) },
+        order: { id: "ASC" },
+        take: batch,
+      });
+      if (pending.length === 0) break;
+      const ips = [...new Set(pending.map((e) => e.ip!))];
+      for (let i = 0; i < ips.length; i += CONCURRENCY) {
+        const slice = ips.slice(i, i + CONCURRENCY);
+        const names = await Promise.all(slice.map((ip) => this.hostnameOf(ip)));
+        for (let j = 0; j < slice.length; j++) {
+          await ctx.manager.update(SecurityEventEntity, { ip: slice[j]!, hostname: IsNull() }, { hostname: names[j]! });
+        }
       }
-    }
-    return ips.length;
+      looked += ips.length;
+    } while (Date.now() < deadline);
+    return looked;
   }
 
   private async hostnameOf(ip: string): Promise<string> {
