@@ -43,6 +43,7 @@ export function createUsersServices(platform: Platform, options: UsersOptions = 
     new SignInThrottleService(platform.config.secret),
     sessions,
     platform.events,
+    platform.securityLog,
   );
   return { users, sessions, articles: new ArticleService() };
 }

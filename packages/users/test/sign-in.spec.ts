@@ -1,4 +1,4 @@
-import { ErrorCode, hmac, Role } from "@honour/platform";
+import { ErrorCode, hmac, Role, SecurityEventKind } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { createUsersServices, PasswordService, SignInAttemptEntity, UserEntity, USERS_JOBS, usersJobs } from "../src";
 import { failure, openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
@@ -27,6 +27,24 @@ describe.each(testDatabaseKinds())("sign-in on %s", (kind) => {
       userId: user.id,
       role: Role.CUSTOMER,
     });
+  });
+
+  it("writes successes, failures and throttling to the security log, never the email or password", async () => {
+    const { user } = await bed.signUp({ email: "grace@example.com" });
+    await signIn("grace@example.com", PASSWORD);
+    for (let i = 0; i < 5; i++) await failure(signIn("grace@example.com", `wrong-password-${i}`));
+    await failure(signIn("grace@example.com", PASSWORD));
+
+    expect(bed.securityEvents.map((e) => e.kind)).toEqual([
+      SecurityEventKind.LOGIN_SUCCEEDED,
+      ...Array(5).fill(SecurityEventKind.LOGIN_FAILED),
+      SecurityEventKind.RATE_LIMITED,
+    ]);
+    expect(bed.securityEvents[0]?.userId).toBe(user.id);
+    const logged = JSON.stringify(bed.securityEvents);
+    expect(logged).not.toContain("grace@example.com");
+    expect(logged).not.toContain("wrong-password");
+    expect(logged).not.toContain(PASSWORD);
   });
 
   it("answers an unknown email and a wrong password with the same UNAUTHENTICATED error", async () => {

@@ -1,4 +1,5 @@
 import {
+  type SecurityEventRecord,
   createPlatform,
   ANONYMOUS,
   JobEntity,
@@ -40,6 +41,8 @@ export interface UsersTestBed {
   clock: ManualClock;
   platform: Platform;
   services: UsersServices;
+  /** What the services wrote to the security log, in order. */
+  securityEvents: SecurityEventRecord[];
   /** A request context acting as `actor` (anonymous by default), outside any transaction. */
   ctx(actor?: Actor): RequestContext;
   /** A context acting as whoever the session token stands for, as the gateway would build it. */
@@ -59,7 +62,9 @@ export async function openUsersTestBed(kind: TestDatabaseKind): Promise<UsersTes
   const db = await openTestDataSource(kind, [platformModule, usersModule]);
   const clock = new ManualClock(START);
   const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789" });
+  const securityEvents: SecurityEventRecord[] = [];
   const platform: Platform = createPlatform(config, db.dataSource, {
+    securityLog: { record: async (_ctx, event) => void securityEvents.push(event) },
     clock,
     jobs: new SqlJobQueue(db.dataSource, clock),
     logger: silentLogger,
@@ -72,6 +77,7 @@ export async function openUsersTestBed(kind: TestDatabaseKind): Promise<UsersTes
     clock,
     platform,
     services,
+    securityEvents,
     ctx,
     as: async (token) => ctx(await services.sessions.resolveActor(ctx(), token)),
     signUp: async (details = {}) => {
@@ -97,6 +103,7 @@ export async function openUsersTestBed(kind: TestDatabaseKind): Promise<UsersTes
         await db.dataSource.createQueryBuilder().delete().from(entity).execute();
       }
       clock.set(START);
+      securityEvents.length = 0;
     },
     close: () => db.close(),
   };

@@ -3,6 +3,10 @@ import {
   Topic,
   type CommunicationChoice,
   type DomainEvents,
+  DomainException,
+  ErrorCode,
+  SecurityEventKind,
+  type SecurityLog,
   ForbiddenException,
   newId,
   NotFoundException,
@@ -272,6 +276,7 @@ export class UserService {
     private readonly throttle: SignInThrottleService,
     private readonly sessions: SessionService,
     private readonly events: DomainEvents,
+    private readonly securityLog: SecurityLog,
   ) {}
 
   /**
@@ -361,7 +366,20 @@ export class UserService {
    * Must be called outside a transaction.
    */
   async signIn(ctx: RequestContext, email: string, password: string): Promise<SignedIn> {
-    const user = await this.authenticate(ctx, email, password);
+    let user: UserEntity;
+    try {
+      user = await this.authenticate(ctx, email, password);
+    } catch (error) {
+      // For the security log: where failed and throttled sign-ins come from. Not which email was
+      // tried: that would put an address that may belong to nobody here into the log.
+      if (error instanceof DomainException && error.code === ErrorCode.UNAUTHENTICATED) {
+        await this.securityLog.record(ctx, { kind: SecurityEventKind.LOGIN_FAILED, detail: "wrong email or password" });
+      } else if (error instanceof DomainException && error.code === ErrorCode.RATE_LIMITED) {
+        await this.securityLog.record(ctx, { kind: SecurityEventKind.RATE_LIMITED, detail: "sign-in throttled" });
+      }
+      throw error;
+    }
+    await this.securityLog.record(ctx, { kind: SecurityEventKind.LOGIN_SUCCEEDED, userId: user.id });
     await this.sessions.revokeCurrent(ctx);
     return { user, session: await this.sessions.create(ctx, user.id) };
   }
