@@ -40,6 +40,7 @@ export { SaltService, SALT_MAX_AGE_MS } from "./salt/salt.service";
 
 export { DailyStatsEntity, RollupDimension } from "./rollup/daily-stats.entity";
 export { HourlyStatsEntity } from "./rollup/hourly-stats.entity";
+export { StatsLabelEntity } from "./rollup/stats-label.entity";
 export { RollupService } from "./rollup/rollup.service";
 
 export {

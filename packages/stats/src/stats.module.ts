@@ -4,9 +4,11 @@ import { parseIpRanges } from "./ingest/ip-ranges";
 import { PageViewEntity } from "./ingest/page-view.entity";
 import { reduceHost } from "./ingest/page-view-reduction";
 import { CreateStats1795631687260 } from "./migrations/1795631687260-create-stats.migration";
+import { StatsLabels1795632370343 } from "./migrations/1795632370343-stats-labels.migration";
 import { StatsQueryService } from "./query/stats-query.service";
 import { DailyStatsEntity } from "./rollup/daily-stats.entity";
 import { HourlyStatsEntity } from "./rollup/hourly-stats.entity";
+import { StatsLabelEntity } from "./rollup/stats-label.entity";
 import { RollupService } from "./rollup/rollup.service";
 import { DailySaltEntity } from "./salt/daily-salt.entity";
 import { SaltService } from "./salt/salt.service";
@@ -22,8 +24,15 @@ import { SiteTimeZone } from "./zone/site-time-zone";
 /** The statistics' and the security log's tables, and the migrations that create them on MySQL/MariaDB. */
 export const statsModule: DomainModuleDefinition = {
   name: "stats",
-  entities: [PageViewEntity, DailySaltEntity, DailyStatsEntity, HourlyStatsEntity, SecurityEventEntity],
-  migrations: [CreateStats1795631687260],
+  entities: [
+    PageViewEntity,
+    DailySaltEntity,
+    DailyStatsEntity,
+    StatsLabelEntity,
+    HourlyStatsEntity,
+    SecurityEventEntity,
+  ],
+  migrations: [CreateStats1795631687260, StatsLabels1795632370343],
 };
 
 /**

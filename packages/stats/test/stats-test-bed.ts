@@ -22,6 +22,7 @@ import {
   PageViewEntity,
   SecurityEventEntity,
   SqlSecurityLog,
+  StatsLabelEntity,
   statsModule,
   type IngestRequest,
   type StatsOptions,
@@ -126,6 +127,7 @@ export async function openStatsTestBed(kind: TestDatabaseKind, options: StatsOpt
       for (const entity of [
         PageViewEntity,
         DailyStatsEntity,
+        StatsLabelEntity,
         HourlyStatsEntity,
         DailySaltEntity,
         SecurityEventEntity,

@@ -1,7 +1,8 @@
 import { Role, ValidationException, type FieldError, type RequestContext } from "@honour/platform";
-import { Between } from "typeorm";
+import { Between, In } from "typeorm";
 import { DailyStatsEntity, RollupDimension } from "../rollup/daily-stats.entity";
 import { HourlyStatsEntity } from "../rollup/hourly-stats.entity";
+import { StatsLabelEntity } from "../rollup/stats-label.entity";
 import { daysFrom, toDate } from "../rollup/rollup.service";
 import { requireRole } from "../stats.access";
 import { addDays, daysBetween, isLocalDay, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
@@ -89,37 +90,48 @@ export class StatsQueryService {
     const rollup = ROLLUP_DIMENSION[dimension]!;
     const select = ctx.manager
       .createQueryBuilder(DailyStatsEntity, "d")
-      .select("d.label", "label")
+      .select("d.labelId", "labelId")
       .addSelect("SUM(d.visitors)", "sumVisitors")
       .addSelect("SUM(d.pageviews)", "sumPageviews")
-      .where("d.dimension = :rollup AND d.day BETWEEN :from AND :to", { rollup, from: query.from, to: query.to })
-      .groupBy("d.label");
+      .where("d.dimension = :rollup AND d.day BETWEEN :from AND :to", { rollup, from: query.from, to: query.to });
     if (dimension === StatsDimension.NONE) {
       const [total] = await select.getRawMany<{ sumVisitors: string | null; sumPageviews: string | null }>();
       return present([
         { key: null, visitors: Number(total?.sumVisitors ?? 0), pageviews: Number(total?.sumPageviews ?? 0) },
       ]);
     }
+    // Grouped by the label's integer id, and only the rows kept are given their text.
     const order = wantVisitors ? ["sumVisitors", "sumPageviews"] : ["sumPageviews", "sumVisitors"];
     const rows = await select
+      .groupBy("d.labelId")
       .orderBy(order[0]!, "DESC")
       .addOrderBy(order[1]!, "DESC")
-      .addOrderBy("label", "ASC")
+      .addOrderBy("d.labelId", "ASC")
       .limit(limit ?? STATS_DEFAULT_LIMIT)
-      .getRawMany<{ label: string; sumVisitors: string; sumPageviews: string }>();
-    return present(
-      rows.map((row) => ({
-        key: row.label === "" ? null : row.label,
-        visitors: Number(row.sumVisitors),
-        pageviews: Number(row.sumPageviews),
-      })),
+      .getRawMany<{ labelId: number | string; sumVisitors: string; sumPageviews: string }>();
+    const ids = rows.map((row) => Number(row.labelId)).filter((id) => id !== 0);
+    const labels = new Map(
+      ids.length === 0
+        ? []
+        : (await ctx.manager.find(StatsLabelEntity, { where: { id: In(ids) } })).map((l) => [l.id, l.label]),
     );
+    const counted = rows.map((row) => ({
+      key: labels.get(Number(row.labelId)) ?? null,
+      visitors: Number(row.sumVisitors),
+      pageviews: Number(row.sumPageviews),
+    }));
+    const first = wantVisitors ? "visitors" : "pageviews";
+    const second = wantVisitors ? "pageviews" : "visitors";
+    counted.sort(
+      (a, b) => b[first] - a[first] || b[second] - a[second] || String(a.key ?? "").localeCompare(String(b.key ?? "")),
+    );
+    return present(counted);
   }
 
   /** Every day of the range, in order, with zeros for days without views. */
   private async dates(ctx: RequestContext, from: LocalDay, to: LocalDay) {
     const rows = await ctx.manager.find(DailyStatsEntity, {
-      where: { dimension: RollupDimension.TOTAL, day: Between(from, to), label: "" },
+      where: { dimension: RollupDimension.TOTAL, day: Between(from, to), labelId: 0 },
     });
     const byDay = new Map(rows.map((row) => [row.day, row]));
     return daysFrom(from, to).map((day) => ({

@@ -1,15 +1,14 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
-import { PAGE_VIEW_LIMITS } from "../ingest/page-view-reduction";
 
 /** What a row of {@link DailyStatsEntity} counts by. */
 export enum RollupDimension {
-  /** Every page view of the day; `label` is empty. */
+  /** Every page view of the day; `labelId` is 0. */
   TOTAL = "TOTAL",
   PAGE = "PAGE",
-  /** `label` empty: direct visits. */
+  /** `labelId` 0: direct visits. */
   REFERRER_DOMAIN = "REFERRER_DOMAIN",
   BROWSER = "BROWSER",
-  /** `label` empty: no `utm_source`. */
+  /** `labelId` 0: no `utm_source`. */
   UTM_SOURCE = "UTM_SOURCE",
 }
 
@@ -26,9 +25,9 @@ export class DailyStatsEntity {
   @PrimaryColumn({ type: "varchar", length: 10 })
   day!: string;
 
-  /** The page, domain, browser or source; empty for none (and for TOTAL). */
-  @PrimaryColumn({ type: "varchar", length: PAGE_VIEW_LIMITS.path })
-  label!: string;
+  /** The page, domain, browser or source in `stats_label`; 0 for none (and for TOTAL). */
+  @PrimaryColumn({ type: "int", unsigned: true })
+  labelId!: number;
 
   /** Distinct visitor ids. */
   @Column({ type: "int" })

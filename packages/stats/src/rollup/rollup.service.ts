@@ -4,9 +4,10 @@ import { PageViewEntity } from "../ingest/page-view.entity";
 import { addDays, daysBetween, isLocalDay, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
 import { DailyStatsEntity, RollupDimension } from "./daily-stats.entity";
 import { HourlyStatsEntity } from "./hourly-stats.entity";
+import { StatsLabelEntity } from "./stats-label.entity";
 
 /** The page view column each dimension counts by. */
-const DIMENSION_COLUMNS: readonly [RollupDimension, keyof PageViewEntity][] = [
+const DIMENSION_COLUMNS: readonly [RollupDimension, keyof PageViewEntity & string][] = [
   [RollupDimension.PAGE, "path"],
   [RollupDimension.REFERRER_DOMAIN, "referrerDomain"],
   [RollupDimension.BROWSER, "browser"],
@@ -14,9 +15,12 @@ const DIMENSION_COLUMNS: readonly [RollupDimension, keyof PageViewEntity][] = [
 ];
 
 const UPSERT_CHUNK = 500;
+/** Labels checked per statement (SQLite allows 500 terms in a compound SELECT). */
+const LABEL_CHUNK = 200;
+/** `labelId` of TOTAL rows and of views without a referrer or source. */
+const NO_LABEL = 0;
 
 interface CountRow {
-  label: string | null;
   visitors: number | string;
   pageviews: number | string;
 }
@@ -73,37 +77,47 @@ export class RollupService {
   }
 
   private async rollUpDay(manager: EntityManager, day: LocalDay): Promise<void> {
-    const daily: DailyStatsEntity[] = [];
-    const add = (dimension: RollupDimension, rows: CountRow[]) => {
-      for (const row of rows) {
-        daily.push(
-          Object.assign(new DailyStatsEntity(), {
-            dimension,
-            day,
-            label: row.label ?? "",
-            visitors: Number(row.visitors),
-            pageviews: Number(row.pageviews),
-          }),
-        );
-      }
-    };
-    const base = () =>
-      manager
-        .createQueryBuilder(PageViewEntity, "v")
-        .select("COUNT(DISTINCT v.visitorId)", "visitors")
-        .addSelect("COUNT(*)", "pageviews")
-        .where("v.day = :day", { day });
-
-    const [total] = await base().getRawMany<CountRow>();
+    const counts = (select: string, where = "", params: unknown[] = []) =>
+      manager.query(
+        `SELECT ${select}COUNT(DISTINCT v.\`visitorId\`) AS visitors, COUNT(*) AS pageviews ` +
+          `FROM \`stats_page_view\` v WHERE v.\`day\` = ?${where}`,
+        [day, ...params],
+      ) as Promise<CountRow[]>;
+    const [total] = await counts("");
     if (!total || Number(total.pageviews) === 0) return;
-    add(RollupDimension.TOTAL, [{ ...total, label: "" }]);
+
+    const daily: DailyStatsEntity[] = [];
+    const add = (dimension: RollupDimension, labelId: number, row: CountRow) =>
+      daily.push(
+        Object.assign(new DailyStatsEntity(), {
+          dimension,
+          day,
+          labelId,
+          visitors: Number(row.visitors),
+          pageviews: Number(row.pageviews),
+        }),
+      );
+    add(RollupDimension.TOTAL, NO_LABEL, total);
     for (const [dimension, column] of DIMENSION_COLUMNS) {
-      add(dimension, await base().addSelect(`v.${column}`, "label").groupBy(`v.${column}`).getRawMany<CountRow>());
+      await this.ensureLabels(manager, dimension, column, day);
+      // Grouped first, then joined: the join touches one row per label, and matches with the
+      // database's collation, exactly as the grouping and the label's unique index compare.
+      const rows: (CountRow & { labelId: number | string })[] = await manager.query(
+        `SELECT l.\`id\` AS labelId, g.visitors, g.pageviews FROM (` +
+          `SELECT v.\`${column}\` AS label, COUNT(DISTINCT v.\`visitorId\`) AS visitors, COUNT(*) AS pageviews ` +
+          `FROM \`stats_page_view\` v WHERE v.\`day\` = ? AND v.\`${column}\` IS NOT NULL GROUP BY v.\`${column}\`` +
+          `) g INNER JOIN \`stats_label\` l ON l.\`dimension\` = ? AND l.\`label\` = g.label`,
+        [day, dimension],
+      );
+      for (const row of rows) add(dimension, Number(row.labelId), row);
+      const [none] = await counts("", ` AND v.\`${column}\` IS NULL`);
+      if (none && Number(none.pageviews) > 0) add(dimension, NO_LABEL, none);
     }
-    const hours = await base()
-      .addSelect("v.hour", "hour")
-      .groupBy("v.hour")
-      .getRawMany<CountRow & { hour: Date | string }>();
+    const hours = (await manager.query(
+      "SELECT v.`hour` AS hour, COUNT(DISTINCT v.`visitorId`) AS visitors, COUNT(*) AS pageviews " +
+        "FROM `stats_page_view` v WHERE v.`day` = ? GROUP BY v.`hour`",
+      [day],
+    )) as (CountRow & { hour: Date | string })[];
 
     for (let i = 0; i < daily.length; i += UPSERT_CHUNK) {
       await manager
@@ -111,7 +125,7 @@ export class RollupService {
         .insert()
         .into(DailyStatsEntity)
         .values(daily.slice(i, i + UPSERT_CHUNK))
-        .orUpdate(["visitors", "pageviews"], ["dimension", "day", "label"])
+        .orUpdate(["visitors", "pageviews"], ["dimension", "day", "labelId"])
         .execute();
     }
     const hourly = hours.map((row) =>
@@ -128,6 +142,42 @@ export class RollupService {
       .values(hourly)
       .orUpdate(["visitors", "pageviews"], ["hour"])
       .execute();
+  }
+
+  /**
+   * Adds the labels of a day's page views that `stats_label` does not have yet. Which ones are
+   * new is asked of the database (a join on the labels), never decided in JavaScript: on MySQL
+   * `/About` and `/about` are one label, as they are one group.
+   */
+  private async ensureLabels(
+    manager: EntityManager,
+    dimension: RollupDimension,
+    column: string,
+    day: LocalDay,
+  ): Promise<void> {
+    const distinct: { label: string }[] = await manager.query(
+      `SELECT DISTINCT v.\`${column}\` AS label FROM \`stats_page_view\` v ` +
+        `WHERE v.\`day\` = ? AND v.\`${column}\` IS NOT NULL`,
+      [day],
+    );
+    for (let i = 0; i < distinct.length; i += LABEL_CHUNK) {
+      const chunk = distinct.slice(i, i + LABEL_CHUNK).map((row) => row.label);
+      const wanted = chunk.map(() => "SELECT ? AS label").join(" UNION ALL ");
+      const missing: { label: string }[] = await manager.query(
+        `SELECT w.label FROM (${wanted}) w LEFT JOIN \`stats_label\` l ` +
+          `ON l.\`dimension\` = ? AND l.\`label\` = w.label WHERE l.\`id\` IS NULL`,
+        [...chunk, dimension],
+      );
+      if (missing.length === 0) continue;
+      // orIgnore: another worker may add the same label meanwhile; either row will do.
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(StatsLabelEntity)
+        .values(missing.map(({ label }) => ({ dimension, label })))
+        .orIgnore()
+        .execute();
+    }
   }
 }
 
