@@ -14,6 +14,7 @@ import {
   system,
   userActor,
   type StatsTestBed,
+  waitFor,
 } from "./stats-test-bed";
 
 describe.each(testDatabaseKinds())("ingest on %s", (kind) => {
@@ -145,6 +146,39 @@ describe.each(testDatabaseKinds())("ingest on %s", (kind) => {
     await bed.services.ingest.flush();
 
     expect((await rawViews(bed)).map((v) => v.path)).toEqual(["/from-header"]);
+  });
+
+  describe("batched writes", () => {
+    const inserts = (spy: jest.SpyInstance) =>
+      spy.mock.calls.filter(([sql]) => /^INSERT INTO .stats_page_view/.test(String(sql))).length;
+
+    it("writes a full batch at once as one multi-row insert, without waiting for the timer", async () => {
+      await bed.restart({ batchSize: 1000, flushIntervalMs: 60_000 });
+      const spy = jest.spyOn(bed.db.dataSource.logger, "logQuery");
+      try {
+        for (let i = 0; i < 999; i++) expectStatus(bed, pageView({ ip: `198.51.100.${i % 250}` }), 202);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(inserts(spy)).toBe(0);
+
+        expectStatus(bed, pageView(), 202);
+        await waitFor(() => bed.services.ingest.buffered === 0);
+
+        expect(inserts(spy)).toBe(1);
+        expect(await rawViews(bed)).toHaveLength(1000);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it("writes what it has after the flush interval", async () => {
+      await bed.restart({ flushIntervalMs: 20 });
+
+      expectStatus(bed, pageView(), 202);
+      expectStatus(bed, pageView(), 202);
+      await waitFor(() => bed.services.ingest.buffered === 0);
+
+      expect(await rawViews(bed)).toHaveLength(2);
+    });
   });
 
   describe("bad input is refused or ignored, never a crash", () => {

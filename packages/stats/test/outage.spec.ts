@@ -1,5 +1,5 @@
 import { testDatabaseKinds } from "@honour/testing";
-import { expectStatus, openStatsTestBed, pageView, rawViews, type StatsTestBed } from "./stats-test-bed";
+import { expectStatus, openStatsTestBed, pageView, rawViews, waitFor, type StatsTestBed } from "./stats-test-bed";
 
 describe.each(testDatabaseKinds())("ingest while the database is unreachable, on %s", (kind) => {
   let bed: StatsTestBed;
@@ -83,11 +83,3 @@ describe.each(testDatabaseKinds())("ingest while the database is unreachable, on
     await expect(bed.services.ingest.close()).rejects.toThrow("2 accepted page views could not be written");
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
