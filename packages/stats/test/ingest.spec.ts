@@ -65,6 +65,7 @@ describe.each(testDatabaseKinds())("ingest on %s", (kind) => {
   it.each([
     ["Do Not Track", pageView({ dnt: "1" })],
     ["Global Privacy Control", pageView({ secGpc: "1" })],
+    ["Do Not Track sent twice", pageView({ dnt: "1, 1" })],
     ["a bot", pageView({ userAgent: GOOGLEBOT })],
     ["no user agent", pageView({ userAgent: undefined })],
     ["an excluded IPv4 range", pageView({ ip: "10.1.2.3" })],

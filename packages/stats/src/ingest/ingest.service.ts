@@ -373,6 +373,8 @@ export function visitorId(salt: Buffer, site: string, ip: string, userAgent: str
   return hmac(salt, site, ip, userAgent).slice(0, VISITOR_ID_HEX);
 }
 
+/** `1`, also when the header came twice and the server joined the values (`1, 1`). */
 function isOn(header: string | undefined): boolean {
-  return header !== undefined && header.trim() === "1";
+  if (header === undefined) return false;
+  return header.trim() === "1" || header.split(",").some((value) => value.trim() === "1");
 }

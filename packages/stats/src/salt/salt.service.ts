@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type RequestContext } from "@honour/platform";
+import { isMysql, type RequestContext } from "@honour/platform";
 import { LessThan, LessThanOrEqual } from "typeorm";
 import { addDays, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
 import { DailySaltEntity } from "./daily-salt.entity";
@@ -72,7 +72,16 @@ export class SaltService {
     return { deleted: (byDay.affected ?? 0) + (byAge.affected ?? 0), today };
   }
 
-  private async getOrCreate(ctx: RequestContext, day: LocalDay): Promise<Buffer> {
+  private getOrCreate(ctx: RequestContext, day: LocalDay): Promise<Buffer> {
+    // On MySQL each statement commits on its own, so after losing the race the second read sees
+    // the winner's row (inside a REPEATABLE READ transaction it would not). SQLite shares one
+    // connection: there the salt is written in a turn of its own, so that no other request's
+    // rollback can take it away after this process has started hashing with it.
+    if (isMysql(ctx.dataSource) || ctx.inTransaction) return this.readOrInsert(ctx, day);
+    return ctx.transaction((tx) => this.readOrInsert(tx, day));
+  }
+
+  private async readOrInsert(ctx: RequestContext, day: LocalDay): Promise<Buffer> {
     const repo = ctx.manager.getRepository(DailySaltEntity);
     const existing = await repo.findOneBy({ day });
     if (existing) return Buffer.from(existing.salt, "hex");
