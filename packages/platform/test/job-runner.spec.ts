@@ -100,9 +100,10 @@ describe.each(testDatabaseKinds())("JobRunner on %s", (kind) => {
     ]);
     r.start();
     const id = await enqueue(queue, "flaky", {}, 3);
+    // The runner logs after the queue has marked the job dead: wait for the log line as well.
     const job = await waitFor(async () => {
       const found = await findJob(db.dataSource, id!);
-      return found.status === JobStatus.DEAD && found;
+      return found.status === JobStatus.DEAD && logger.entries.some((e) => e.level === "error") && found;
     });
     expect(calls).toBe(3);
     expect(job).toMatchObject({ attempts: 3, lockedBy: null });
