@@ -1,0 +1,73 @@
+import { UserEntity } from "@honour/users";
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from "typeorm";
+import { CampaignEntity } from "./campaign.entity";
+
+export enum OutboxStatus {
+  PENDING = "PENDING",
+  /** Claimed by a worker that is sending it now. */
+  SENDING = "SENDING",
+  SENT = "SENT",
+  /** Not sent: consent, the suppression list or the account said no just before sending. */
+  SKIPPED = "SKIPPED",
+  FAILED = "FAILED",
+}
+
+/** Why a message was skipped or failed. */
+export enum OutboxOutcome {
+  WITHDRAWN = "WITHDRAWN",
+  SUPPRESSED = "SUPPRESSED",
+  ACCOUNT_CLOSED = "ACCOUNT_CLOSED",
+  /** The receiving server refused the address permanently. */
+  REJECTED = "REJECTED",
+  /** Temporary SMTP errors on every attempt. */
+  SMTP_ERROR = "SMTP_ERROR",
+  /** The worker sending it stopped mid-message; it is not sent again, so nobody gets it twice. */
+  INTERRUPTED = "INTERRUPTED",
+}
+
+/**
+ * One message of a campaign to one recipient: unique per campaign and account, so a retried job
+ * or a restarted worker can never send a person the same campaign twice. The address is read
+ * from the account just before sending, not kept here.
+ */
+@Entity("consent_outbox")
+@Index("UQ_consent_outbox_recipient", ["campaignId", "userId"], { unique: true })
+@Index("IDX_consent_outbox_status", ["campaignId", "status"])
+export class OutboxMessageEntity {
+  /** Time-ordered UUIDv7; also the local part of the message's Message-ID. */
+  @PrimaryColumn({ type: "char", length: 36 })
+  id!: string;
+
+  @Column({ type: "char", length: 36 })
+  campaignId!: string;
+
+  @ManyToOne(() => CampaignEntity, { onDelete: "CASCADE", nullable: false })
+  @JoinColumn({ name: "campaignId", foreignKeyConstraintName: "FK_consent_outbox_campaign" })
+  campaign?: Relation<CampaignEntity>;
+
+  @Column({ type: "char", length: 36 })
+  userId!: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: "CASCADE", nullable: false })
+  @JoinColumn({ name: "userId", foreignKeyConstraintName: "FK_consent_outbox_user" })
+  user?: Relation<UserEntity>;
+
+  @Column({ type: "varchar", length: 16 })
+  status!: OutboxStatus;
+
+  @Column({ type: "int", default: 0 })
+  attempts!: number;
+
+  /** The job run that claimed it. */
+  @Column({ type: "varchar", length: 64, nullable: true })
+  claimedBy!: string | null;
+
+  @Column({ type: "datetime", precision: 3, nullable: true })
+  claimedAt!: Date | null;
+
+  @Column({ type: "datetime", precision: 3, nullable: true })
+  sentAt!: Date | null;
+
+  @Column({ type: "varchar", length: 32, nullable: true })
+  outcome!: OutboxOutcome | null;
+}

@@ -1,0 +1,137 @@
+import { join } from "node:path";
+import type { DomainModuleDefinition, Platform } from "@honour/platform";
+import type { UsersServices } from "@honour/users";
+import { CampaignSender, type CampaignSenderOptions } from "./campaign/campaign-sender.service";
+import { CampaignEntity } from "./campaign/campaign.entity";
+import { CampaignService } from "./campaign/campaign.service";
+import { OutboxMessageEntity } from "./campaign/outbox-message.entity";
+import { ConsentKeys } from "./consent-keys";
+import { ContactListService } from "./contact-list/contact-list.service";
+import { ListExportEntity } from "./contact-list/list-export.entity";
+import { CreateConsent1795631927845 } from "./migrations/1795631927845-create-consent.migration";
+import { fileMailTransport, smtpMailTransport, type MailTransport } from "./mail/mail-transport";
+import { Mailer, type MailSettings } from "./mail/mailer.service";
+import { PolicyVersionEntity } from "./policy/policy-version.entity";
+import { PolicyService } from "./policy/policy.service";
+import { ConsentEventEntity } from "./preference/consent-event.entity";
+import { ConsentLedger } from "./preference/consent-ledger";
+import { ConsentPreferenceEntity } from "./preference/consent-preference.entity";
+import { ConsentService } from "./preference/consent.service";
+import { RemovalRequestEntity } from "./suppression/removal-request.entity";
+import { SuppressionEntity } from "./suppression/suppression.entity";
+import { SuppressionService } from "./suppression/suppression.service";
+import { UnsubscribeTokenEntity } from "./unsubscribe/unsubscribe-token.entity";
+import { UnsubscribeService } from "./unsubscribe/unsubscribe.service";
+
+/** The consent domain's tables and the migrations that create them on MySQL/MariaDB. */
+export const consentModule: DomainModuleDefinition = {
+  name: "consent",
+  entities: [
+    PolicyVersionEntity,
+    ConsentEventEntity,
+    ConsentPreferenceEntity,
+    SuppressionEntity,
+    RemovalRequestEntity,
+    ListExportEntity,
+    UnsubscribeTokenEntity,
+    CampaignEntity,
+    OutboxMessageEntity,
+  ],
+  migrations: [CreateConsent1795631927845],
+};
+
+/** The consent domain's services, as the gateway and the worker use them. */
+export interface ConsentServices {
+  policy: PolicyService;
+  consent: ConsentService;
+  suppressions: SuppressionService;
+  contactLists: ContactListService;
+  unsubscribe: UnsubscribeService;
+  campaigns: CampaignService;
+  /** The worker's side of campaigns (used by `consentJobs`). */
+  sender: CampaignSender;
+  /** Marketing and transactional mail. */
+  mailer: Mailer;
+  /** Stops the subscriptions to users' events and closes the mail transport. */
+  close(): void;
+}
+
+export interface ConsentOptions {
+  /**
+   * `SMTP_URL` (`smtp://user:pass@host:587`, `smtps://…:465`). Unset: messages are written as
+   * `.eml` files under `<dataDir>/outbox/` instead of being sent.
+   */
+  smtpUrl?: string | null;
+  /** `MAIL_FROM`, the From header (default `"Honour" <no-reply@<host of PUBLIC_URL>>`). */
+  mailFrom?: string;
+  /** The List-Unsubscribe mailto mailbox (default `unsubscribe@<host of PUBLIC_URL>`). */
+  unsubscribeMailto?: string;
+  /** The site path of the preference centre, linked from every message (default `/preferences`). */
+  preferencesPath?: string;
+  /** The sender's name in footers and pages (default `Honour`). */
+  organisation?: string;
+  /** Replaces the SMTP/file transport (tests). */
+  transport?: MailTransport;
+  /** Campaign batch size and timings (tests). */
+  sender?: CampaignSenderOptions;
+}
+
+/**
+ * Builds the consent services on a platform and subscribes them to the users' events:
+ * `users.registered` records the registration form's choices and `users.accountClosed` withdraws
+ * everything, each inside the users' transaction.
+ */
+export function createConsentServices(
+  platform: Platform,
+  users: UsersServices,
+  options: ConsentOptions = {},
+): ConsentServices {
+  const { config } = platform;
+  const host = new URL(config.publicUrl).hostname;
+  const settings: MailSettings = {
+    from: options.mailFrom ?? `"${options.organisation ?? "Honour"}" <no-reply@${host}>`,
+    publicUrl: config.publicUrl,
+    unsubscribeMailto: options.unsubscribeMailto ?? `unsubscribe@${host}`,
+    preferencesUrl: `${config.publicUrl}${options.preferencesPath ?? "/preferences"}`,
+    organisation: options.organisation ?? "Honour",
+    messageIdDomain: host,
+  };
+  const transport =
+    options.transport ??
+    (options.smtpUrl ? smtpMailTransport(options.smtpUrl) : fileMailTransport(join(config.dataDir, "outbox")));
+  const mailer = new Mailer(transport, settings);
+
+  const keys = new ConsentKeys(config.secret);
+  const policy = new PolicyService();
+  const suppressions = new SuppressionService(keys);
+  const consent = new ConsentService(keys, new ConsentLedger(), policy, suppressions, users.users);
+  const unsubscribe = new UnsubscribeService(keys, consent);
+  const campaigns = new CampaignService(platform.jobs);
+  const sender = new CampaignSender(
+    platform.jobs,
+    consent,
+    suppressions,
+    unsubscribe,
+    mailer,
+    platform.logger,
+    options.sender,
+  );
+  const subscriptions = [
+    platform.events.subscribe("users.registered", (ctx, event) => consent.recordRegistration(ctx, event)),
+    platform.events.subscribe("users.accountClosed", (ctx, event) => consent.recordAccountClosed(ctx, event.userId)),
+  ];
+  return {
+    policy,
+    consent,
+    suppressions,
+    contactLists: new ContactListService(suppressions),
+    unsubscribe,
+    campaigns,
+    sender,
+    mailer,
+    close: () => {
+      for (const unsubscribeFrom of subscriptions) unsubscribeFrom();
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createTransport } from "nodemailer";
+
+export interface MailAddress {
+  name: string;
+  address: string;
+}
+
+/** One message, ready to go. */
+export interface OutgoingMail {
+  /** `<local@domain>`. */
+  messageId: string;
+  from: string;
+  to: MailAddress;
+  subject: string;
+  text: string;
+  html?: string | null;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Where messages go: SMTP, or files. `send` resolves once the message is accepted, and rejects
+ * with {@link MailDeliveryError} (permanent or not) when it is not.
+ */
+export interface MailTransport {
+  /** For logs: the kind of transport, never a credential. */
+  readonly kind: "smtp" | "file";
+  send(mail: OutgoingMail): Promise<void>;
+  close(): void;
+}
+
+/** A message the transport did not accept. `permanent`: the server refused the address for good. */
+export class MailDeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = "MailDeliveryError";
+  }
+}
+
+function toNodemailer(mail: OutgoingMail) {
+  return {
+    messageId: mail.messageId,
+    from: mail.from,
+    to: { name: mail.to.name, address: mail.to.address },
+    subject: mail.subject,
+    text: mail.text,
+    ...(mail.html ? { html: mail.html } : {}),
+    headers: mail.headers ?? {},
+  };
+}
+
+/**
+ * SMTP through nodemailer, with pooled connections: `smtp://user:pass@host:587` (STARTTLS when
+ * offered) or `smtps://…:465`. A 5xx refusal of the recipient is permanent; anything else
+ * (connection errors, 4xx) is worth retrying.
+ */
+export function smtpMailTransport(url: string): MailTransport {
+  const transport = createTransport({ url, pool: true, maxConnections: 2 } as Parameters<typeof createTransport>[0]);
+  return {
+    kind: "smtp",
+    async send(mail) {
+      try {
+        await transport.sendMail(toNodemailer(mail));
+      } catch (error) {
+        const e = error as { code?: string; responseCode?: number };
+        const permanent = e.code === "EENVELOPE" && (e.responseCode ?? 0) >= 500;
+        // The message names the failure only: no address, and never the URL (it may hold a password).
+        throw new MailDeliveryError(`SMTP ${e.code ?? "error"} ${e.responseCode ?? ""}`.trim(), permanent);
+      }
+    },
+    close: () => transport.close(),
+  };
+}
+
+/**
+ * Writes each message as `<dir>/<message id>.eml` instead of sending it: the embedded default when
+ * no SMTP server is configured, so development never mails anyone.
+ */
+export function fileMailTransport(dir: string): MailTransport {
+  const transport = createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  return {
+    kind: "file",
+    async send(mail) {
+      const info = (await transport.sendMail(toNodemailer(mail))) as { message: Buffer };
+      mkdirSync(dir, { recursive: true });
+      const name = mail.messageId.replace(/^<|>$/g, "").replace(/[^A-Za-z0-9@._-]/g, "_");
+      const file = join(dir, `${name}.eml`);
+      // Written whole, then renamed: a reader never sees half a message.
+      writeFileSync(`${file}.tmp`, info.message);
+      renameSync(`${file}.tmp`, file);
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,31 @@
+import type { GraphQLContext } from "@honour/platform/graphql";
+import { MaxLength } from "class-validator";
+import { ArgsType, Args, Ctx, Field, Mutation, Resolver } from "type-graphql";
+import type { ConsentServices } from "../consent.module";
+import { UnsubscribeResultObject } from "./unsubscribe.object";
+
+@ArgsType()
+export class UnsubscribeArgs {
+  @Field(() => String, { description: "The token from the message's unsubscribe link." })
+  @MaxLength(100)
+  token!: string;
+}
+
+/** The footer link's unsubscribe, confirmed on the site. */
+@Resolver()
+export class UnsubscribeResolver {
+  constructor(private readonly services: ConsentServices) {}
+
+  @Mutation(() => UnsubscribeResultObject, {
+    description:
+      "Withdraws the link's topic on email at once, like the one-click POST. NOT_FOUND for an unknown or altered " +
+      "token (nothing changes). Public: the token is the authority.",
+  })
+  async unsubscribe(
+    @Args(() => UnsubscribeArgs) { token }: UnsubscribeArgs,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<UnsubscribeResultObject> {
+    const result = await ctx.transaction((tx) => this.services.unsubscribe.unsubscribe(tx, token));
+    return { ...result, unsubscribed: true };
+  }
+}

@@ -1,0 +1,231 @@
+import { Channel, ErrorCode, JobEntity, JobStatus, Role, Topic, type Actor } from "@honour/platform";
+import { testDatabaseKinds } from "@honour/testing";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CampaignEntity,
+  CampaignStatus,
+  CONSENT_JOBS,
+  createConsentServices,
+  MailDeliveryError,
+  OutboxMessageEntity,
+  OutboxOutcome,
+  OutboxStatus,
+  SuppressionReason,
+  type CampaignDraft,
+} from "../src";
+import { consentSnapshot, failure, openConsentTestBed, waitFor, type ConsentTestBed } from "./consent-test-bed";
+
+describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
+  let bed: ConsentTestBed;
+  let marketing: Actor;
+  beforeAll(async () => {
+    bed = await openConsentTestBed(kind, { sender: { batchSize: 3 } });
+  });
+  afterAll(() => bed?.close());
+  beforeEach(async () => {
+    await bed.reset();
+    marketing = await bed.staff(Role.MARKETING);
+  });
+
+  const draft: CampaignDraft = { topic: Topic.SPECIAL_OFFERS, subject: "Winter sale", bodyText: "20% off." };
+  const create = (input: CampaignDraft = draft) =>
+    bed.ctx(marketing).transaction((tx) => bed.services.campaigns.create(tx, input));
+  const send = (id: string) => bed.ctx(marketing).transaction((tx) => bed.services.campaigns.send(tx, id));
+  const find = (id: string) => bed.services.campaigns.find(bed.ctx(), id);
+  const counts = async (id: string) => (await bed.services.campaigns.counts(bed.ctx(), [id])).get(id);
+  const subscribe = (email: string, topic = Topic.SPECIAL_OFFERS) =>
+    bed.signUp({ email, communications: [{ topic, channel: Channel.EMAIL }] });
+  /** Runs the queued consent jobs to the end, in this process. */
+  async function drain(): Promise<void> {
+    const runner = bed.runner();
+    while (await runner.runOnce());
+  }
+
+  it("creates a DRAFT and refuses bad input with BAD_USER_INPUT, writing nothing", async () => {
+    const campaign = await create({ ...draft, subject: "  Winter sale  ", bodyHtml: " " });
+    expect(campaign).toMatchObject({ status: CampaignStatus.DRAFT, subject: "Winter sale", bodyHtml: null });
+    const before = await consentSnapshot(bed.dataSource);
+
+    for (const [input, fields] of [
+      [{ ...draft, subject: "" }, ["input.subject"]],
+      [{ ...draft, subject: "Line one\r\nBcc: everyone@example.com" }, ["input.subject"]],
+      [{ ...draft, subject: "x".repeat(201) }, ["input.subject"]],
+      [{ ...draft, bodyText: "   " }, ["input.bodyText"]],
+      [{ ...draft, topic: "SPAM" as Topic, subject: "" }, ["input.topic", "input.subject"]],
+      [{ ...draft, bodyHtml: "€".repeat(30_000) }, ["input.bodyHtml"]],
+    ] as [CampaignDraft, string[]][]) {
+      const error = await failure(create(input));
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.fields?.map((f) => f.field)).toEqual(fields);
+    }
+    expect(await consentSnapshot(bed.dataSource)).toEqual(before);
+  });
+
+  it("goes DRAFT -> SENDING -> SENT, sending once to each person who granted the topic at send time", async () => {
+    const campaign = await create();
+    await subscribe("early@example.com");
+    await subscribe("other-topic@example.com", Topic.NEWSLETTER);
+    const closed = await subscribe("closed@example.com");
+    const suppressed = await subscribe("suppressed@example.com");
+    await bed.users.users.close(bed.ctx(marketing), closed.user.id);
+    await bed.services.suppressions.suppress(bed.ctx(), {
+      channel: Channel.EMAIL,
+      identifier: suppressed.user.email,
+      reason: SuppressionReason.COMPLAINT,
+    });
+    // Granted after the campaign was written, before it was sent: included.
+    const late = await bed.signUp({ email: "late@example.com", communications: [] });
+    await bed.services.consent.setPreferences(late.ctx, [
+      { topic: Topic.SPECIAL_OFFERS, channel: Channel.EMAIL, granted: true },
+    ]);
+
+    const sending = await send(campaign.id);
+    expect(sending.status).toBe(CampaignStatus.SENDING);
+    expect(await counts(campaign.id)).toBeUndefined(); // nothing computed until the worker runs
+    await drain();
+
+    expect(bed.transport.recipients().sort()).toEqual(["early@example.com", "late@example.com"]);
+    expect(await find(campaign.id)).toMatchObject({ status: CampaignStatus.SENT, completedAt: bed.clock.now() });
+    expect(await counts(campaign.id)).toEqual({ recipientCount: 2, sentCount: 2, skippedCount: 0, failedCount: 0 });
+    const mail = bed.transport.sent[0]!;
+    expect(mail.headers).toEqual({
+      "List-Unsubscribe": expect.stringMatching(
+        /^<https:\/\/www\.honour\.example\/unsubscribe\/[\w.-]+>, <mailto:unsubscribe@www\.honour\.example\?subject=unsubscribe%20[\w.-]+>$/,
+      ),
+      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    });
+    expect(mail.text).toMatch(/^20% off\.\n\n--\n/);
+    expect(mail.text).toContain("https://www.honour.example/preferences");
+  });
+
+  it("sends a campaign only once: a second send is CONFLICT, an unknown id NOT_FOUND", async () => {
+    const campaign = await create();
+    await send(campaign.id);
+
+    expect((await failure(send(campaign.id))).code).toBe(ErrorCode.CONFLICT);
+    expect((await failure(send("00000000-0000-7000-8000-000000000000"))).code).toBe(ErrorCode.NOT_FOUND);
+    expect(await bed.dataSource.manager.countBy(JobEntity, { name: CONSENT_JOBS.prepareCampaign })).toBe(1);
+  });
+
+  it("writes one outbox row per recipient however often preparation runs", async () => {
+    await subscribe("a@example.com");
+    await subscribe("b@example.com");
+    const campaign = await create();
+    await send(campaign.id);
+
+    await bed.services.sender.prepare(bed.ctx(), campaign.id);
+    await bed.services.sender.prepare(bed.ctx(), campaign.id);
+    await drain();
+
+    expect(await bed.dataSource.manager.countBy(OutboxMessageEntity, { campaignId: campaign.id })).toBe(2);
+    expect(bed.transport.sent).toHaveLength(2);
+    const duplicate = await failure(
+      bed.dataSource.manager.insert(OutboxMessageEntity, {
+        id: "00000000-0000-7000-8000-000000000001",
+        campaignId: campaign.id,
+        userId: (await bed.dataSource.manager.findOneByOrFail(OutboxMessageEntity, { campaignId: campaign.id })).userId,
+        status: OutboxStatus.PENDING,
+        attempts: 0,
+      }),
+    );
+    expect(duplicate.message).toMatch(/duplicate|unique/i);
+  });
+
+  it("completes at once when nobody is eligible", async () => {
+    const campaign = await create();
+    await send(campaign.id);
+    await drain();
+
+    expect((await find(campaign.id))?.status).toBe(CampaignStatus.SENT);
+    expect(await counts(campaign.id)).toBeUndefined();
+    expect(bed.transport.sent).toEqual([]);
+  });
+
+  it("retries a temporary SMTP failure, and gives up on a message after its attempts", async () => {
+    await subscribe("flaky@example.com");
+    await subscribe("down@example.com");
+    const campaign = await create();
+    await send(campaign.id);
+    await bed.services.sender.prepare(bed.ctx(), campaign.id);
+    let flakyFailures = 1;
+    bed.transport.before = (mail) => {
+      if (mail.to.address === "down@example.com") throw new MailDeliveryError("SMTP ECONNECTION", false);
+      if (mail.to.address === "flaky@example.com" && flakyFailures-- > 0) {
+        throw new MailDeliveryError("SMTP 451", false);
+      }
+    };
+
+    for (let i = 0; i < 6; i++)
+      await bed.services.sender.sendBatch(bed.ctx(), campaign.id, { id: `job-${i}` }).catch(() => {});
+    await drain();
+
+    expect(bed.transport.recipients()).toEqual(["flaky@example.com"]);
+    const down = await bed.dataSource.manager.findOneByOrFail(OutboxMessageEntity, { status: OutboxStatus.FAILED });
+    expect(down).toMatchObject({ outcome: OutboxOutcome.SMTP_ERROR, attempts: 3 });
+    expect(await find(campaign.id)).toMatchObject({ status: CampaignStatus.SENT });
+  });
+
+  it("marks a message a dead worker left half-sent as interrupted, never sending it again", async () => {
+    await subscribe("a@example.com");
+    const campaign = await create();
+    await send(campaign.id);
+    await bed.services.sender.prepare(bed.ctx(), campaign.id);
+    await bed.dataSource.manager.update(
+      OutboxMessageEntity,
+      { campaignId: campaign.id },
+      { status: OutboxStatus.SENDING, claimedBy: "dead", claimedAt: new Date(bed.clock.now().getTime() - 11 * 60_000) },
+    );
+
+    await bed.services.sender.sendBatch(bed.ctx(), campaign.id, { id: "job" });
+
+    expect(bed.transport.sent).toEqual([]);
+    expect(await counts(campaign.id)).toEqual({ recipientCount: 1, sentCount: 0, skippedCount: 0, failedCount: 1 });
+    expect((await find(campaign.id))?.status).toBe(CampaignStatus.SENT);
+  });
+
+  it("resumes a campaign whose job died", async () => {
+    await subscribe("a@example.com");
+    const campaign = await create();
+    await send(campaign.id);
+    await bed.dataSource.manager.update(JobEntity, { name: CONSENT_JOBS.prepareCampaign }, { status: JobStatus.DEAD });
+
+    expect(await bed.services.sender.resume(bed.ctx())).toBe(1);
+    expect(await bed.services.sender.resume(bed.ctx())).toBe(0); // a live job exists now
+    await drain();
+
+    expect(bed.transport.recipients()).toEqual(["a@example.com"]);
+    expect((await find(campaign.id))?.status).toBe(CampaignStatus.SENT);
+  });
+
+  it("writes messages as .eml files under <dataDir>/outbox when no SMTP_URL is set", async () => {
+    const services = createConsentServices(bed.platform, bed.users, {});
+    try {
+      expect(services.mailer.transport.kind).toBe("file");
+      await services.mailer.sendTransactional("00000000-0000-7000-8000-00000000000a", {
+        to: { name: "Ada", address: "ada@example.com" },
+        subject: "Your order",
+        text: "Thanks.",
+      });
+      expect(readdirSync(join(bed.dataDir, "outbox"))).toEqual([
+        "00000000-0000-7000-8000-00000000000a@www.honour.example.eml",
+      ]);
+    } finally {
+      services.close();
+    }
+  });
+
+  it("sends batch after batch through the job queue", async () => {
+    for (let i = 0; i < 8; i++) await subscribe(`p${i}@example.com`);
+    const campaign = await create();
+    await send(campaign.id);
+
+    bed.runner().start();
+    await waitFor(async () => (await find(campaign.id))?.status === CampaignStatus.SENT);
+
+    expect(bed.transport.sent).toHaveLength(8);
+    // 8 messages, 3 a batch: 3 send jobs, plus the one that prepared.
+    expect(await bed.dataSource.manager.countBy(JobEntity, { name: CONSENT_JOBS.sendCampaign })).toBe(3);
+    expect((await bed.dataSource.manager.find(CampaignEntity))[0]?.status).toBe(CampaignStatus.SENT);
+  });
+});

@@ -1,0 +1,285 @@
+import {
+  ANONYMOUS,
+  createPlatform,
+  JobEntity,
+  JobRunner,
+  loadConfig,
+  ManualClock,
+  platformModule,
+  RequestContext,
+  Role,
+  silentLogger,
+  SqlJobQueue,
+  type Actor,
+  type Clock,
+  type JobRunnerOptions,
+  type Logger,
+  type Platform,
+} from "@honour/platform";
+import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import {
+  ArticleEntity,
+  createUsersServices,
+  SessionEntity,
+  SignInAttemptEntity,
+  UserEntity,
+  usersModule,
+  type RegistrationDetails,
+  type UsersServices,
+} from "@honour/users";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DataSource } from "typeorm";
+import {
+  CampaignEntity,
+  consentJobs,
+  consentModule,
+  ConsentEventEntity,
+  ConsentPreferenceEntity,
+  createConsentServices,
+  ListExportEntity,
+  OutboxMessageEntity,
+  PolicyVersionEntity,
+  RemovalRequestEntity,
+  SuppressionEntity,
+  UnsubscribeTokenEntity,
+  type CampaignSenderOptions,
+  type ConsentServices,
+  type MailTransport,
+  type OutgoingMail,
+} from "../src";
+
+export const START = "2026-11-25T12:00:00.000Z";
+export const PASSWORD = "correct horse battery";
+export const SECRET = "a-test-secret-that-is-long-enough-0123456789";
+export const PUBLIC_URL = "https://www.honour.example";
+
+/** A logger that keeps what it was told, to check that no token or address is ever logged. */
+export class RecordingLogger implements Logger {
+  readonly entries: { level: string; obj: object | string; msg?: string }[] = [];
+  info(obj: object | string, msg?: string): void {
+    this.entries.push({ level: "info", obj, msg });
+  }
+  warn(obj: object | string, msg?: string): void {
+    this.entries.push({ level: "warn", obj, msg });
+  }
+  error(obj: object | string, msg?: string): void {
+    this.entries.push({ level: "error", obj, msg });
+  }
+  debug(obj: object | string, msg?: string): void {
+    this.entries.push({ level: "debug", obj, msg });
+  }
+  /** Everything logged, as text (errors with their messages). */
+  text(): string {
+    return JSON.stringify(this.entries, (_key, value: unknown) =>
+      value instanceof Error ? { name: value.name, message: value.message } : value,
+    );
+  }
+}
+
+/** A transport that keeps what it was given, optionally failing or pausing first. */
+export class RecordingTransport implements MailTransport {
+  readonly kind = "smtp" as const;
+  readonly sent: OutgoingMail[] = [];
+  /** Runs before each message is accepted; throw to refuse it. */
+  before?: (mail: OutgoingMail) => Promise<void> | void;
+
+  async send(mail: OutgoingMail): Promise<void> {
+    await this.before?.(mail);
+    this.sent.push(mail);
+  }
+  close(): void {}
+  recipients(): string[] {
+    return this.sent.map((m) => m.to.address);
+  }
+}
+
+export interface ConsentBedOptions {
+  /** The clock of services and job runners (default: a ManualClock at {@link START}). */
+  clock?: Clock;
+  transport?: MailTransport;
+  /** SMTP_URL; ignored when `transport` is given. */
+  smtpUrl?: string;
+  sender?: CampaignSenderOptions;
+  logger?: Logger;
+}
+
+export interface ConsentTestBed {
+  kind: TestDatabaseKind;
+  db: TestDataSource;
+  dataSource: DataSource;
+  clock: Clock;
+  platform: Platform;
+  users: UsersServices;
+  services: ConsentServices;
+  transport: RecordingTransport;
+  /** Where the file transport writes when neither `transport` nor `smtpUrl` is given. */
+  dataDir: string;
+  ctx(actor?: Actor): RequestContext;
+  /** Registers an account (and signs it in); returns its id, email and a context acting as it. */
+  signUp(details?: Partial<RegistrationDetails>): Promise<{ user: UserEntity; actor: Actor; ctx: RequestContext }>;
+  /** A signed-in staff member (or customer) with the role. */
+  staff(role: Role): Promise<Actor>;
+  partner(partnerId?: string): Actor;
+  /** A job runner with the consent jobs; stopped by `stopRunners` / `close`. */
+  runner(options?: JobRunnerOptions): JobRunner;
+  stopRunners(): Promise<void>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** Consent and the tables it touches, children first. */
+const TABLES = [
+  OutboxMessageEntity,
+  CampaignEntity,
+  UnsubscribeTokenEntity,
+  ConsentPreferenceEntity,
+  SuppressionEntity,
+  RemovalRequestEntity,
+  ListExportEntity,
+  ConsentEventEntity,
+  PolicyVersionEntity,
+  SessionEntity,
+  SignInAttemptEntity,
+  ArticleEntity,
+  UserEntity,
+  JobEntity,
+];
+
+export async function openConsentTestBed(
+  kind: TestDatabaseKind,
+  options: ConsentBedOptions = {},
+): Promise<ConsentTestBed> {
+  const db = await openTestDataSource(kind, [platformModule, usersModule, consentModule]);
+  const clock = options.clock ?? new ManualClock(START);
+  const dataDir = mkdtempSync(join(tmpdir(), "honour-consent-"));
+  const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: SECRET, PUBLIC_URL, HONOUR_DATA_DIR: dataDir });
+  const logger = options.logger ?? silentLogger;
+  const platform: Platform = createPlatform(config, db.dataSource, {
+    clock,
+    jobs: new SqlJobQueue(db.dataSource, clock, { backoffBaseMs: 10 }),
+    logger,
+  });
+  const users = createUsersServices(platform, { passwordHashing: { N: 2 ** 10, r: 8, p: 1 } });
+  const recording = new RecordingTransport();
+  const transport = options.transport ?? (options.smtpUrl ? undefined : recording);
+  const services = createConsentServices(platform, users, {
+    transport,
+    smtpUrl: options.smtpUrl,
+    sender: options.sender,
+  });
+  const ctx = (actor: Actor = ANONYMOUS) => new RequestContext(db.dataSource, actor, clock);
+  const runners: JobRunner[] = [];
+  const bed: ConsentTestBed = {
+    kind,
+    db,
+    dataSource: db.dataSource,
+    clock,
+    platform,
+    users,
+    services,
+    transport: recording,
+    dataDir,
+    ctx,
+    signUp: async (details = {}) => {
+      counter += 1;
+      const signedIn = await ctx().transaction((tx) =>
+        users.users.signUp(tx, {
+          email: `person${counter}@example.com`,
+          password: PASSWORD,
+          name: `Person ${counter}`,
+          ...details,
+        }),
+      );
+      const actor = await users.sessions.resolveActor(ctx(), signedIn.session.token);
+      return { user: signedIn.user, actor, ctx: ctx(actor) };
+    },
+    staff: async (role) => {
+      // Staff tick nothing, so that their accounts do not show up in lists and campaigns.
+      const { user, actor } = await bed.signUp({ communications: [] });
+      if (role === Role.CUSTOMER) return actor;
+      await users.users.setRole(ctx(), user.id, role);
+      return { ...actor, role } as Actor;
+    },
+    partner: (partnerId = "partner-1") => ({ kind: "partner", partnerId, apiKeyId: `${partnerId}-key` }),
+    runner: (runnerOptions = {}) => {
+      const { jobs, schedules } = consentJobs(services);
+      const runner = new JobRunner(db.dataSource, platform.jobs, clock, jobs, schedules, logger, {
+        pollMs: 10,
+        heartbeatMs: 50,
+        shutdownGraceMs: 2000,
+        ...runnerOptions,
+      });
+      runners.push(runner);
+      return runner;
+    },
+    stopRunners: async () => {
+      await Promise.all(runners.splice(0).map((r) => r.stop()));
+    },
+    reset: async () => {
+      await bed.stopRunners();
+      for (const entity of TABLES) await db.dataSource.createQueryBuilder().delete().from(entity).execute();
+      recording.sent.length = 0;
+      recording.before = undefined;
+      if (clock instanceof ManualClock) clock.set(START);
+    },
+    close: async () => {
+      await bed.stopRunners();
+      services.close();
+      await db.close();
+    },
+  };
+  return bed;
+}
+
+/** The error a promise rejects with, to assert on its `code` and `fields`. */
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code?: string; fields?: { field: string }[]; message: string; extra?: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: string; message: string };
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+/** Polls `check` until it returns a truthy value; fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Every row of a table as the database holds it, in a stable order, for before/after comparisons. */
+export async function tableContents(dataSource: DataSource, table: string, orderBy = "id"): Promise<unknown[]> {
+  return dataSource.query(`SELECT * FROM ${table} ORDER BY ${orderBy}`);
+}
+
+/** The consent tables and the columns to order each by. */
+export const CONSENT_TABLES: readonly [string, string][] = [
+  ["consent_policy_version", "version"],
+  ["consent_event", "id"],
+  ["consent_preference", "userId, topic, channel"],
+  ["consent_suppression", "id"],
+  ["consent_removal_request", "id"],
+  ["consent_list_export", "id"],
+  ["consent_unsubscribe_token", "id"],
+  ["consent_campaign", "id"],
+  ["consent_outbox", "id"],
+];
+
+/** The whole consent state, for "changes nothing" assertions. */
+export async function consentSnapshot(dataSource: DataSource): Promise<Record<string, unknown[]>> {
+  const snapshot: Record<string, unknown[]> = {};
+  for (const [table, order] of CONSENT_TABLES) snapshot[table] = await tableContents(dataSource, table, order);
+  snapshot["job"] = await tableContents(dataSource, "job");
+  return snapshot;
+}
