@@ -12,7 +12,7 @@ const { createTestDatabase } = require("@honour/testing");
 const { createDataSource } = require("@honour/platform");
 
 /** Every package with tables, in dependency order. */
-const PACKAGES = (process.env.MIGRATION_PACKAGES ?? "platform,users,stats,consent").split(",");
+const PACKAGES = (process.env.MIGRATION_PACKAGES ?? "platform,users,orders,stats,consent").split(",");
 
 async function main() {
   const [pkg, name] = process.argv.slice(2);

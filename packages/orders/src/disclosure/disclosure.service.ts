@@ -1,0 +1,130 @@
+import {
+  isMysql,
+  newId,
+  paginate,
+  type Connection,
+  type FieldError,
+  type PageArgs,
+  type RequestContext,
+} from "@honour/platform";
+import { In } from "typeorm";
+import { invalidInput } from "../field-checks.service";
+import type { OrderEntity } from "../order/order.entity";
+import { PartnerEntity } from "../partner/partner.entity";
+import { DisclosedField, DisclosureEntity, DisclosurePurpose } from "./disclosure.entity";
+
+/** One order whose contact a partner is about to receive, and which parts of it. */
+export interface DisclosureRequest {
+  order: OrderEntity;
+  fields: readonly DisclosedField[];
+}
+
+/** Staff's view of the disclosure log: by partner, by order, or both. */
+export interface DisclosureSearchArgs extends PageArgs {
+  partnerId?: string | null;
+  orderId?: string | null;
+}
+
+const FIELD_ORDER = Object.values(DisclosedField);
+
+/** The disclosed fields as stored: the enum's order, comma-separated, no repeats. */
+export function encodeFields(fields: Iterable<DisclosedField>): string {
+  const set = new Set(fields);
+  return FIELD_ORDER.filter((f) => set.has(f)).join(",");
+}
+
+export function decodeFields(stored: string): DisclosedField[] {
+  return stored === "" ? [] : (stored.split(",") as DisclosedField[]);
+}
+
+const ID_PATTERN = /^[0-9a-f-]{36}$/;
+
+/**
+ * The disclosure log: every time a partner receives an order's contact, one record (partner,
+ * order, fields, purpose, time) per order per request. Written before the data is handed over,
+ * so a contact is never given out unrecorded.
+ */
+export class DisclosureService {
+  /**
+   * Records that the calling partner receives these orders' contacts, with one INSERT, and returns
+   * each order's record id. The partner's name is copied in the same statement, so the record
+   * reads the same later.
+   */
+  async record(ctx: RequestContext, requests: readonly DisclosureRequest[]): Promise<Map<string, string>> {
+    const actor = ctx.actor;
+    if (actor.kind !== "partner") throw new Error("only a partner's reads are disclosures");
+    const rows = requests
+      .filter((r) => r.fields.length > 0)
+      .map(({ order, fields }) => ({ id: newId(ctx.clock.now().getTime()), order, fields: encodeFields(fields) }));
+    if (rows.length === 0) return new Map();
+    const at = ctx.clock.now();
+    await this.write(ctx, (tx) =>
+      tx.manager
+        .createQueryBuilder()
+        .insert()
+        .into(DisclosureEntity)
+        .values(
+          rows.map(({ id, order, fields }) => ({
+            id,
+            partnerId: actor.partnerId,
+            partnerName: () => this.partnerNameSql(tx),
+            apiKeyId: actor.apiKeyId,
+            orderId: order.id,
+            orderNumber: order.number,
+            fields,
+            purpose: DisclosurePurpose.ORDER_FULFILMENT,
+            at,
+          })),
+        )
+        .setParameter("disclosingPartnerId", actor.partnerId)
+        .updateEntity(false)
+        .execute(),
+    );
+    return new Map(rows.map((r) => [r.order.id, r.id]));
+  }
+
+  /**
+   * Widens a record of this request to more fields (the partner asked for the same order's contact
+   * again, with other fields, after the record was written): still one record per order.
+   */
+  async widen(ctx: RequestContext, disclosureId: string, fields: Iterable<DisclosedField>): Promise<void> {
+    await this.write(ctx, (tx) =>
+      tx.manager.update(DisclosureEntity, { id: disclosureId }, { fields: encodeFields(fields) }),
+    );
+  }
+
+  /** The disclosures of these orders, oldest first. */
+  async listForOrders(ctx: RequestContext, orderIds: readonly string[]): Promise<DisclosureEntity[]> {
+    if (orderIds.length === 0) return [];
+    return ctx.manager.find(DisclosureEntity, { where: { orderId: In([...orderIds]) }, order: { id: "ASC" } });
+  }
+
+  /** A page of the log, newest first, optionally for one partner and/or one order. */
+  async list(ctx: RequestContext, args: DisclosureSearchArgs): Promise<Connection<DisclosureEntity>> {
+    const errors: FieldError[] = [];
+    if (args.partnerId != null && !ID_PATTERN.test(args.partnerId))
+      errors.push({ field: "partnerId", message: "is not an id" });
+    if (args.orderId != null && !ID_PATTERN.test(args.orderId))
+      errors.push({ field: "orderId", message: "is not an id" });
+    if (errors.length > 0) throw invalidInput(errors);
+    const query = ctx.manager.createQueryBuilder(DisclosureEntity, "d");
+    if (args.partnerId != null) query.andWhere("d.partnerId = :partnerId", { partnerId: args.partnerId });
+    if (args.orderId != null) query.andWhere("d.orderId = :orderId", { orderId: args.orderId });
+    return paginate(query, args);
+  }
+
+  /**
+   * On SQLite a statement outside a transaction joins whichever transaction is open on the one
+   * shared connection, and would vanish with its rollback; taking a turn keeps the record.
+   */
+  private async write(ctx: RequestContext, statement: (tx: RequestContext) => Promise<unknown>): Promise<void> {
+    if (ctx.inTransaction || isMysql(ctx.dataSource)) await statement(ctx);
+    else await ctx.transaction(statement);
+  }
+
+  private partnerNameSql(ctx: RequestContext): string {
+    const { driver } = ctx.dataSource;
+    const table = driver.escape(ctx.dataSource.getMetadata(PartnerEntity).tableName);
+    return `(SELECT ${driver.escape("name")} FROM ${table} WHERE ${driver.escape("id")} = :disclosingPartnerId)`;
+  }
+}

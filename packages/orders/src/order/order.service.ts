@@ -1,0 +1,490 @@
+import {
+  ForbiddenException,
+  isMysql,
+  newId,
+  NotFoundException,
+  paginate,
+  Role,
+  SecurityEventKind,
+  sha256,
+  type Actor,
+  type Connection,
+  type FieldError,
+  type Logger,
+  type PageArgs,
+  type RequestContext,
+  type SecurityLog,
+} from "@honour/platform";
+import { UserEntity, type UsersServices } from "@honour/users";
+import { In } from "typeorm";
+import type { SavedPaymentMethodService } from "../billing/saved-payment-method.service";
+import type { LicenceService } from "../licence/licence.service";
+import { invalidInput } from "../field-checks.service";
+import { IdempotencyKeyReusedException, isDuplicateKeyError, PaymentDeclinedException } from "../orders.exception";
+import { isExpired, type CardSummary } from "../payment/card.service";
+import type { ChargeOutcome, ChargeRequest, PaymentProvider } from "../payment/payment-provider.service";
+import { PartnerEntity } from "../partner/partner.entity";
+import { Currency, type ProductEntity } from "../product/product.entity";
+import type { ProductService } from "../product/product.service";
+import { OrderLineEntity } from "./order-line.entity";
+import { formatOrderNumber, type OrderNumberService } from "./order-number.service";
+import {
+  assertTransition,
+  InvalidOrderTransitionException,
+  isOpenForPartner,
+  OrderStatus,
+} from "./order-state.service";
+import { OrderEntity } from "./order.entity";
+import {
+  checkPlaceOrder,
+  ORDER_LIMITS,
+  requestFingerprint,
+  type CheckedOrderRequest,
+  type PlaceOrderRequest,
+} from "./place-order.service";
+
+/** A page of orders, optionally of one status. */
+export interface OrderSearchArgs extends PageArgs {
+  status?: OrderStatus | null;
+}
+
+const ID_PATTERN = /^[0-9a-f-]{36}$/;
+
+function isStaff(actor: Actor): boolean {
+  return actor.kind === "user" && (actor.role === Role.SUPPORT || actor.role === Role.ADMIN);
+}
+
+/** May `actor` see this order at all? Anyone else gets NOT_FOUND, as for a missing order. */
+export function canViewOrder(actor: Actor, order: Pick<OrderEntity, "userId" | "partnerId">): boolean {
+  switch (actor.kind) {
+    case "user":
+      return isStaff(actor) || (order.userId !== null && order.userId === actor.userId);
+    case "partner":
+      return order.partnerId !== null && order.partnerId === actor.partnerId;
+    default:
+      return false;
+  }
+}
+
+/**
+ * May `actor` read this order's contact? Its buyer and SUPPORT/ADMIN may; the assigned partner may
+ * while the order is open (assigned, not yet fulfilled or cancelled). Each partner read is a
+ * disclosure.
+ */
+export function canReadContact(actor: Actor, order: Pick<OrderEntity, "userId" | "partnerId" | "status">): boolean {
+  if (actor.kind === "partner") return order.partnerId === actor.partnerId && isOpenForPartner(order.status);
+  return canViewOrder(actor, order);
+}
+
+/** Payment and billing fields are for the buyer and staff; never for partners. */
+export function canReadPayment(actor: Actor, order: Pick<OrderEntity, "userId" | "partnerId">): boolean {
+  return actor.kind === "user" && canViewOrder(actor, order);
+}
+
+/** Who received an order's contact is for its buyer and staff to see; never for partners. */
+export function canReadDisclosures(actor: Actor, order: Pick<OrderEntity, "userId" | "partnerId">): boolean {
+  return actor.kind === "user" && canViewOrder(actor, order);
+}
+
+/** The payment method an order is charged to, resolved from the request. */
+type Charge =
+  | { kind: "card"; request: CheckedOrderRequest & { payment: { kind: "card" } } }
+  | {
+      kind: "saved";
+      token: string;
+      provider: string;
+      summary: CardSummary;
+    };
+
+/**
+ * Orders: placing them (server-side prices, payment through the provider, idempotency), the
+ * customer's, staff's and partners' views, and the state machine (assign, fulfil, cancel).
+ */
+export class OrderService {
+  constructor(
+    private readonly products: ProductService,
+    private readonly numbers: OrderNumberService,
+    private readonly provider: PaymentProvider,
+    private readonly billing: SavedPaymentMethodService,
+    private readonly licences: LicenceService,
+    private readonly users: UsersServices,
+    private readonly securityLog: SecurityLog,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Places an order for the signed-in user or a guest, in `ctx`'s transaction (the caller opens
+   * it). Prices and the total come from the catalogue. The card details go to the payment provider
+   * and nowhere else: the order keeps the provider's token, brand, last four digits and expiry.
+   *
+   * - `BAD_USER_INPUT` lists every invalid field, unknown or inactive SKUs among them;
+   * - `PAYMENT_DECLINED` when the provider refuses: nothing is left behind (the transaction
+   *   rolls back);
+   * - the same `idempotencyKey` from the same buyer returns the first order without charging
+   *   again, even when the two requests run at the same time; reused for a different order it is
+   *   `CONFLICT`;
+   * - signed-in buyers get the order in their history unless their profile stops keeping it, and
+   *   the card on their profile with `saveBillingDetails` unless it stops keeping billing details.
+   */
+  async place(ctx: RequestContext, request: PlaceOrderRequest): Promise<OrderEntity> {
+    const actor = ctx.actor;
+    if (actor.kind === "partner" || actor.kind === "system") {
+      throw new ForbiddenException("Orders are placed by customers.");
+    }
+    const now = ctx.clock.now();
+    const checked = checkPlaceOrder(request, now, actor.kind === "user");
+    const buyer = actor.kind === "user" ? await this.lockBuyer(ctx, actor.userId) : null;
+
+    const fingerprint = requestFingerprint(checked);
+    const keyHash = checked.idempotencyKey
+      ? sha256(`${buyer ? `user:${buyer.id}` : "guest"}\n${checked.idempotencyKey}`)
+      : null;
+    if (keyHash) {
+      const earlier = await ctx.manager.findOneBy(OrderEntity, { idempotencyKeyHash: keyHash });
+      if (earlier) return this.replay(earlier, fingerprint);
+    }
+
+    const products = await this.priceLines(ctx, checked);
+    const charge = await this.chargeSource(ctx, checked, buyer?.id ?? null, now);
+
+    const id = newId(now.getTime());
+    const order: OrderEntity = Object.assign(new OrderEntity(), {
+      id,
+      number: await this.numbers.next(ctx),
+      status: OrderStatus.PLACED,
+      userId: buyer?.keepOrderHistory ? buyer.id : null,
+      partnerId: null,
+      currency: Currency.GBP,
+      totalMinor: products.total,
+      contactName: checked.contact.name,
+      contactEmail: checked.contact.email,
+      contactPhone: checked.contact.phone,
+      contactOrganisation: checked.contact.organisation,
+      addressLine1: checked.contact.line1,
+      addressLine2: checked.contact.line2,
+      addressCity: checked.contact.city,
+      addressPostcode: checked.contact.postcode,
+      addressCountry: checked.contact.country,
+      paymentProvider: null,
+      paymentToken: null,
+      paymentChargeId: null,
+      cardBrand: null,
+      cardLast4: null,
+      cardExpiryMonth: null,
+      cardExpiryYear: null,
+      idempotencyKeyHash: keyHash,
+      requestHash: keyHash ? fingerprint : null,
+      placedAt: now,
+      paidAt: null,
+      assignedAt: null,
+      fulfilledAt: null,
+      cancelledAt: null,
+      updatedAt: now,
+    });
+    try {
+      // Before the charge: a concurrent request with the same key waits here on the unique index
+      // until this transaction ends, then finds this order instead of charging again.
+      await ctx.manager.createQueryBuilder().insert().into(OrderEntity).values(order).updateEntity(false).execute();
+    } catch (error) {
+      if (!keyHash || !isDuplicateKeyError(error)) throw error;
+      // What the other request committed: a locking read sees it, although this transaction's
+      // snapshot predates it (SQLite runs one transaction at a time and never gets here).
+      const query = ctx.manager
+        .createQueryBuilder(OrderEntity, "o")
+        .where("o.idempotencyKeyHash = :keyHash", { keyHash });
+      if (isMysql(ctx.dataSource)) query.setLock("pessimistic_read");
+      const earlier = await query.getOne();
+      if (!earlier) throw error;
+      return this.replay(earlier, fingerprint);
+    }
+    const lines = products.lines.map((line, position) =>
+      Object.assign(new OrderLineEntity(), { id: newId(now.getTime()), orderId: id, position, ...line }),
+    );
+    await ctx.manager.createQueryBuilder().insert().into(OrderLineEntity).values(lines).updateEntity(false).execute();
+
+    const chargeRequest: ChargeRequest = {
+      amountMinor: order.totalMinor,
+      currency: "GBP",
+      reference: formatOrderNumber(order.number),
+      idempotencyKey: order.id,
+    };
+    const outcome = await this.charge(charge, chargeRequest);
+    if (!outcome.approved) throw new PaymentDeclinedException();
+
+    try {
+      assertTransition(order.status, OrderStatus.PAID);
+      const paid = {
+        status: OrderStatus.PAID,
+        paymentProvider: this.provider.name,
+        paymentToken: outcome.token,
+        paymentChargeId: outcome.chargeId,
+        cardBrand: outcome.card.brand,
+        cardLast4: outcome.card.last4,
+        cardExpiryMonth: outcome.card.expiryMonth,
+        cardExpiryYear: outcome.card.expiryYear,
+        paidAt: now,
+        updatedAt: now,
+      };
+      await ctx.manager.update(OrderEntity, { id }, paid);
+      Object.assign(order, paid);
+      if (buyer && checked.saveBillingDetails && buyer.keepBillingDetails && charge.kind === "card") {
+        await this.billing.save(ctx, buyer.id, this.provider.name, outcome.token, outcome.card);
+      }
+    } catch (error) {
+      // The money was taken but the order will roll back: give it back rather than keep it.
+      await this.provider
+        .refund(outcome.chargeId, order.totalMinor)
+        .catch((refundError: unknown) =>
+          this.logger.error(
+            { err: refundError, orderId: id, event: "orders.refundAfterFailureFailed" },
+            "could not refund a charge whose order failed",
+          ),
+        );
+      throw error;
+    }
+    return order;
+  }
+
+  /** An order `ctx`'s actor may see, or `NOT_FOUND` (also when it is someone else's). */
+  async findVisible(ctx: RequestContext, id: string): Promise<OrderEntity> {
+    const order = ID_PATTERN.test(id) ? await ctx.manager.findOneBy(OrderEntity, { id }) : null;
+    if (!order || !canViewOrder(ctx.actor, order)) throw new NotFoundException("Order");
+    return order;
+  }
+
+  /** The signed-in user's orders, newest first; detached orders are no longer theirs. */
+  async listMine(ctx: RequestContext, args: PageArgs): Promise<Connection<OrderEntity>> {
+    const userId = ctx.userId;
+    if (!userId) throw new ForbiddenException();
+    return paginate(ctx.manager.createQueryBuilder(OrderEntity, "o").where("o.userId = :userId", { userId }), args);
+  }
+
+  /** Every order, newest first, optionally of one status. For SUPPORT and ADMIN. */
+  async listAll(ctx: RequestContext, args: OrderSearchArgs): Promise<Connection<OrderEntity>> {
+    if (!isStaff(ctx.actor)) throw new ForbiddenException();
+    const query = ctx.manager.createQueryBuilder(OrderEntity, "o");
+    if (args.status != null) query.where("o.status = :status", { status: checkStatus(args.status) });
+    return paginate(query, args);
+  }
+
+  /** The calling partner's orders (those assigned to it now), newest first. */
+  async listForPartner(ctx: RequestContext, args: OrderSearchArgs): Promise<Connection<OrderEntity>> {
+    const actor = ctx.actor;
+    if (actor.kind !== "partner") throw new ForbiddenException();
+    const query = ctx.manager
+      .createQueryBuilder(OrderEntity, "o")
+      .where("o.partnerId = :partnerId", { partnerId: actor.partnerId });
+    if (args.status != null) query.andWhere("o.status = :status", { status: checkStatus(args.status) });
+    return paginate(query, args);
+  }
+
+  /** The lines of these orders, in each order's own order. */
+  async linesOf(ctx: RequestContext, orderIds: readonly string[]): Promise<OrderLineEntity[]> {
+    if (orderIds.length === 0) return [];
+    return ctx.manager.find(OrderLineEntity, {
+      where: { orderId: In([...orderIds]) },
+      order: { orderId: "ASC", position: "ASC" },
+    });
+  }
+
+  /**
+   * Assigns a paid order to a partner, or reassigns it; the previous partner loses access at
+   * once. `NOT_FOUND` for an unknown order or partner, `BAD_USER_INPUT` for an inactive partner,
+   * `CONFLICT` for an order that is not paid or already fulfilled or cancelled.
+   */
+  async assign(ctx: RequestContext, orderId: string, partnerId: string): Promise<OrderEntity> {
+    if (!isStaff(ctx.actor)) throw new ForbiddenException();
+    const order = await this.findVisible(ctx, orderId);
+    const partner = ID_PATTERN.test(partnerId) ? await ctx.manager.findOneBy(PartnerEntity, { id: partnerId }) : null;
+    if (!partner) throw new NotFoundException("Partner");
+    if (order.status === OrderStatus.ASSIGNED && order.partnerId === partnerId) return order;
+    if (!partner.active) throw invalidInput([{ field: "partnerId", message: "is not an active partner" }]);
+    const now = ctx.clock.now();
+    const assigned = await this.transition(ctx, order, OrderStatus.ASSIGNED, {
+      partnerId,
+      assignedAt: now,
+      updatedAt: now,
+    });
+    await this.staffAction(ctx, partnerId, `assigned order ${formatOrderNumber(order.number)}`);
+    return assigned;
+  }
+
+  /**
+   * The calling partner marks an order assigned to it fulfilled; LICENCE lines get their licences.
+   * Its access to the contact ends. Marking it again returns it unchanged. `NOT_FOUND` for an
+   * order not assigned to this partner, `CONFLICT` for a cancelled one.
+   */
+  async markFulfilled(ctx: RequestContext, orderId: string): Promise<OrderEntity> {
+    const actor = ctx.actor;
+    if (actor.kind !== "partner") throw new ForbiddenException();
+    const order = await this.findVisible(ctx, orderId);
+    if (order.status === OrderStatus.FULFILLED) return order;
+    const now = ctx.clock.now();
+    const fulfilled = await this.transition(ctx, order, OrderStatus.FULFILLED, { fulfilledAt: now, updatedAt: now });
+    await this.licences.issueFor(ctx, order.id, await this.linesOf(ctx, [order.id]));
+    return fulfilled;
+  }
+
+  /**
+   * Cancels an order that is not yet fulfilled, refunding its charge. Staff (SUPPORT, ADMIN).
+   * `NOT_FOUND` for an unknown order, `CONFLICT` for a fulfilled or cancelled one.
+   */
+  async cancel(ctx: RequestContext, orderId: string): Promise<OrderEntity> {
+    if (!isStaff(ctx.actor)) throw new ForbiddenException();
+    const order = await this.findVisible(ctx, orderId);
+    const now = ctx.clock.now();
+    const cancelled = await this.transition(ctx, order, OrderStatus.CANCELLED, { cancelledAt: now, updatedAt: now });
+    // After the status write, inside the transaction: a refund that fails undoes the cancellation.
+    if (order.paymentChargeId) await this.provider.refund(order.paymentChargeId, order.totalMinor);
+    await this.staffAction(ctx, order.partnerId, `cancelled order ${formatOrderNumber(order.number)}`);
+    return cancelled;
+  }
+
+  /**
+   * Detaches every order from an account (its owner stopped keeping order history): the orders
+   * stay, for accounting and fulfilment, but no longer show in the account. Returns how many.
+   */
+  async detachHistory(ctx: RequestContext, userId: string): Promise<number> {
+    const result = await ctx.manager.update(OrderEntity, { userId }, { userId: null, updatedAt: ctx.clock.now() });
+    return result.affected ?? 0;
+  }
+
+  /**
+   * Moves an order to `to` if it is still in the status it was read in: the UPDATE repeats the
+   * expected status, so of two concurrent moves only one wins and the other gets `CONFLICT`.
+   */
+  private async transition(
+    ctx: RequestContext,
+    order: OrderEntity,
+    to: OrderStatus,
+    set: Partial<OrderEntity>,
+  ): Promise<OrderEntity> {
+    assertTransition(order.status, to);
+    const result = await ctx.manager
+      .createQueryBuilder()
+      .update(OrderEntity)
+      .set({ ...set, status: to })
+      .where("id = :id AND status = :from", { id: order.id, from: order.status })
+      .execute();
+    if ((result.affected ?? 0) === 0) {
+      // A locking read sees the other move's status, which this transaction's snapshot does not.
+      const query = ctx.manager.createQueryBuilder(OrderEntity, "o").where("o.id = :id", { id: order.id });
+      if (isMysql(ctx.dataSource)) query.setLock("pessimistic_read");
+      const current = await query.getOneOrFail();
+      throw new InvalidOrderTransitionException(current.status, to);
+    }
+    return Object.assign(order, set, { status: to });
+  }
+
+  private staffAction(ctx: RequestContext, partnerId: string | null, detail: string): Promise<void> {
+    return this.securityLog.record(ctx, {
+      kind: SecurityEventKind.STAFF_ACTION,
+      userId: ctx.userId,
+      partnerId,
+      detail,
+    });
+  }
+
+  /** The first order placed with an idempotency key, unless the key now comes with another request. */
+  private replay(earlier: OrderEntity, fingerprint: string): OrderEntity {
+    if (earlier.requestHash !== fingerprint) throw new IdempotencyKeyReusedException();
+    return earlier;
+  }
+
+  /**
+   * The buyer's profile switches. On MySQL/MariaDB they are read with a shared lock on the account
+   * (UsersServices has no locking read): a concurrent switch-off then waits for this order and
+   * detaches it too, instead of missing an order it could not see yet. SQLite runs one
+   * transaction at a time, so the accounts service's plain read is enough there.
+   */
+  private async lockBuyer(
+    ctx: RequestContext,
+    userId: string,
+  ): Promise<{ id: string; keepOrderHistory: boolean; keepBillingDetails: boolean }> {
+    const user = isMysql(ctx.dataSource)
+      ? await ctx.manager
+          .createQueryBuilder(UserEntity, "u")
+          .select(["u.id", "u.keepOrderHistory", "u.keepBillingDetails"])
+          .where("u.id = :userId", { userId })
+          .setLock("pessimistic_read")
+          .getOne()
+      : await this.users.users.findById(ctx, userId);
+    if (!user) throw new NotFoundException("User");
+    return { id: user.id, keepOrderHistory: user.keepOrderHistory, keepBillingDetails: user.keepBillingDetails };
+  }
+
+  /** Each line priced from the catalogue, and the total; unknown or inactive SKUs are input errors. */
+  private async priceLines(
+    ctx: RequestContext,
+    request: CheckedOrderRequest,
+  ): Promise<{ lines: Omit<OrderLineEntity, "id" | "orderId" | "position">[]; total: number }> {
+    const found = await this.products.findBySkus(
+      ctx,
+      request.lines.map((l) => l.sku),
+    );
+    const bySku = new Map<string, ProductEntity>(found.map((p) => [p.sku, p]));
+    const errors: FieldError[] = [];
+    const lines = request.lines.flatMap((line, i) => {
+      const product = bySku.get(line.sku);
+      if (!product || !product.active || product.currency !== Currency.GBP) {
+        errors.push({ field: `input.lines.${i}.sku`, message: "is not a product on sale" });
+        return [];
+      }
+      return [
+        {
+          productId: product.id,
+          sku: product.sku,
+          name: product.name,
+          kind: product.kind,
+          quantity: line.quantity,
+          unitPriceMinor: product.priceMinor,
+          totalMinor: product.priceMinor * line.quantity,
+        },
+      ];
+    });
+    if (errors.length > 0) throw invalidInput(errors);
+    const total = lines.reduce((sum, line) => sum + line.totalMinor, 0);
+    if (total > ORDER_LIMITS.maxTotalMinor) {
+      throw invalidInput([{ field: "input.lines", message: "the order total is above the limit for one order" }]);
+    }
+    return { lines, total };
+  }
+
+  /** What to charge: the card typed in, or a saved card of the buyer's that has not expired. */
+  private async chargeSource(
+    ctx: RequestContext,
+    request: CheckedOrderRequest,
+    buyerId: string | null,
+    now: Date,
+  ): Promise<Charge> {
+    if (request.payment.kind === "card") {
+      return { kind: "card", request: request as CheckedOrderRequest & { payment: { kind: "card" } } };
+    }
+    const field = "input.payment.savedPaymentMethodId";
+    const saved = buyerId ? await this.billing.findOwn(ctx, buyerId, request.payment.savedPaymentMethodId) : null;
+    if (!saved) throw invalidInput([{ field, message: "is not a saved payment method of yours" }]);
+    if (isExpired(saved.expiryMonth, saved.expiryYear, now)) {
+      throw invalidInput([{ field, message: "the saved card has expired" }]);
+    }
+    return {
+      kind: "saved",
+      token: saved.token,
+      provider: saved.provider,
+      summary: { brand: saved.brand, last4: saved.last4, expiryMonth: saved.expiryMonth, expiryYear: saved.expiryYear },
+    };
+  }
+
+  /** Asks the provider. The card details leave memory with this call's frame. */
+  private charge(charge: Charge, request: ChargeRequest): Promise<ChargeOutcome> {
+    if (charge.kind === "card") return this.provider.chargeCard(charge.request.payment.card, request);
+    if (charge.provider !== this.provider.name) return Promise.resolve({ approved: false, reason: "INVALID_TOKEN" });
+    return this.provider.chargeToken(charge.token, charge.summary, request);
+  }
+}
+
+function checkStatus(status: OrderStatus): OrderStatus {
+  if (!Object.values(OrderStatus).includes(status)) {
+    throw invalidInput([{ field: "status", message: "is not an order status" }]);
+  }
+  return status;
+}

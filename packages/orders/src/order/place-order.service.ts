@@ -1,0 +1,266 @@
+import { sha256 } from "@honour/platform";
+import { FieldChecks } from "../field-checks.service";
+import {
+  cardNumberProblem,
+  CARDHOLDER_NAME_MAX_LENGTH,
+  cvcProblem,
+  detectBrand,
+  expiryProblems,
+  normaliseCardNumber,
+  summariseCard,
+  type CardDetails,
+  type CardSummary,
+} from "../payment/card.service";
+import { normaliseSku } from "../product/product.service";
+import { PRODUCT_LIMITS } from "../product/product.entity";
+import { isCountryCode } from "./country.service";
+import { CONTACT_LIMITS } from "./order.entity";
+
+export const ORDER_LIMITS = Object.freeze({
+  minLines: 1,
+  maxLines: 50,
+  minQuantity: 1,
+  maxQuantity: 1000,
+  /** £10,000,000 in pence; also keeps every total inside a 32-bit GraphQL Int. */
+  maxTotalMinor: 1_000_000_000,
+  idempotencyKey: 200,
+});
+
+/** One line as the buyer asks for it: a SKU and a quantity. Prices come from the catalogue. */
+export interface OrderLineRequest {
+  sku: string;
+  quantity: number;
+}
+
+export interface AddressDetails {
+  line1: string;
+  line2?: string | null;
+  city: string;
+  postcode: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+}
+
+/** Who the order is for, as given on the order form; used for fulfilment only. */
+export interface ContactDetails {
+  name: string;
+  email: string;
+  phone?: string | null;
+  organisation?: string | null;
+  address: AddressDetails;
+}
+
+/** Either the card fields, or the id of a card saved on the buyer's profile; never both. */
+export interface PaymentChoice {
+  cardNumber?: string | null;
+  expiryMonth?: number | null;
+  expiryYear?: number | null;
+  cvc?: string | null;
+  cardholderName?: string | null;
+  savedPaymentMethodId?: string | null;
+}
+
+/**
+ * An order as a buyer places it. Everything is optional to the type system so that the service,
+ * not the transport, reports what is missing (with field paths and without echoing the input).
+ */
+export interface PlaceOrderRequest {
+  lines?: readonly Partial<OrderLineRequest>[] | null;
+  contact?: (Partial<Omit<ContactDetails, "address">> & { address?: Partial<AddressDetails> | null }) | null;
+  payment?: PaymentChoice | null;
+  /** Keep the card on the profile for next time (signed-in buyers who keep billing details). */
+  saveBillingDetails?: boolean | null;
+  /** The same key returns the same order and never charges twice. */
+  idempotencyKey?: string | null;
+}
+
+export interface NormalisedContact {
+  name: string;
+  email: string;
+  phone: string | null;
+  organisation: string | null;
+  line1: string;
+  line2: string | null;
+  city: string;
+  postcode: string;
+  country: string;
+}
+
+export type NormalisedPayment =
+  { kind: "card"; card: CardDetails; summary: CardSummary } | { kind: "saved"; savedPaymentMethodId: string };
+
+/** A request that passed every check that needs no database. */
+export interface CheckedOrderRequest {
+  lines: OrderLineRequest[];
+  contact: NormalisedContact;
+  payment: NormalisedPayment;
+  saveBillingDetails: boolean;
+  idempotencyKey: string | null;
+}
+
+const PHONE_PATTERN = /^\+?[0-9 ()-]+$/;
+const POSTCODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 -]*$/;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
+const CARD_FIELDS = ["cardNumber", "expiryMonth", "expiryYear", "cvc", "cardholderName"] as const;
+
+/**
+ * Checks an order request as far as it can without the database: lines, contact, the card
+ * (Luhn digit, expiry, CVC) and the idempotency key. Throws one `BAD_USER_INPUT` listing every
+ * problem with paths like `input.lines.0.quantity`; no message repeats what was sent.
+ */
+export function checkPlaceOrder(request: PlaceOrderRequest, now: Date, signedIn: boolean): CheckedOrderRequest {
+  const checks = new FieldChecks();
+
+  const lines: OrderLineRequest[] = [];
+  if (!Array.isArray(request.lines)) checks.fail("input.lines", "is required");
+  else if (request.lines.length < ORDER_LIMITS.minLines || request.lines.length > ORDER_LIMITS.maxLines) {
+    checks.fail("input.lines", `must have ${ORDER_LIMITS.minLines} to ${ORDER_LIMITS.maxLines} lines`);
+  } else {
+    request.lines.forEach((line, i) => {
+      const path = `input.lines.${i}`;
+      const sku = normaliseSku(checks.required(`${path}.sku`, line?.sku, PRODUCT_LIMITS.sku));
+      const quantity = checks.integer(
+        `${path}.quantity`,
+        line?.quantity,
+        ORDER_LIMITS.minQuantity,
+        ORDER_LIMITS.maxQuantity,
+      );
+      lines.push({ sku, quantity });
+    });
+  }
+
+  const contact = checkContact(checks, request.contact);
+  const payment = checkPayment(checks, request.payment, now);
+
+  const saveBillingDetails = request.saveBillingDetails ?? false;
+  if (saveBillingDetails && !signedIn) checks.fail("input.saveBillingDetails", "needs a signed-in account");
+
+  let idempotencyKey: string | null = null;
+  if (request.idempotencyKey != null) {
+    const key = request.idempotencyKey;
+    if (typeof key !== "string" || key.length === 0 || key.length > ORDER_LIMITS.idempotencyKey) {
+      checks.fail("input.idempotencyKey", `must be 1 to ${ORDER_LIMITS.idempotencyKey} characters`);
+    } else if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      checks.fail("input.idempotencyKey", "must be printable ASCII without spaces");
+    } else {
+      idempotencyKey = key;
+    }
+  }
+
+  checks.throwIfAny();
+  return { lines, contact: contact!, payment: payment!, saveBillingDetails, idempotencyKey };
+}
+
+function checkContact(checks: FieldChecks, contact: PlaceOrderRequest["contact"]): NormalisedContact | null {
+  if (contact == null) {
+    checks.fail("input.contact", "is required");
+    return null;
+  }
+  const name = checks.required("input.contact.name", contact.name, CONTACT_LIMITS.name);
+  const email = checks.email("input.contact.email", contact.email, CONTACT_LIMITS.email);
+  const phone = checks.optional("input.contact.phone", contact.phone, CONTACT_LIMITS.phone);
+  if (phone !== null && !checks.hasFailed("input.contact.phone")) {
+    const digits = phone.replace(/\D/g, "").length;
+    if (!PHONE_PATTERN.test(phone) || digits < 5 || digits > 20) {
+      checks.fail("input.contact.phone", "must be a phone number: digits, spaces, ( ) - and a leading +");
+    }
+  }
+  const organisation = checks.optional("input.contact.organisation", contact.organisation, CONTACT_LIMITS.organisation);
+  const address = contact.address;
+  if (address == null) {
+    checks.fail("input.contact.address", "is required");
+    return null;
+  }
+  const line1 = checks.required("input.contact.address.line1", address.line1, CONTACT_LIMITS.line1);
+  const line2 = checks.optional("input.contact.address.line2", address.line2, CONTACT_LIMITS.line2);
+  const city = checks.required("input.contact.address.city", address.city, CONTACT_LIMITS.city);
+  const postcode = checks.required("input.contact.address.postcode", address.postcode, CONTACT_LIMITS.postcode);
+  if (postcode !== "" && !checks.hasFailed("input.contact.address.postcode") && !POSTCODE_PATTERN.test(postcode)) {
+    checks.fail("input.contact.address.postcode", "must be letters, digits, spaces and hyphens");
+  }
+  const country = checks.required("input.contact.address.country", address.country, 2).toUpperCase();
+  if (country !== "" && !checks.hasFailed("input.contact.address.country") && !isCountryCode(country)) {
+    checks.fail("input.contact.address.country", "must be an ISO 3166-1 alpha-2 country code");
+  }
+  return { name, email, phone, organisation, line1, line2, city, postcode: postcode.toUpperCase(), country };
+}
+
+function checkPayment(
+  checks: FieldChecks,
+  payment: PaymentChoice | null | undefined,
+  now: Date,
+): NormalisedPayment | null {
+  if (payment == null) {
+    checks.fail("input.payment", "is required");
+    return null;
+  }
+  const usesCard = CARD_FIELDS.some((field) => payment[field] != null);
+  const savedId = payment.savedPaymentMethodId;
+  if (usesCard && savedId != null) {
+    checks.fail("input.payment", "give either the card fields or savedPaymentMethodId, not both");
+    return null;
+  }
+  if (savedId != null) {
+    if (typeof savedId !== "string" || !/^[0-9a-f-]{36}$/.test(savedId)) {
+      checks.fail("input.payment.savedPaymentMethodId", "is not a saved payment method of yours");
+      return null;
+    }
+    return { kind: "saved", savedPaymentMethodId: savedId };
+  }
+  if (!usesCard) {
+    checks.fail("input.payment", "give the card fields or savedPaymentMethodId");
+    return null;
+  }
+
+  const path = "input.payment";
+  let number = "";
+  if (typeof payment.cardNumber !== "string" || payment.cardNumber === "") {
+    checks.fail(`${path}.cardNumber`, "is required");
+  } else if (payment.cardNumber.length > 32) {
+    checks.fail(`${path}.cardNumber`, "must be 12 to 19 digits");
+  } else {
+    const problem = cardNumberProblem(payment.cardNumber);
+    if (problem) checks.fail(`${path}.cardNumber`, problem);
+    else number = normaliseCardNumber(payment.cardNumber);
+  }
+  const month = payment.expiryMonth;
+  const year = payment.expiryYear;
+  if (month == null) checks.fail(`${path}.expiryMonth`, "is required");
+  if (year == null) checks.fail(`${path}.expiryYear`, "is required");
+  if (month != null && year != null) {
+    const problems = expiryProblems(month, year, now);
+    if (problems.expiryMonth) checks.fail(`${path}.expiryMonth`, problems.expiryMonth);
+    if (problems.expiryYear) checks.fail(`${path}.expiryYear`, problems.expiryYear);
+  }
+  let cvc = "";
+  if (typeof payment.cvc !== "string" || payment.cvc === "") checks.fail(`${path}.cvc`, "is required");
+  else if (payment.cvc.length > 4 || !/^\d+$/.test(payment.cvc)) checks.fail(`${path}.cvc`, "must be 3 or 4 digits");
+  else if (number !== "") {
+    const problem = cvcProblem(payment.cvc, detectBrand(number));
+    if (problem) checks.fail(`${path}.cvc`, problem);
+    else cvc = payment.cvc;
+  }
+  const cardholderName = checks.required(`${path}.cardholderName`, payment.cardholderName, CARDHOLDER_NAME_MAX_LENGTH);
+  if (checks.hasFailed(path)) return null;
+  const card: CardDetails = { number, expiryMonth: month!, expiryYear: year!, cvc, cardholderName };
+  return { kind: "card", card, summary: summariseCard(card) };
+}
+
+/**
+ * A fingerprint of what was asked for, to tell a retry from a different order that reuses an
+ * idempotency key. Built from the lines, contact and the card's summary: never the number or CVC.
+ */
+export function requestFingerprint(request: CheckedOrderRequest): string {
+  const payment =
+    request.payment.kind === "card"
+      ? { card: request.payment.summary }
+      : { saved: request.payment.savedPaymentMethodId };
+  return sha256(
+    JSON.stringify({
+      lines: request.lines,
+      contact: request.contact,
+      payment,
+      saveBillingDetails: request.saveBillingDetails,
+    }),
+  );
+}

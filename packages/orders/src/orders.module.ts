@@ -1,0 +1,96 @@
+import type { DomainModuleDefinition, Platform } from "@honour/platform";
+import type { UsersServices } from "@honour/users";
+import { SavedPaymentMethodEntity } from "./billing/saved-payment-method.entity";
+import { SavedPaymentMethodService } from "./billing/saved-payment-method.service";
+import { DisclosureEntity } from "./disclosure/disclosure.entity";
+import { DisclosureService } from "./disclosure/disclosure.service";
+import { CreateOrders1795631582098 } from "./migrations/1795631582098-create-orders.migration";
+import { LicenceEntity } from "./licence/licence.entity";
+import { LicenceService } from "./licence/licence.service";
+import { OrderLineEntity } from "./order/order-line.entity";
+import { OrderNumberEntity } from "./order/order-number.entity";
+import { OrderNumberService } from "./order/order-number.service";
+import { OrderEntity } from "./order/order.entity";
+import { OrderService } from "./order/order.service";
+import { PartnerApiKeyEntity } from "./partner/partner-api-key.entity";
+import { PartnerEntity } from "./partner/partner.entity";
+import { PartnerService } from "./partner/partner.service";
+import { LocalPaymentProvider, type PaymentProvider } from "./payment/payment-provider.service";
+import { ProductEntity } from "./product/product.entity";
+import { ProductService } from "./product/product.service";
+
+/** The orders domain's tables and the migrations that create them on MySQL/MariaDB. */
+export const ordersModule: DomainModuleDefinition = {
+  name: "orders",
+  entities: [
+    ProductEntity,
+    PartnerEntity,
+    PartnerApiKeyEntity,
+    OrderNumberEntity,
+    OrderEntity,
+    OrderLineEntity,
+    LicenceEntity,
+    SavedPaymentMethodEntity,
+    DisclosureEntity,
+  ],
+  migrations: [CreateOrders1795631582098],
+};
+
+/** The orders domain's services, as the gateway and the worker use them. */
+export interface OrdersServices {
+  catalogue: ProductService;
+  orders: OrderService;
+  /** Partners and their API keys; `resolveApiKey` turns a key into a partner actor. */
+  partners: PartnerService;
+  billing: SavedPaymentMethodService;
+  licences: LicenceService;
+  disclosures: DisclosureService;
+}
+
+export interface OrdersOptions {
+  /** Where cards are charged (default: {@link LocalPaymentProvider}, which charges nobody). */
+  paymentProvider?: PaymentProvider;
+}
+
+/**
+ * Builds the orders services on a platform, and subscribes them to the accounts domain's events:
+ * a profile that stops keeping billing details loses its saved cards at once, one that stops
+ * keeping order history has its orders detached, and a closed account loses both; each in the
+ * same transaction as the change. Partner key use and staff actions go to the security log.
+ */
+export function createOrdersServices(
+  platform: Platform,
+  users: UsersServices,
+  options: OrdersOptions = {},
+): OrdersServices {
+  const catalogue = new ProductService();
+  const billing = new SavedPaymentMethodService();
+  const licences = new LicenceService(platform.config.secret);
+  const orders = new OrderService(
+    catalogue,
+    new OrderNumberService(),
+    options.paymentProvider ?? new LocalPaymentProvider(platform.clock),
+    billing,
+    licences,
+    users,
+    platform.securityLog,
+    platform.logger,
+  );
+  platform.events.subscribe("users.profileSettingsChanged", async (ctx, event) => {
+    if (!event.keepBillingDetails) await billing.deleteAllFor(ctx, event.userId);
+    if (!event.keepOrderHistory) await orders.detachHistory(ctx, event.userId);
+  });
+  // The policy's other way to opt out: "by canceling an online account".
+  platform.events.subscribe("users.accountClosed", async (ctx, event) => {
+    await billing.deleteAllFor(ctx, event.userId);
+    await orders.detachHistory(ctx, event.userId);
+  });
+  return {
+    catalogue,
+    orders,
+    partners: new PartnerService(platform.securityLog),
+    billing,
+    licences,
+    disclosures: new DisclosureService(),
+  };
+}

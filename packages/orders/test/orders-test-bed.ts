@@ -1,0 +1,275 @@
+import {
+  ANONYMOUS,
+  createPlatform,
+  isMysql,
+  loadConfig,
+  ManualClock,
+  platformModule,
+  RequestContext,
+  Role,
+  silentLogger,
+  SqlJobQueue,
+  type Actor,
+  type Platform,
+  type SecurityEventRecord,
+} from "@honour/platform";
+import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import { createUsersServices, usersModule, type UserEntity, type UsersServices } from "@honour/users";
+import type { DataSource } from "typeorm";
+import {
+  createOrdersServices,
+  LocalPaymentProvider,
+  ordersModule,
+  ProductKind,
+  type CardDetails,
+  type CardSummary,
+  type ChargeOutcome,
+  type ChargeRequest,
+  type IssuedApiKey,
+  type OrderEntity,
+  type OrdersServices,
+  type PartnerEntity,
+  type PaymentProvider,
+  type PlaceOrderRequest,
+  type ProductDraft,
+  type ProductEntity,
+} from "../src";
+
+export const START = "2026-11-25T12:00:00.000Z";
+export const PASSWORD = "correct horse battery";
+
+/** Test cards: Luhn-valid, distinctive, and never expected anywhere at rest. */
+export const CARD = Object.freeze({ number: "4929 3860 2561 4176", digits: "4929386025614176", cvc: "847" });
+export const AMEX = Object.freeze({ number: "3714 496353 98431", digits: "371449635398431", cvc: "4819" });
+export const DECLINED = Object.freeze({ number: LocalPaymentProvider.DECLINED_CARD, cvc: "123" });
+
+/** The local provider, counting what it is asked to do (but keeping no card data). */
+export class CountingProvider implements PaymentProvider {
+  readonly name = "local";
+  charges = 0;
+  refunds = 0;
+  private readonly inner: LocalPaymentProvider;
+  constructor(clock: ManualClock) {
+    this.inner = new LocalPaymentProvider(clock);
+  }
+  async chargeCard(card: CardDetails, charge: ChargeRequest): Promise<ChargeOutcome> {
+    this.charges += 1;
+    return this.inner.chargeCard(card, charge);
+  }
+  async chargeToken(token: string, card: CardSummary, charge: ChargeRequest): Promise<ChargeOutcome> {
+    this.charges += 1;
+    return this.inner.chargeToken(token, card, charge);
+  }
+  async refund(chargeId: string, amountMinor: number): Promise<void> {
+    this.refunds += 1;
+    return this.inner.refund(chargeId, amountMinor);
+  }
+}
+
+export interface OrdersTestBed {
+  kind: TestDatabaseKind;
+  db: TestDataSource;
+  clock: ManualClock;
+  platform: Platform;
+  users: UsersServices;
+  services: OrdersServices;
+  provider: CountingProvider;
+  /** What the services wrote to the security log. */
+  securityEvents: SecurityEventRecord[];
+  /** A request context acting as `actor` (anonymous by default), outside any transaction. */
+  ctx(actor?: Actor): RequestContext;
+  /** Registers and signs in a customer; `role` promotes the account. */
+  signUp(role?: Role): Promise<{ ctx: RequestContext; user: UserEntity; actor: Actor }>;
+  /** A catalogue product (active LICENCE at £12.50 unless told otherwise). */
+  product(draft?: Partial<ProductDraft>): Promise<ProductEntity>;
+  /** An active partner with a key, and a context acting as it. */
+  partner(name?: string): Promise<{ partner: PartnerEntity; key: IssuedApiKey; ctx: RequestContext; actor: Actor }>;
+  /** Places an order in its own transaction, as the resolver does. */
+  place(ctx: RequestContext, request: PlaceOrderRequest): Promise<OrderEntity>;
+  /** A valid order request for these SKUs (one of each), paid by {@link CARD}. */
+  request(skus: string[], overrides?: Partial<PlaceOrderRequest>): PlaceOrderRequest;
+  /** Empties every table and puts the clock back to {@link START}. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function openOrdersTestBed(kind: TestDatabaseKind): Promise<OrdersTestBed> {
+  const db = await openTestDataSource(kind, [platformModule, usersModule, ordersModule]);
+  const clock = new ManualClock(START);
+  const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789" });
+  const securityEvents: SecurityEventRecord[] = [];
+  const platform: Platform = createPlatform(config, db.dataSource, {
+    clock,
+    jobs: new SqlJobQueue(db.dataSource, clock),
+    logger: silentLogger,
+    securityLog: { record: async (_ctx, event) => void securityEvents.push(event) },
+  });
+  const users = createUsersServices(platform, { passwordHashing: { N: 2 ** 10, r: 8, p: 1 } });
+  const provider = new CountingProvider(clock);
+  const services = createOrdersServices(platform, users, { paymentProvider: provider });
+  const ctx = (actor: Actor = ANONYMOUS) => new RequestContext(db.dataSource, actor, clock);
+  const bed: OrdersTestBed = {
+    kind,
+    db,
+    clock,
+    platform,
+    users,
+    services,
+    provider,
+    securityEvents,
+    ctx,
+    signUp: async (role = Role.CUSTOMER) => {
+      counter += 1;
+      const signedIn = await ctx().transaction((tx) =>
+        users.users.signUp(tx, { email: `buyer${counter}@example.com`, password: PASSWORD, name: `Buyer ${counter}` }),
+      );
+      if (role !== Role.CUSTOMER) await users.users.setRole(ctx(), signedIn.user.id, role);
+      const actor = await users.sessions.resolveActor(ctx(), signedIn.session.token);
+      return { ctx: ctx(actor), user: signedIn.user, actor };
+    },
+    product: async (draft = {}) => {
+      counter += 1;
+      return ctx().transaction((tx) =>
+        services.catalogue.create(tx, {
+          sku: `SKU-${counter}`,
+          name: `Product ${counter}`,
+          description: "A thing to buy",
+          priceMinor: 1250,
+          kind: ProductKind.LICENCE,
+          ...draft,
+        }),
+      );
+    },
+    partner: async (name) => {
+      counter += 1;
+      const partner = await services.partners.create(ctx(), {
+        name: name ?? `Reseller ${counter}`,
+        contactEmail: `reseller${counter}@partner.example`,
+      });
+      const key = await services.partners.issueApiKey(ctx(), partner.id);
+      const actor = await services.partners.resolveApiKey(ctx(), key.secret);
+      return { partner, key, actor, ctx: ctx(actor) };
+    },
+    place: (c, request) => c.transaction((tx) => services.orders.place(tx, request)),
+    request: (skus, overrides = {}) => ({
+      lines: skus.map((sku) => ({ sku, quantity: 1 })),
+      contact: {
+        name: "Ada Lovelace",
+        email: "ada@example.com",
+        phone: "+44 20 7946 0000",
+        organisation: "Analytical Engines Ltd",
+        address: { line1: "12 St James's Square", line2: null, city: "London", postcode: "SW1Y 4JH", country: "GB" },
+      },
+      payment: {
+        cardNumber: CARD.number,
+        expiryMonth: 12,
+        expiryYear: 2030,
+        cvc: CARD.cvc,
+        cardholderName: "A LOVELACE",
+      },
+      ...overrides,
+    }),
+    reset: async () => {
+      for (const table of [
+        "disclosure",
+        "order_licence",
+        "order_line",
+        "customer_order",
+        "order_number",
+        "saved_payment_method",
+        "partner_api_key",
+        "partner",
+        "product",
+        "session",
+        "sign_in_attempt",
+        "article",
+        "user",
+        "job",
+      ]) {
+        await db.dataSource.query(`DELETE FROM ${db.dataSource.driver.escape(table)}`);
+      }
+      provider.charges = 0;
+      provider.refunds = 0;
+      securityEvents.length = 0;
+      clock.set(START);
+    },
+    close: () => db.close(),
+  };
+  return bed;
+}
+
+/** The error a promise rejects with, to assert on its `code` and `fields`. */
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code?: string; fields?: { field: string; message: string }[]; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: string; message: string };
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+/** The SQL statements `work` runs on `dataSource`, transaction control left out. */
+export async function statementsOf<T>(
+  dataSource: DataSource,
+  work: () => Promise<T>,
+): Promise<{ result: T; sql: string[] }> {
+  const sql: string[] = [];
+  const logger = dataSource.logger;
+  const original = logger.logQuery.bind(logger);
+  logger.logQuery = (query, parameters, runner) => {
+    if (!/^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)/i.test(query)) sql.push(query);
+    return original(query, parameters, runner);
+  };
+  try {
+    return { result: await work(), sql };
+  } finally {
+    logger.logQuery = original;
+  }
+}
+
+/** Every value of every table, as text, for scanning for data that must never be at rest. */
+export async function everyStoredValue(
+  dataSource: DataSource,
+): Promise<{ table: string; column: string; value: string }[]> {
+  const tables: { name: string }[] = isMysql(dataSource)
+    ? await dataSource.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()")
+    : await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table'");
+  const values: { table: string; column: string; value: string }[] = [];
+  for (const { name } of tables) {
+    const rows: Record<string, unknown>[] = await dataSource.query(`SELECT * FROM ${dataSource.driver.escape(name)}`);
+    for (const row of rows) {
+      for (const [column, value] of Object.entries(row)) {
+        if (value === null || value === undefined) continue;
+        values.push({ table: name, column, value: value instanceof Date ? value.toISOString() : String(value) });
+      }
+    }
+  }
+  return values;
+}
+
+/**
+ * Where a card number or CVC shows up in stored values. The number (12+ digits) is looked for
+ * anywhere. A CVC is only 3–4 digits, which random ids, hashes and licence serials contain by
+ * chance, so it is looked for as a whole number in every value except those random shapes
+ * (purely hexadecimal, groups of five base-32 characters, or a timestamp).
+ */
+export function cardDataHits(
+  values: { table: string; column: string; value: string }[],
+  card: { digits: string; cvc: string },
+): string[] {
+  const cvc = new RegExp(`(?<![0-9])${card.cvc}(?![0-9])`);
+  return values
+    .filter(({ value }) => {
+      if (value.replace(/[\s-]/g, "").includes(card.digits)) return true;
+      const random =
+        /^[0-9a-f-]+$/i.test(value) ||
+        /^[0-9A-Z]{5}(-[0-9A-Z]{5})+$/.test(value) ||
+        /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/.test(value);
+      return !random && cvc.test(value);
+    })
+    .map(({ table, column }) => `${table}.${column}`);
+}
