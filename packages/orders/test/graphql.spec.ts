@@ -1,0 +1,518 @@
+import {
+  ANONYMOUS,
+  ErrorCode,
+  ForbiddenException,
+  PARTNER_ROLE,
+  Role,
+  UnauthenticatedException,
+  type Actor,
+} from "@honour/platform";
+import type { GraphQLContext } from "@honour/platform/graphql";
+import { testDatabaseKinds } from "@honour/testing";
+import { createUsersResolvers } from "@honour/users/graphql";
+import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
+import { buildSchema, type AuthChecker } from "type-graphql";
+import { DisclosureEntity, ProductKind, type OrderEntity } from "../src";
+import { createOrdersResolvers } from "../src/graphql";
+import { CARD, openOrdersTestBed, statementsOf, type OrdersTestBed } from "./orders-test-bed";
+
+/** What the gateway's auth checker does (apps/gateway/src/graphql/auth-checker.ts). */
+const authChecker: AuthChecker<GraphQLContext> = ({ context }, roles) => {
+  const actor = context.ctx.actor;
+  if (actor.kind === "user") {
+    if (roles.length > 0 && !roles.includes(actor.role)) throw new ForbiddenException();
+    return true;
+  }
+  if (actor.kind === "partner") {
+    if (!roles.includes(PARTNER_ROLE)) throw new ForbiddenException();
+    return true;
+  }
+  throw new UnauthenticatedException();
+};
+
+interface Call {
+  data: Record<string, unknown> | null;
+  codes: (string | undefined)[];
+  errors: readonly GraphQLError[];
+}
+
+describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
+  let bed: OrdersTestBed;
+  let schema: GraphQLSchema;
+
+  beforeAll(async () => {
+    bed = await openOrdersTestBed(kind);
+    const resolvers = [...createUsersResolvers(bed.users), ...createOrdersResolvers(bed.services)];
+    schema = await buildSchema({
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+      resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
+      container: { get: (cls) => resolvers.find((r) => r instanceof cls) },
+      authChecker,
+      validate: { forbidUnknownValues: false, stopAtFirstError: false },
+    });
+  });
+  afterAll(() => bed?.close());
+  beforeEach(async () => {
+    await bed.reset();
+    await bed.product({ sku: "HON-PRO", priceMinor: 4999, kind: ProductKind.LICENCE });
+    await bed.product({ sku: "HON-CARE", priceMinor: 1500, kind: ProductKind.SERVICE });
+    await bed.product({ sku: "HON-SUB", priceMinor: 999, kind: ProductKind.SUBSCRIPTION });
+  });
+
+  async function call(
+    source: string,
+    variables: Record<string, unknown> = {},
+    actor: Actor = ANONYMOUS,
+  ): Promise<Call> {
+    const contextValue: GraphQLContext = {
+      ctx: bed.ctx(actor),
+      http: { setCookie: () => undefined, clearCookie: () => undefined },
+      loaders: new Map(),
+    };
+    const result = await graphql({ schema, source, variableValues: variables, contextValue });
+    const codes = (result.errors ?? []).map(
+      (e) => (e.originalError as { code?: string } | undefined)?.code ?? (e.extensions?.code as string | undefined),
+    );
+    return {
+      data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
+      codes,
+      errors: result.errors ?? [],
+    };
+  }
+
+  function signature(root: "Query" | "Mutation", name: string): string {
+    const field = (root === "Query" ? schema.getQueryType() : schema.getMutationType())?.getFields()[name];
+    if (!field) return `${root}.${name} is missing`;
+    const args = field.args.map((a) => `${a.name}: ${a.type.toString()}`).join(", ");
+    return `${name}${args ? `(${args})` : ""}: ${field.type.toString()}`;
+  }
+
+  function fieldsOf(type: string): string[] {
+    const t = schema.getType(type) as { getFields(): Record<string, { type: { toString(): string } }> };
+    return Object.entries(t.getFields()).map(([name, f]) => `${name}: ${f.type.toString()}`);
+  }
+
+  it("declares the operations of the contract", () => {
+    const queries = ["products", "myOrders", "order", "orders", "partnerOrders", "disclosures", "partners"];
+    const mutations = [
+      "createProduct",
+      "updateProduct",
+      "placeOrder",
+      "assignOrder",
+      "cancelOrder",
+      "markOrderFulfilled",
+      "createPartner",
+      "setPartnerActive",
+      "issuePartnerApiKey",
+      "revokePartnerApiKey",
+      "deleteSavedPaymentMethod",
+    ];
+    expect([...queries.map((q) => signature("Query", q)), ...mutations.map((m) => signature("Mutation", m))]).toEqual([
+      "products(first: Int, after: String): ProductConnection!",
+      "myOrders(first: Int, after: String): OrderConnection!",
+      "order(id: ID!): Order",
+      "orders(first: Int, after: String, status: OrderStatus): OrderConnection!",
+      "partnerOrders(first: Int, after: String, status: OrderStatus): OrderConnection!",
+      "disclosures(partnerId: ID, orderId: ID, first: Int, after: String): DisclosureConnection!",
+      "partners(first: Int, after: String): PartnerConnection!",
+      "createProduct(input: CreateProductInput!): Product!",
+      "updateProduct(id: ID!, input: UpdateProductInput!): Product!",
+      "placeOrder(input: PlaceOrderInput!): Order!",
+      "assignOrder(orderId: ID!, partnerId: ID!): Order!",
+      "cancelOrder(orderId: ID!): Order!",
+      "markOrderFulfilled(orderId: ID!): Order!",
+      "createPartner(input: CreatePartnerInput!): Partner!",
+      "setPartnerActive(partnerId: ID!, active: Boolean!): Partner!",
+      "issuePartnerApiKey(partnerId: ID!): PartnerApiKeySecret!",
+      "revokePartnerApiKey(id: ID!): Boolean!",
+      "deleteSavedPaymentMethod(id: ID!): Boolean!",
+    ]);
+  });
+
+  it("declares the types of the contract, with nothing of the card beyond brand, last four and expiry", () => {
+    expect(fieldsOf("Order")).toEqual(
+      expect.arrayContaining([
+        "id: ID!",
+        "number: String!",
+        "status: OrderStatus!",
+        "placedAt: DateTime!",
+        "totalMinor: Int!",
+        "currency: Currency!",
+        "lines: [OrderLine!]!",
+        "contact: OrderContact",
+        "payment: OrderPayment",
+        "licences: [Licence!]!",
+        "partner: Partner",
+        "disclosures: [Disclosure!]",
+      ]),
+    );
+    expect(fieldsOf("OrderLine")).toEqual(
+      expect.arrayContaining(["sku: String!", "name: String!", "quantity: Int!", "unitPriceMinor: Int!"]),
+    );
+    expect(fieldsOf("OrderContact")).toEqual([
+      "name: String!",
+      "email: String!",
+      "phone: String",
+      "organisation: String",
+      "address: Address!",
+    ]);
+    expect(fieldsOf("Address")).toEqual([
+      "line1: String!",
+      "line2: String",
+      "city: String!",
+      "postcode: String!",
+      "country: String!",
+    ]);
+    expect(fieldsOf("OrderPayment")).toEqual([
+      "brand: CardBrand!",
+      "last4: String!",
+      "expiryMonth: Int!",
+      "expiryYear: Int!",
+    ]);
+    expect(fieldsOf("Licence")).toEqual(
+      expect.arrayContaining(["sku: String!", "serial: String!", "controlCode: String!"]),
+    );
+    expect(fieldsOf("Disclosure")).toEqual(
+      expect.arrayContaining(["partnerName: String!", "purpose: DisclosurePurpose!", "at: DateTime!"]),
+    );
+    expect(fieldsOf("PartnerApiKeySecret")).toEqual(["id: ID!", "prefix: String!", "secret: String!"]);
+    expect(fieldsOf("SavedPaymentMethod")).toEqual(
+      expect.arrayContaining([
+        "id: ID!",
+        "brand: CardBrand!",
+        "last4: String!",
+        "expiryMonth: Int!",
+        "expiryYear: Int!",
+      ]),
+    );
+    expect(fieldsOf("User")).toEqual(
+      expect.arrayContaining([
+        "savedPaymentMethods: [SavedPaymentMethod!]",
+        "keepBillingDetails: Boolean!",
+        "keepOrderHistory: Boolean!",
+      ]),
+    );
+    expect(fieldsOf("PaymentInput")).toEqual([
+      "cardNumber: String",
+      "expiryMonth: Int",
+      "expiryYear: Int",
+      "cvc: String",
+      "cardholderName: String",
+      "savedPaymentMethodId: ID",
+    ]);
+    expect(fieldsOf("PlaceOrderInput")).toEqual([
+      "lines: [OrderLineInput!]",
+      "contact: OrderContactInput",
+      "payment: PaymentInput!",
+      "saveBillingDetails: Boolean",
+      "idempotencyKey: String",
+    ]);
+    const sdl = printSchema(schema);
+    expect(sdl).toMatch(/enum OrderStatus \{\s+PLACED\s+PAID\s+ASSIGNED\s+FULFILLED\s+CANCELLED\s+\}/);
+    expect(sdl).toMatch(/enum ProductKind \{\s+LICENCE\s+SUBSCRIPTION\s+SERVICE\s+\}/);
+    expect(sdl).not.toMatch(/paymentToken|secretHash|idempotencyKeyHash|chargeId/);
+  });
+
+  const PLACE = `mutation ($input: PlaceOrderInput!) {
+    placeOrder(input: $input) { id number status totalMinor currency lines { sku name quantity unitPriceMinor }
+      contact { name email phone organisation address { line1 line2 city postcode country } }
+      payment { brand last4 expiryMonth expiryYear } licences { serial } partner { id } disclosures { partnerName } }
+  }`;
+
+  it("places an order over GraphQL, priced by the server", async () => {
+    const buyer = await bed.signUp();
+    const result = await call(PLACE, { input: bed.request(["HON-PRO", "HON-CARE"]) }, buyer.actor);
+
+    expect(result.codes).toEqual([]);
+    expect(result.data?.placeOrder).toMatchObject({
+      number: expect.stringMatching(/^HON-\d{6}$/),
+      status: "PAID",
+      totalMinor: 6499,
+      currency: "GBP",
+      lines: [
+        { sku: "HON-PRO", quantity: 1, unitPriceMinor: 4999 },
+        { sku: "HON-CARE", quantity: 1, unitPriceMinor: 1500 },
+      ],
+      contact: { name: "Ada Lovelace", address: { country: "GB", postcode: "SW1Y 4JH" } },
+      payment: { brand: "VISA", last4: "4176", expiryMonth: 12, expiryYear: 2030 },
+      licences: [],
+      partner: null,
+      disclosures: [],
+    });
+  });
+
+  it("reports bad order input with field paths and without the card data", async () => {
+    const request = bed.request(["HON-PRO"], {
+      lines: [{ sku: "HON-PRO", quantity: 0 }],
+      payment: { ...bed.request([]).payment, expiryYear: 2020, cvc: "12345" },
+    });
+
+    const result = await call(PLACE, { input: request });
+
+    expect(result.codes).toEqual([ErrorCode.BAD_USER_INPUT]);
+    const error = result.errors[0]!.originalError as unknown as { fields: { field: string }[] };
+    expect(error.fields.map((f) => f.field)).toEqual([
+      "input.lines.0.quantity",
+      "input.payment.expiryMonth",
+      "input.payment.expiryYear",
+      "input.payment.cvc",
+    ]);
+    const everything = JSON.stringify({ errors: result.errors, original: result.errors.map((e) => e.originalError) });
+    expect(everything).not.toContain(CARD.digits);
+    expect(everything).not.toContain("4929 3860");
+    expect(everything).not.toContain("12345");
+  });
+
+  it("refuses placeOrder to a partner with FORBIDDEN", async () => {
+    const partner = await bed.partner();
+    expect((await call(PLACE, { input: bed.request(["HON-PRO"]) }, partner.actor)).codes).toEqual([
+      ErrorCode.FORBIDDEN,
+    ]);
+  });
+
+  describe("what a partner sees", () => {
+    let order: OrderEntity;
+    let a: Awaited<ReturnType<OrdersTestBed["partner"]>>;
+    let b: Awaited<ReturnType<OrdersTestBed["partner"]>>;
+    let buyer: Awaited<ReturnType<OrdersTestBed["signUp"]>>;
+    let staff: Awaited<ReturnType<OrdersTestBed["signUp"]>>;
+
+    beforeEach(async () => {
+      buyer = await bed.signUp();
+      staff = await bed.signUp(Role.SUPPORT);
+      a = await bed.partner("Alpha Resellers");
+      b = await bed.partner("Beta Resellers");
+      order = await bed.place(buyer.ctx, bed.request(["HON-PRO", "HON-CARE"]));
+      await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, a.partner.id));
+    });
+
+    const ORDER = `query ($id: ID!) { order(id: $id) { number lines { sku } contact { name email } licences { serial } } }`;
+
+    it("gives the assigned partner the fulfilment fields and records one disclosure", async () => {
+      const result = await call(ORDER, { id: order.id }, a.actor);
+
+      expect(result.codes).toEqual([]);
+      expect(result.data?.order).toMatchObject({ contact: { name: "Ada Lovelace", email: "ada@example.com" } });
+      const records = await bed.ctx().manager.findBy(DisclosureEntity, { orderId: order.id });
+      expect(records).toEqual([
+        expect.objectContaining({
+          partnerId: a.partner.id,
+          partnerName: "Alpha Resellers",
+          apiKeyId: a.key.id,
+          fields: "NAME,EMAIL",
+          purpose: "ORDER_FULFILMENT",
+          orderNumber: order.number,
+        }),
+      ]);
+    });
+
+    it("refuses payment and disclosures to the partner with FORBIDDEN and null, and gives the rest", async () => {
+      const result = await call(
+        `query ($id: ID!) { order(id: $id) { number payment { last4 } disclosures { at } lines { sku } } }`,
+        { id: order.id },
+        a.actor,
+      );
+
+      expect(result.codes.sort()).toEqual([ErrorCode.FORBIDDEN, ErrorCode.FORBIDDEN]);
+      expect(result.data?.order).toMatchObject({
+        payment: null,
+        disclosures: null,
+        lines: [{ sku: "HON-PRO" }, { sku: "HON-CARE" }],
+      });
+    });
+
+    it("answers another partner's order exactly like a missing one", async () => {
+      const other = await call(ORDER, { id: order.id }, b.actor);
+      const missing = await call(ORDER, { id: "0190a000-0000-7000-8000-000000000001" }, b.actor);
+
+      expect(other.codes).toEqual([ErrorCode.NOT_FOUND]);
+      expect(other).toEqual(missing);
+      expect(await bed.ctx().manager.countBy(DisclosureEntity, {})).toBe(0);
+    });
+
+    it("ends the partner's access to the contact when the order is fulfilled", async () => {
+      await call(`mutation ($id: ID!) { markOrderFulfilled(orderId: $id) { status } }`, { id: order.id }, a.actor);
+
+      const result = await call(ORDER, { id: order.id }, a.actor);
+
+      expect(result.codes).toEqual([ErrorCode.FORBIDDEN]);
+      expect(result.data?.order).toMatchObject({ contact: null, licences: [{ serial: expect.any(String) }] });
+      expect(await bed.ctx().manager.countBy(DisclosureEntity, {})).toBe(0);
+    });
+
+    it("records one disclosure per order per request, whatever the selections, listing every field given", async () => {
+      const result = await call(
+        `query ($id: ID!) {
+          first: order(id: $id) { contact { name } }
+          second: order(id: $id) { contact { ...More } }
+          list: partnerOrders { nodes { contact { phone @skip(if: true) organisation } } }
+        }
+        fragment More on OrderContact { email address { city } }`,
+        { id: order.id },
+        a.actor,
+      );
+
+      expect(result.codes).toEqual([]);
+      const records = await bed.ctx().manager.findBy(DisclosureEntity, { orderId: order.id });
+      expect(records.map((r) => r.fields)).toEqual(["NAME,EMAIL,ORGANISATION,ADDRESS"]);
+
+      await call(ORDER, { id: order.id }, a.actor);
+      expect(await bed.ctx().manager.countBy(DisclosureEntity, { orderId: order.id })).toBe(2);
+    });
+
+    it("shows the buyer who received their details, and staff the log by partner and order", async () => {
+      await call(ORDER, { id: order.id }, a.actor);
+
+      const mine = await call(
+        `query ($id: ID!) { order(id: $id) { disclosures { partnerName purpose at fields } } }`,
+        { id: order.id },
+        buyer.actor,
+      );
+      expect(mine.data?.order).toEqual({
+        disclosures: [
+          {
+            partnerName: "Alpha Resellers",
+            purpose: "ORDER_FULFILMENT",
+            at: bed.clock.now().toISOString(),
+            fields: ["NAME", "EMAIL"],
+          },
+        ],
+      });
+
+      const LOG = `query ($p: ID, $o: ID) { disclosures(partnerId: $p, orderId: $o) { nodes { partnerId orderId orderNumber fields } } }`;
+      const byPartner = await call(LOG, { p: a.partner.id }, staff.actor);
+      const byOther = await call(LOG, { p: b.partner.id }, staff.actor);
+      const byOrder = await call(LOG, { o: order.id }, (await bed.signUp(Role.SECURITY)).actor);
+      expect(byPartner.data?.disclosures).toEqual({
+        nodes: [
+          {
+            partnerId: a.partner.id,
+            orderId: order.id,
+            orderNumber: expect.stringMatching(/^HON-/),
+            fields: ["NAME", "EMAIL"],
+          },
+        ],
+      });
+      expect(byOther.data?.disclosures).toEqual({ nodes: [] });
+      expect(byOrder.data?.disclosures).toEqual(byPartner.data?.disclosures);
+      expect((await call(LOG, {}, buyer.actor)).codes).toEqual([ErrorCode.FORBIDDEN]);
+    });
+
+    it("lets staff look up partners and keys, and only an admin see a partner's keys", async () => {
+      const admin = await bed.signUp(Role.ADMIN);
+      const QUERY = `{ partners { nodes { name apiKeys { prefix revokedAt } } } }`;
+
+      const asAdmin = await call(QUERY, {}, admin.actor);
+      const asSupport = await call(QUERY, {}, staff.actor);
+
+      expect(asAdmin.codes).toEqual([]);
+      expect(asAdmin.data?.partners).toEqual({
+        nodes: expect.arrayContaining([
+          { name: "Alpha Resellers", apiKeys: [{ prefix: a.key.prefix, revokedAt: null }] },
+        ]),
+      });
+      expect(asSupport.codes).toEqual([ErrorCode.FORBIDDEN, ErrorCode.FORBIDDEN]);
+      expect(asSupport.data?.partners).toEqual({
+        nodes: expect.arrayContaining([{ name: "Beta Resellers", apiKeys: null }]),
+      });
+    });
+  });
+
+  describe("saved payment methods", () => {
+    it("shows your saved cards to you, and to SUPPORT, but to nobody else", async () => {
+      const buyer = await bed.signUp();
+      await bed.place(buyer.ctx, bed.request(["HON-PRO"], { saveBillingDetails: true }));
+      const support = await bed.signUp(Role.SUPPORT);
+      const marketing = await bed.signUp(Role.MARKETING);
+
+      const me = await call(
+        `{ me { keepBillingDetails savedPaymentMethods { brand last4 expiryMonth expiryYear } } }`,
+        {},
+        buyer.actor,
+      );
+      const staffView = await call(
+        `{ users(first: 10) { nodes { id savedPaymentMethods { last4 } } } }`,
+        {},
+        support.actor,
+      );
+      const mine = await call(`{ me { savedPaymentMethods { last4 } } }`, {}, marketing.actor);
+
+      expect(me.data?.me).toEqual({
+        keepBillingDetails: true,
+        savedPaymentMethods: [{ brand: "VISA", last4: "4176", expiryMonth: 12, expiryYear: 2030 }],
+      });
+      expect((staffView.data?.users as { nodes: { id: string; savedPaymentMethods: unknown }[] }).nodes).toEqual(
+        expect.arrayContaining([{ id: buyer.user.id, savedPaymentMethods: [{ last4: "4176" }] }]),
+      );
+      expect(mine.data?.me).toEqual({ savedPaymentMethods: [] });
+    });
+
+    it("deletes one of your saved cards, and answers NOT_FOUND for anyone else's", async () => {
+      const buyer = await bed.signUp();
+      const other = await bed.signUp();
+      await bed.place(buyer.ctx, bed.request(["HON-PRO"], { saveBillingDetails: true }));
+      const [saved] = await bed.services.billing.listFor(bed.ctx(), [buyer.user.id]);
+      const DELETE = `mutation ($id: ID!) { deleteSavedPaymentMethod(id: $id) }`;
+
+      expect((await call(DELETE, { id: saved!.id }, other.actor)).codes).toEqual([ErrorCode.NOT_FOUND]);
+      expect((await call(DELETE, { id: saved!.id }, buyer.actor)).data).toEqual({ deleteSavedPaymentMethod: true });
+      expect(await bed.services.billing.listFor(bed.ctx(), [buyer.user.id])).toEqual([]);
+    });
+  });
+
+  describe("query counts", () => {
+    const FIELDS = `id number status totalMinor lines { sku name quantity unitPriceMinor }
+      contact { name email address { city country } } licences { serial } partner { id name }`;
+    let buyer: Awaited<ReturnType<OrdersTestBed["signUp"]>>;
+    let partner: Awaited<ReturnType<OrdersTestBed["partner"]>>;
+
+    beforeEach(async () => {
+      buyer = await bed.signUp();
+      partner = await bed.partner();
+      const staff = await bed.signUp(Role.SUPPORT);
+      for (let i = 0; i < 20; i++) {
+        bed.clock.advance(1);
+        const order = await bed.place(buyer.ctx, bed.request(["HON-PRO", "HON-CARE", "HON-SUB"]));
+        await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, partner.partner.id));
+      }
+    });
+
+    it.each([1, 5, 20])(
+      "answers myOrders(first: %d) with lines, contact, payment, licences, partner and disclosures in 5 statements",
+      async (first) => {
+        const { result, sql } = await statementsOf(bed.db.dataSource, () =>
+          call(
+            `query ($first: Int) { myOrders(first: $first) { nodes { ${FIELDS} payment { brand last4 } disclosures { at } } } }`,
+            { first },
+            buyer.actor,
+          ),
+        );
+
+        expect(result.codes).toEqual([]);
+        const nodes = (result.data?.myOrders as { nodes: { lines: unknown[] }[] }).nodes;
+        expect(nodes).toHaveLength(first);
+        expect(nodes.every((n) => n.lines.length === 3)).toBe(true);
+        expect(sql.length).toBeLessThanOrEqual(5);
+        expect(sql).toHaveLength(5);
+      },
+    );
+
+    it.each([1, 5, 20])(
+      "answers partnerOrders(first: %d) with lines, contact and licences in at most 5 statements, disclosures included",
+      async (first) => {
+        const { result, sql } = await statementsOf(bed.db.dataSource, () =>
+          call(
+            `query ($first: Int) { partnerOrders(first: $first) { nodes { ${FIELDS} } } }`,
+            { first },
+            partner.actor,
+          ),
+        );
+
+        expect(result.codes).toEqual([]);
+        expect((result.data?.partnerOrders as { nodes: unknown[] }).nodes).toHaveLength(first);
+        expect(sql.length).toBeLessThanOrEqual(5);
+        expect(await bed.ctx().manager.countBy(DisclosureEntity, {})).toBe(first);
+      },
+    );
+  });
+});
