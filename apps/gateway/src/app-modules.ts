@@ -1,3 +1,5 @@
+import { createOrdersServices, ordersJobs, ordersModule, type OrdersServices } from "@honour/orders";
+import { createOrdersResolvers } from "@honour/orders/graphql";
 import { createUsersServices, usersJobs, usersModule, type UsersServices } from "@honour/users";
 import { createUsersResolvers } from "@honour/users/graphql";
 import {
@@ -12,21 +14,24 @@ import {
  * The one list of domain packages the gateway serves. A new domain adds its module definition
  * (entities, migrations), its services and its resolvers here.
  */
-export const moduleDefinitions: readonly DomainModuleDefinition[] = [platformModule, usersModule];
+export const moduleDefinitions: readonly DomainModuleDefinition[] = [platformModule, usersModule, ordersModule];
 
 export interface AppServices {
   users: UsersServices;
+  orders: OrdersServices;
   /** Turns a partner API key (`Authorization: Bearer hpk_…`) into a partner actor, or throws UNAUTHENTICATED. */
   partnerKeys?: { resolveApiKey(ctx: RequestContext, key: string): Promise<Actor> };
 }
 
 export function createAppServices(platform: Platform): AppServices {
-  return { users: createUsersServices(platform) };
+  const users = createUsersServices(platform);
+  const orders = createOrdersServices(platform, users);
+  return { users, orders, partnerKeys: orders.partners };
 }
 
 /** Resolver instances of every domain, for buildSchema's container. */
 export function createAppResolvers(services: AppServices): object[] {
-  return [...createUsersResolvers(services.users)];
+  return [...createUsersResolvers(services.users), ...createOrdersResolvers(services.orders)];
 }
 
-export { usersJobs };
+export { ordersJobs, usersJobs };

@@ -14,6 +14,7 @@ import {
   type Platform,
   type ScheduleDefinition,
 } from "@honour/platform";
+import { createOrdersServices, ordersJobs, ordersModule } from "@honour/orders";
 import { createUsersServices, usersJobs, usersModule } from "@honour/users";
 import type { DataSource } from "typeorm";
 import { DEFAULT_WORKER_SETTINGS, type WorkerSettings } from "./worker-config";
@@ -28,6 +29,10 @@ interface WorkerModule {
 const MODULES: readonly WorkerModule[] = [
   { definition: platformModule, jobs: () => ({ jobs: [], schedules: [] }) },
   { definition: usersModule, jobs: (platform) => usersJobs(createUsersServices(platform)) },
+  {
+    definition: ordersModule,
+    jobs: (platform) => ordersJobs(createOrdersServices(platform, createUsersServices(platform))),
+  },
 ];
 
 export interface StartWorkerOptions {

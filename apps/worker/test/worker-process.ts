@@ -15,6 +15,7 @@ import {
   type DatabaseConfig,
   type EnqueueOptions,
 } from "@honour/platform";
+import { ordersModule } from "@honour/orders";
 import { usersModule } from "@honour/users";
 import type { DataSource } from "typeorm";
 import { TEST_JOB_RUN_TABLE, type TestJobRunEvent } from "../src/test-jobs";
@@ -144,7 +145,7 @@ export class WorkerTestDatabase {
       // The worker finds the embedded database at HONOUR_DATA_DIR/honour.sqlite.
       database = { kind: "sqlite", path: join(dataDir, "honour.sqlite") };
     }
-    const modules = [platformModule, usersModule];
+    const modules = [platformModule, usersModule, ordersModule];
     const dataSource = createDataSource(database, {
       entities: modules.flatMap((m) => m.entities),
       migrations: modules.flatMap((m) => m.migrations),
