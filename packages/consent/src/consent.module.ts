@@ -107,15 +107,7 @@ export function createConsentServices(
   const consent = new ConsentService(keys, new ConsentLedger(), policy, suppressions, users.users);
   const unsubscribe = new UnsubscribeService(keys, consent);
   const campaigns = new CampaignService(platform.jobs);
-  const sender = new CampaignSender(
-    platform.jobs,
-    consent,
-    suppressions,
-    unsubscribe,
-    mailer,
-    platform.logger,
-    options.sender,
-  );
+  const sender = new CampaignSender(platform.jobs, suppressions, unsubscribe, mailer, platform.logger, options.sender);
   const subscriptions = [
     platform.events.subscribe("users.registered", (ctx, event) => consent.recordRegistration(ctx, event)),
     platform.events.subscribe("users.accountClosed", (ctx, event) => consent.recordAccountClosed(ctx, event.userId)),

@@ -1,9 +1,10 @@
-import { Channel, ErrorCode, JobEntity, JobStatus, Role, Topic, type Actor } from "@honour/platform";
+import { Channel, ErrorCode, JobEntity, JobStatus, Role, silentLogger, Topic, type Actor } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   CampaignEntity,
+  CampaignSender,
   CampaignStatus,
   CONSENT_JOBS,
   createConsentServices,
@@ -213,6 +214,40 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
     } finally {
       services.close();
     }
+  });
+
+  it("sends several messages at once when asked to, still exactly once each", async () => {
+    for (let i = 0; i < 12; i++) await subscribe(`p${i}@example.com`);
+    const campaign = await create();
+    await send(campaign.id);
+    const sender = new CampaignSender(
+      bed.platform.jobs,
+      bed.services.suppressions,
+      bed.services.unsubscribe,
+      bed.services.mailer,
+      silentLogger,
+      { batchSize: 5, concurrency: 4 },
+    );
+    let inFlight = 0;
+    let most = 0;
+    bed.transport.before = async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+    };
+
+    await sender.prepare(bed.ctx(), campaign.id);
+    // Two senders on the same campaign, as two workers would be.
+    for (let i = 0; i < 4; i++) {
+      await Promise.all([
+        sender.sendBatch(bed.ctx(), campaign.id, { id: `a${i}` }),
+        sender.sendBatch(bed.ctx(), campaign.id, { id: `b${i}` }),
+      ]);
+    }
+
+    expect(most).toBeGreaterThan(1);
+    expect(bed.transport.recipients().sort()).toEqual(Array.from({ length: 12 }, (_, i) => `p${i}@example.com`).sort());
+    expect((await find(campaign.id))?.status).toBe(CampaignStatus.SENT);
   });
 
   it("sends batch after batch through the job queue", async () => {

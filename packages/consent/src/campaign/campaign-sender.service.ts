@@ -16,7 +16,6 @@ import { identifierOf } from "../consent-keys";
 import { MailDeliveryError } from "../mail/mail-transport";
 import type { Mailer } from "../mail/mailer.service";
 import { ConsentPreferenceEntity } from "../preference/consent-preference.entity";
-import type { ConsentService } from "../preference/consent.service";
 import { SuppressionReason } from "../suppression/suppression.entity";
 import type { SuppressionService } from "../suppression/suppression.service";
 import type { UnsubscribeService } from "../unsubscribe/unsubscribe.service";
@@ -33,6 +32,11 @@ export interface CampaignSenderOptions {
   maxDeliveryAttempts?: number;
   /** How soon to look again at messages another worker is still sending (default 30 s). */
   sendingRecheckMs?: number;
+  /**
+   * Messages of a batch in flight at once (default 1). More sends faster where the database's
+   * commits are slow, but a message already checked when an opt-out commits may still go out.
+   */
+  concurrency?: number;
 }
 
 /** Rows per INSERT when writing an outbox. */
@@ -51,10 +55,10 @@ export class CampaignSender {
   private readonly claimStaleAfterMs: number;
   private readonly maxDeliveryAttempts: number;
   private readonly sendingRecheckMs: number;
+  private readonly concurrency: number;
 
   constructor(
     private readonly jobs: JobQueue,
-    private readonly consent: ConsentService,
     private readonly suppressions: SuppressionService,
     private readonly unsubscribe: UnsubscribeService,
     private readonly mailer: Mailer,
@@ -65,6 +69,7 @@ export class CampaignSender {
     this.claimStaleAfterMs = options.claimStaleAfterMs ?? 10 * 60_000;
     this.maxDeliveryAttempts = options.maxDeliveryAttempts ?? 3;
     this.sendingRecheckMs = options.sendingRecheckMs ?? 30_000;
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
   }
 
   /** Writes the outbox of a SENDING campaign once; does nothing when it was written before. */
@@ -117,6 +122,11 @@ export class CampaignSender {
           sentAt: null,
           outcome: null,
         }));
+      await this.unsubscribe.ensureTokens(
+        tx,
+        rows.map((r) => r.userId),
+        campaign.topic,
+      );
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await tx.manager
           .createQueryBuilder()
@@ -145,12 +155,12 @@ export class CampaignSender {
     if (!campaign || campaign.status !== CampaignStatus.SENDING || !campaign.preparedAt) return;
     const runId = `${job.id}:${randomToken(6)}`;
     const pending = await ctx.manager.find(OutboxMessageEntity, {
-      select: { id: true },
+      select: { id: true, userId: true, attempts: true },
       where: { campaignId, status: OutboxStatus.PENDING },
       order: { id: "ASC" },
       take: this.batchSize,
     });
-    for (const { id } of pending) await this.sendOne(ctx, campaign, id, runId);
+    await this.sendAll(ctx, campaign, pending, runId);
     if (pending.length === this.batchSize || (await this.countWith(ctx, campaignId, OutboxStatus.PENDING)) > 0) {
       await this.jobs.enqueue(ctx, CONSENT_JOBS.sendCampaign, { campaignId }, { maxAttempts: 10 });
       return;
@@ -195,7 +205,12 @@ export class CampaignSender {
     return resumed;
   }
 
-  private async sendOne(ctx: RequestContext, campaign: CampaignEntity, id: string, runId: string): Promise<void> {
+  private async sendOne(
+    ctx: RequestContext,
+    campaign: CampaignEntity,
+    { id, userId, attempts }: Pick<OutboxMessageEntity, "id" | "userId" | "attempts">,
+    runId: string,
+  ): Promise<void> {
     const claimed = await ctx.manager
       .createQueryBuilder()
       .update(OutboxMessageEntity)
@@ -205,20 +220,22 @@ export class CampaignSender {
         claimedAt: ctx.clock.now(),
         attempts: () => "attempts + 1",
       })
-      .where("id = :id AND status = :pending", { id, pending: OutboxStatus.PENDING })
+      // Unchanged since the batch was read, so the attempt counted here is the one that runs.
+      .where("id = :id AND status = :pending AND attempts = :attempts", { id, pending: OutboxStatus.PENDING, attempts })
       .execute();
     if ((claimed.affected ?? 0) === 0) return; // another worker has it
-    const message = await ctx.manager.findOneByOrFail(OutboxMessageEntity, { id });
+    const attempt = attempts + 1;
     const finish = (status: OutboxStatus, outcome: OutboxOutcome | null, sentAt: Date | null = null) =>
       ctx.manager.update(OutboxMessageEntity, { id, claimedBy: runId }, { status, outcome, sentAt });
 
     // Consent, again, just before sending: an opt-out committed since the outbox was written wins.
-    const user = await ctx.manager.findOneBy(UserEntity, { id: message.userId });
+    const recipient = await this.recipient(ctx, userId, campaign);
+    const user = recipient?.user;
     const email = user ? identifierOf(Channel.EMAIL, user)! : "";
     const skip =
       !user || user.closedAt
         ? OutboxOutcome.ACCOUNT_CLOSED
-        : !(await this.consent.isGranted(ctx, user.id, campaign.topic, Channel.EMAIL))
+        : !recipient!.granted
           ? OutboxOutcome.WITHDRAWN
           : (await this.suppressions.isSuppressed(ctx, Channel.EMAIL, email))
             ? OutboxOutcome.SUPPRESSED
@@ -248,7 +265,7 @@ export class CampaignSender {
         });
         return;
       }
-      if (message.attempts >= this.maxDeliveryAttempts) await finish(OutboxStatus.FAILED, OutboxOutcome.SMTP_ERROR);
+      if (attempt >= this.maxDeliveryAttempts) await finish(OutboxStatus.FAILED, OutboxOutcome.SMTP_ERROR);
       else {
         await ctx.manager.update(
           OutboxMessageEntity,
@@ -259,6 +276,50 @@ export class CampaignSender {
       throw error;
     }
     await finish(OutboxStatus.SENT, null, ctx.clock.now());
+  }
+
+  /** Sends a batch, {@link concurrency} at a time; the first failure stops the rest and is rethrown. */
+  private async sendAll(
+    ctx: RequestContext,
+    campaign: CampaignEntity,
+    messages: Pick<OutboxMessageEntity, "id" | "userId" | "attempts">[],
+    runId: string,
+  ): Promise<void> {
+    const queue = [...messages];
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+      for (let next = queue.shift(); next && !failure; next = queue.shift()) {
+        try {
+          await this.sendOne(ctx, campaign, next, runId);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, lane));
+    if (failure) throw failure.error;
+  }
+
+  /** The account and whether it still grants the campaign's topic by email, read in one query. */
+  private async recipient(
+    ctx: RequestContext,
+    userId: string,
+    campaign: CampaignEntity,
+  ): Promise<{ user: UserEntity; granted: boolean } | null> {
+    const { entities, raw } = await ctx.manager
+      .createQueryBuilder(UserEntity, "u")
+      .leftJoin(ConsentPreferenceEntity, "p", "p.userId = u.id AND p.topic = :topic AND p.channel = :email", {
+        topic: campaign.topic,
+        email: Channel.EMAIL,
+      })
+      .addSelect("p.granted", "granted")
+      .where("u.id = :userId", { userId })
+      .getRawAndEntities<{ granted: boolean | number | string | null }>();
+    const user = entities[0];
+    if (!user) return null;
+    const granted = raw[0]?.granted;
+    // MySQL returns tinyint(1) as a number, SQLite as 0/1; neither as a boolean through a raw select.
+    return { user, granted: granted === true || Number(granted) === 1 };
   }
 
   private countWith(ctx: RequestContext, campaignId: string, status: OutboxStatus): Promise<number> {

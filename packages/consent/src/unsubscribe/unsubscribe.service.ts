@@ -1,5 +1,6 @@
 import { Channel, randomToken, safeEqual, type RequestContext, type Topic } from "@honour/platform";
 import { UserEntity } from "@honour/users";
+import { In } from "typeorm";
 import { ConsentErrorCode, ConsentException, isDuplicateKeyError } from "../consent.exception";
 import type { ConsentKeys } from "../consent-keys";
 import { ConsentActorKind, ConsentMethod } from "../preference/consent-event.entity";
@@ -55,6 +56,33 @@ export class UnsubscribeService {
       }
     }
     return `${row.id}.${this.keys.unsubscribe(row.id, row.userId, row.topic)}`;
+  }
+
+  /**
+   * Makes sure each account has its token for the topic, in few statements: a campaign's
+   * preparation calls it for all its recipients, so that sending only reads them.
+   */
+  async ensureTokens(ctx: RequestContext, userIds: readonly string[], topic: Topic): Promise<void> {
+    for (let i = 0; i < userIds.length; i += 500) {
+      const chunk = userIds.slice(i, i + 500);
+      const existing = await ctx.manager.find(UnsubscribeTokenEntity, {
+        select: { userId: true },
+        where: { userId: In(chunk), topic },
+      });
+      const have = new Set(existing.map((t) => t.userId));
+      const createdAt = ctx.clock.now();
+      const missing = chunk
+        .filter((userId) => !have.has(userId))
+        .map((userId) => ({ id: randomToken(16), userId, topic, createdAt }));
+      if (missing.length === 0) continue;
+      try {
+        await ctx.manager.insert(UnsubscribeTokenEntity, missing);
+      } catch (error) {
+        // Someone made some of these at the same moment: make the rest one by one.
+        if (!isDuplicateKeyError(error)) throw error;
+        for (const { userId } of missing) await this.tokenFor(ctx, userId, topic);
+      }
+    }
   }
 
   /**
