@@ -1,5 +1,7 @@
 import { createOrdersServices, ordersJobs, ordersModule, type OrdersServices } from "@honour/orders";
 import { createOrdersResolvers } from "@honour/orders/graphql";
+import { createStatsServices, statsJobs, statsModule, type StatsServices } from "@honour/stats";
+import { createStatsResolvers } from "@honour/stats/graphql";
 import { createUsersServices, usersJobs, usersModule, type UsersServices } from "@honour/users";
 import { createUsersResolvers } from "@honour/users/graphql";
 import {
@@ -14,11 +16,17 @@ import {
  * The one list of domain packages the gateway serves. A new domain adds its module definition
  * (entities, migrations), its services and its resolvers here.
  */
-export const moduleDefinitions: readonly DomainModuleDefinition[] = [platformModule, usersModule, ordersModule];
+export const moduleDefinitions: readonly DomainModuleDefinition[] = [
+  platformModule,
+  usersModule,
+  ordersModule,
+  statsModule,
+];
 
 export interface AppServices {
   users: UsersServices;
   orders: OrdersServices;
+  stats: StatsServices;
   /** Turns a partner API key (`Authorization: Bearer hpk_…`) into a partner actor, or throws UNAUTHENTICATED. */
   partnerKeys?: { resolveApiKey(ctx: RequestContext, key: string): Promise<Actor> };
 }
@@ -26,12 +34,16 @@ export interface AppServices {
 export function createAppServices(platform: Platform): AppServices {
   const users = createUsersServices(platform);
   const orders = createOrdersServices(platform, users);
-  return { users, orders, partnerKeys: orders.partners };
+  return { users, orders, stats: createStatsServices(platform), partnerKeys: orders.partners };
 }
 
 /** Resolver instances of every domain, for buildSchema's container. */
 export function createAppResolvers(services: AppServices): object[] {
-  return [...createUsersResolvers(services.users), ...createOrdersResolvers(services.orders)];
+  return [
+    ...createUsersResolvers(services.users),
+    ...createOrdersResolvers(services.orders),
+    ...createStatsResolvers(services.stats),
+  ];
 }
 
-export { ordersJobs, usersJobs };
+export { ordersJobs, statsJobs, usersJobs };

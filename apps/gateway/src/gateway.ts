@@ -28,9 +28,11 @@ import {
 import type { GraphQLContext } from "@honour/platform/graphql";
 import { SESSION_COOKIE, seedDemoData, type Role, type UserEntity } from "@honour/users";
 import { GraphQLError } from "graphql";
+import { SqlSecurityLog } from "@honour/stats";
 import { userLoader } from "@honour/users/graphql";
 import { createAppResolvers, createAppServices, moduleDefinitions, type AppServices } from "./app-modules";
 import { createErrorFormatter } from "./graphql/error-formatter";
+import { registerStatsRoutes } from "./http/stats.routes";
 import { DEFAULT_QUERY_LIMITS, complexityLimitPlugin, depthLimitRule, type QueryLimits } from "./graphql/query-limits";
 import { buildGatewaySchema } from "./graphql/schema";
 import { GatewayMetrics } from "./observability/metrics";
@@ -71,6 +73,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       clock,
       jobs: new SqlJobQueue(dataSource, clock),
       logger,
+      securityLog: new SqlSecurityLog(),
     });
     const services = createAppServices(platform);
     let demoAccounts: Gateway["demoAccounts"] = null;
@@ -180,6 +183,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       handler: fastifyApolloHandler(apollo, { context }),
     });
 
+    await registerStatsRoutes(app, services.stats);
     app.get("/healthz", async () => ({ status: "ok" }));
     let schemaCurrent = false;
     app.get("/readyz", async (_request, reply) => {
@@ -208,6 +212,11 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         if (closing) return;
         closing = true;
         await app.close(); // stops accepting, drains in-flight requests (and Apollo via its plugin)
+        try {
+          await services.stats.ingest.close(); // writes the page views still buffered
+        } catch (err) {
+          logger.error({ err }, "page views could not be written at shutdown");
+        }
         await dataSource.destroy();
       },
     };

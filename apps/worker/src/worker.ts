@@ -15,25 +15,24 @@ import {
   type ScheduleDefinition,
 } from "@honour/platform";
 import { createOrdersServices, ordersJobs, ordersModule } from "@honour/orders";
+import { createStatsServices, SqlSecurityLog, statsJobs, statsModule } from "@honour/stats";
 import { createUsersServices, usersJobs, usersModule } from "@honour/users";
 import type { DataSource } from "typeorm";
 import { DEFAULT_WORKER_SETTINGS, type WorkerSettings } from "./worker-config";
 
-/** A domain package as the worker sees it: its tables, and the jobs it runs on a platform. */
-interface WorkerModule {
-  definition: DomainModuleDefinition;
-  jobs(platform: Platform): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] };
-}
+/** Every module with tables, in dependency order. */
+export const MODULES: readonly DomainModuleDefinition[] = [platformModule, usersModule, ordersModule, statsModule];
 
-/** Every module with tables or background work, in dependency order. */
-const MODULES: readonly WorkerModule[] = [
-  { definition: platformModule, jobs: () => ({ jobs: [], schedules: [] }) },
-  { definition: usersModule, jobs: (platform) => usersJobs(createUsersServices(platform)) },
-  {
-    definition: ordersModule,
-    jobs: (platform) => ordersJobs(createOrdersServices(platform, createUsersServices(platform))),
-  },
-];
+/**
+ * The jobs and schedules of every domain, each domain's services built once on the platform
+ * (orders builds on the users services, as in the gateway).
+ */
+function moduleJobs(platform: Platform): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] }[] {
+  const users = createUsersServices(platform);
+  const orders = createOrdersServices(platform, users);
+  const stats = createStatsServices(platform);
+  return [usersJobs(users), ordersJobs(orders), statsJobs(stats)];
+}
 
 export interface StartWorkerOptions {
   /** Poll, heartbeat, stale and shutdown periods (default {@link DEFAULT_WORKER_SETTINGS}). */
@@ -60,8 +59,8 @@ export async function startWorker(config: HonourConfig, options: StartWorkerOpti
   const settings = { ...DEFAULT_WORKER_SETTINGS, ...options.settings };
   const logger = options.logger ?? silentLogger;
   const dataSource = createDataSource(config.database, {
-    entities: MODULES.flatMap((m) => m.definition.entities),
-    migrations: MODULES.flatMap((m) => m.definition.migrations),
+    entities: MODULES.flatMap((m) => m.entities),
+    migrations: MODULES.flatMap((m) => m.migrations),
     // One job at a time, plus the heartbeat, the reaper and a handler's own transaction.
     poolSize: 4,
   });
@@ -77,8 +76,9 @@ export async function startWorker(config: HonourConfig, options: StartWorkerOpti
     clock: systemClock,
     jobs: new SqlJobQueue(dataSource, systemClock, { backoffBaseMs: settings.backoffBaseMs }),
     logger,
+    securityLog: new SqlSecurityLog(),
   });
-  const contributions = MODULES.map((m) => m.jobs(platform));
+  const contributions = moduleJobs(platform);
   const jobs = [...contributions.flatMap((c) => c.jobs), ...(options.extraJobs?.(platform) ?? [])];
   const schedules = contributions.flatMap((c) => c.schedules);
   const runner = new JobRunner(dataSource, platform.jobs, systemClock, jobs, schedules, logger, {

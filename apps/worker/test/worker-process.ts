@@ -8,15 +8,13 @@ import {
   JobEntity,
   JobStatus,
   migrateSchema,
-  platformModule,
   RequestContext,
   SqlJobQueue,
   systemClock,
   type DatabaseConfig,
   type EnqueueOptions,
 } from "@honour/platform";
-import { ordersModule } from "@honour/orders";
-import { usersModule } from "@honour/users";
+import { MODULES } from "../src/worker";
 import type { DataSource } from "typeorm";
 import { TEST_JOB_RUN_TABLE, type TestJobRunEvent } from "../src/test-jobs";
 
@@ -145,7 +143,8 @@ export class WorkerTestDatabase {
       // The worker finds the embedded database at HONOUR_DATA_DIR/honour.sqlite.
       database = { kind: "sqlite", path: join(dataDir, "honour.sqlite") };
     }
-    const modules = [platformModule, usersModule, ordersModule];
+    // Exactly the tables the worker waits for.
+    const modules = MODULES;
     const dataSource = createDataSource(database, {
       entities: modules.flatMap((m) => m.entities),
       migrations: modules.flatMap((m) => m.migrations),

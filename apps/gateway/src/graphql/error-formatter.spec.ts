@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { createErrorFormatter, publicCode } from "./error-formatter";
+import { createErrorFormatter, describeInvalidVariable, publicCode, scrubCardNumbers } from "./error-formatter";
 import { DomainException, ErrorCode, ValidationException } from "@honour/platform";
 
 /** A domain exception subclass, as a domain package declares one. */
@@ -52,5 +52,29 @@ describe("error formatter", () => {
       extensions: { code: "INTERNAL_SERVER_ERROR" },
     });
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe("invalid variables", () => {
+  it("name the variable and the bad field, never the value", () => {
+    const message =
+      'Variable "$input" got invalid value { cardNumber: "4111 1111 1111 1111", cvc: "123", note: "a; at \\"input.x\\"; b" } at "input.payment.nickname"; Field "nickname" is not defined by type "PaymentInput".';
+    expect(describeInvalidVariable(message)).toEqual({
+      message: 'Variable "$input" has an invalid value at "input.payment.nickname".',
+      field: "input.payment.nickname",
+    });
+    expect(
+      describeInvalidVariable('Variable "$first" got invalid value "x"; Int cannot represent non-integer value: "x"'),
+    ).toEqual({
+      message: 'Variable "$first" has an invalid value at "first".',
+      field: "first",
+    });
+    expect(describeInvalidVariable("Cannot query field")).toBeUndefined();
+  });
+
+  it("masks anything shaped like a card number", () => {
+    expect(scrubCardNumbers("got 4111 1111 1111 1111 and 378282246310005 and 12345")).toBe(
+      "got [REDACTED] and [REDACTED] and 12345",
+    );
   });
 });

@@ -37,6 +37,26 @@ export function validationFields(errors: ValidationError[], prefix = ""): FieldE
   });
 }
 
+/**
+ * graphql-js repeats a rejected variable's value in its message ("Variable "$input" got invalid
+ * value { cardNumber: … }"), and the value may be card data. Clients get the variable and the
+ * path of the bad field, never the value.
+ */
+export function describeInvalidVariable(message: string): { message: string; field: string } | undefined {
+  const head = /^Variable "\$(\w+)" got invalid value /.exec(message);
+  if (!head) return undefined;
+  const name = head[1]!;
+  // The value comes first and may contain anything; the path is the last ` at "<name>…"; `.
+  const paths = [...message.matchAll(new RegExp(` at "(${name}(?:\\.\\w+|\\[\\d+\\])*)"; `, "g"))];
+  const field = paths.at(-1)?.[1] ?? name;
+  return { message: `Variable "$${name}" has an invalid value at "${field}".`, field };
+}
+
+/** Anything shaped like a card number (13–19 digits, spaces or dashes between) is masked. */
+export function scrubCardNumbers(text: string): string {
+  return text.replace(/\d(?:[ -]?\d){12,18}/g, "[REDACTED]");
+}
+
 /** Codes Apollo itself assigns to requests it rejects before execution; safe to show. */
 const APOLLO_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
@@ -84,7 +104,24 @@ export function createErrorFormatter(logger: Logger) {
     if (typeof code === "string" && APOLLO_CODES.has(code)) {
       // eslint-disable-next-line @typescript-eslint/no-unused-vars
       const { stacktrace, http, ...extensions } = formatted.extensions ?? {};
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
+      const variable = describeInvalidVariable(formatted.message);
+      if (variable) {
+        return {
+          message: variable.message,
+          locations: formatted.locations,
+          extensions: {
+            ...extensions,
+            code: "BAD_USER_INPUT",
+            fields: [{ field: variable.field, message: "has an invalid value" }],
+          },
+        };
+      }
+      return {
+        message: scrubCardNumbers(formatted.message),
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions,
+      };
     }
     logger.error({ err: original, path: formatted.path }, "unexpected error in a GraphQL request");
     return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };

@@ -98,13 +98,19 @@ export function complexityLimitPlugin(maxComplexity: number): ApolloServerPlugin
           let byVariables = costs.get(document);
           let complexity = byVariables?.get(key);
           if (complexity === undefined) {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              operationName: request.operationName ?? undefined,
-              estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
+            try {
+              complexity = getComplexity({
+                schema,
+                query: document,
+                variables: request.variables ?? {},
+                operationName: request.operationName ?? undefined,
+                estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              });
+            } catch {
+              // Variables that do not fit their types: execution rejects them as BAD_USER_INPUT
+              // before any resolver runs, so there is nothing to cost here.
+              return;
+            }
             if (!byVariables) costs.set(document, (byVariables = new Map()));
             if (byVariables.size < MAX_CACHED_VARIABLE_SETS) byVariables.set(key, complexity);
           }
