@@ -1,3 +1,5 @@
+import { consentJobs, consentModule, createConsentServices, type ConsentServices } from "@honour/consent";
+import { createConsentResolvers } from "@honour/consent/graphql";
 import { createOrdersServices, ordersJobs, ordersModule, type OrdersServices } from "@honour/orders";
 import { createOrdersResolvers } from "@honour/orders/graphql";
 import { createStatsServices, statsJobs, statsModule, type StatsServices } from "@honour/stats";
@@ -20,6 +22,7 @@ export const moduleDefinitions: readonly DomainModuleDefinition[] = [
   platformModule,
   usersModule,
   ordersModule,
+  consentModule,
   statsModule,
 ];
 
@@ -27,6 +30,7 @@ export interface AppServices {
   users: UsersServices;
   orders: OrdersServices;
   stats: StatsServices;
+  consent: ConsentServices;
   /** Turns a partner API key (`Authorization: Bearer hpk_…`) into a partner actor, or throws UNAUTHENTICATED. */
   partnerKeys?: { resolveApiKey(ctx: RequestContext, key: string): Promise<Actor> };
 }
@@ -34,7 +38,8 @@ export interface AppServices {
 export function createAppServices(platform: Platform): AppServices {
   const users = createUsersServices(platform);
   const orders = createOrdersServices(platform, users);
-  return { users, orders, stats: createStatsServices(platform), partnerKeys: orders.partners };
+  const consent = createConsentServices(platform, users, { smtpUrl: platform.config.smtpUrl });
+  return { users, orders, consent, stats: createStatsServices(platform), partnerKeys: orders.partners };
 }
 
 /** Resolver instances of every domain, for buildSchema's container. */
@@ -42,8 +47,9 @@ export function createAppResolvers(services: AppServices): object[] {
   return [
     ...createUsersResolvers(services.users),
     ...createOrdersResolvers(services.orders),
+    ...createConsentResolvers(services.consent),
     ...createStatsResolvers(services.stats),
   ];
 }
 
-export { ordersJobs, statsJobs, usersJobs };
+export { consentJobs, ordersJobs, statsJobs, usersJobs };

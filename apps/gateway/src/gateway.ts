@@ -32,6 +32,7 @@ import { SqlSecurityLog } from "@honour/stats";
 import { userLoader } from "@honour/users/graphql";
 import { createAppResolvers, createAppServices, moduleDefinitions, type AppServices } from "./app-modules";
 import { createErrorFormatter } from "./graphql/error-formatter";
+import { registerConsentRoutes } from "./http/consent.routes";
 import { registerStatsRoutes } from "./http/stats.routes";
 import { DEFAULT_QUERY_LIMITS, complexityLimitPlugin, depthLimitRule, type QueryLimits } from "./graphql/query-limits";
 import { buildGatewaySchema } from "./graphql/schema";
@@ -184,6 +185,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
     });
 
     await registerStatsRoutes(app, services.stats);
+    await registerConsentRoutes(app, services.consent, dataSource, clock, `${config.publicUrl}/preferences`);
     app.get("/healthz", async () => ({ status: "ok" }));
     let schemaCurrent = false;
     app.get("/readyz", async (_request, reply) => {

@@ -14,6 +14,7 @@ import {
   type Platform,
   type ScheduleDefinition,
 } from "@honour/platform";
+import { consentJobs, consentModule, createConsentServices } from "@honour/consent";
 import { createOrdersServices, ordersJobs, ordersModule } from "@honour/orders";
 import { createStatsServices, SqlSecurityLog, statsJobs, statsModule } from "@honour/stats";
 import { createUsersServices, usersJobs, usersModule } from "@honour/users";
@@ -21,7 +22,13 @@ import type { DataSource } from "typeorm";
 import { DEFAULT_WORKER_SETTINGS, type WorkerSettings } from "./worker-config";
 
 /** Every module with tables, in dependency order. */
-export const MODULES: readonly DomainModuleDefinition[] = [platformModule, usersModule, ordersModule, statsModule];
+export const MODULES: readonly DomainModuleDefinition[] = [
+  platformModule,
+  usersModule,
+  ordersModule,
+  consentModule,
+  statsModule,
+];
 
 /**
  * The jobs and schedules of every domain, each domain's services built once on the platform
@@ -30,8 +37,9 @@ export const MODULES: readonly DomainModuleDefinition[] = [platformModule, users
 function moduleJobs(platform: Platform): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] }[] {
   const users = createUsersServices(platform);
   const orders = createOrdersServices(platform, users);
+  const consent = createConsentServices(platform, users, { smtpUrl: platform.config.smtpUrl });
   const stats = createStatsServices(platform);
-  return [usersJobs(users), ordersJobs(orders), statsJobs(stats)];
+  return [usersJobs(users), ordersJobs(orders), consentJobs(consent), statsJobs(stats)];
 }
 
 export interface StartWorkerOptions {

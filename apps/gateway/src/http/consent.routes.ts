@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { RequestContext, type Clock } from "@honour/platform";
+import { renderUnsubscribeDone, renderUnsubscribePage, type ConsentServices } from "@honour/consent";
+import type { DataSource } from "typeorm";
+
+/** The one-click body of RFC 8058; the page's confirm button posts the same. */
+const ONE_CLICK = "List-Unsubscribe=One-Click";
+
+function html(reply: FastifyReply, status: number, body: string) {
+  // The token in the URL can unsubscribe its holder: keep it out of caches and Referer headers.
+  return reply
+    .code(status)
+    .header("content-type", "text/html; charset=utf-8")
+    .header("cache-control", "no-store")
+    .header("referrer-policy", "no-referrer")
+    .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+    .send(body);
+}
+
+/**
+ * The unsubscribe link of every marketing message (RFC 8058). GET shows a page with a confirm
+ * button and changes nothing, since mail scanners follow links; POST with the one-click body
+ * withdraws the topic on EMAIL at once and answers 200, never a redirect.
+ */
+export async function registerConsentRoutes(
+  app: FastifyInstance,
+  consent: ConsentServices,
+  dataSource: DataSource,
+  clock: Clock,
+  preferencesUrl: string,
+): Promise<void> {
+  const anonymous = (ip: string, id: string) =>
+    new RequestContext(dataSource, { kind: "anonymous" }, clock, dataSource.manager, ip, id);
+  await app.register(async (scope) => {
+    scope.addContentTypeParser(
+      ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"],
+      { parseAs: "string", bodyLimit: 1024 },
+      (_request, body, done) => done(null, body),
+    );
+
+    scope.get<{ Params: { token: string } }>("/unsubscribe/:token", async (request, reply) => {
+      const view = await consent.unsubscribe.describe(anonymous(request.ip, request.id), request.params.token);
+      return html(reply, view.valid ? 200 : 404, renderUnsubscribePage(view, { preferencesUrl }));
+    });
+
+    scope.post<{ Params: { token: string }; Body: string | undefined }>(
+      "/unsubscribe/:token",
+      async (request, reply) => {
+        const body = typeof request.body === "string" ? request.body : "";
+        // urlencoded and text/plain carry the pair as is; multipart carries it as a field.
+        const oneClick =
+          new URLSearchParams(body.trim()).get("List-Unsubscribe") === "One-Click" ||
+          /name="List-Unsubscribe"\r?\n\r?\nOne-Click\r?\n/.test(body);
+        if (!oneClick) {
+          return reply
+            .code(400)
+            .header("cache-control", "no-store")
+            .send({ error: `The body must be ${ONE_CLICK}.` });
+        }
+        const outcome = await consent.unsubscribe.oneClick(anonymous(request.ip, request.id), request.params.token);
+        return html(reply, outcome.done ? 200 : 404, renderUnsubscribeDone(outcome, { preferencesUrl }));
+      },
+    );
+  });
+}
