@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import autocannon from "autocannon";
+
+/** What every benchmark scenario is given: a migrated throwaway database and a running gateway. */
+export interface BenchEnv {
+  /** mysql:// or mariadb:// URL of the throwaway database, migrated. */
+  databaseUrl: string;
+  /** The gateway (NODE_ENV=production, its own process) on that database. */
+  gatewayUrl: string;
+  durationS: number;
+  connections: number;
+  rounds: number;
+  /** Starts a script of this app's dist/ in its own process; stopped when the run ends. */
+  startServer(script: string, env: Record<string, string>, ready: RegExp): Promise<RegExpExecArray>;
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+}
+
+export interface LoadRequest {
+  url: string;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+  connections?: number;
+  durationS?: number;
+  /** Requests per second to hold (autocannon's overallRate); unset = as fast as possible. */
+  rate?: number;
+}
+
+/** Runs autocannon against one URL and returns throughput and latency. */
+export async function load(
+  request: LoadRequest,
+  env: Pick<BenchEnv, "connections" | "durationS">,
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url: request.url,
+    method: request.method ?? "POST",
+    headers: request.headers,
+    body: request.body,
+    connections: request.connections ?? env.connections,
+    duration: request.durationS ?? env.durationS,
+    ...(request.rate ? { overallRate: request.rate } : {}),
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p95: (result.latency as unknown as Record<string, number>).p97_5 ?? result.latency.p99,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+export function mean(results: LoadResult[], key: keyof LoadResult): number {
+  return results.reduce((sum, r) => sum + r[key], 0) / results.length;
+}
+
+/** One line of the report: name, mean throughput and latencies over the rounds. */
+export function row(name: string, results: LoadResult[]): string {
+  return (
+    `${name.padEnd(22)} ${mean(results, "rps").toFixed(0).padStart(8)} req/s   ` +
+    `p50 ${mean(results, "p50").toFixed(1).padStart(6)} ms   p99 ${mean(results, "p99").toFixed(1).padStart(6)} ms   ` +
+    `errors ${mean(results, "errors").toFixed(0)}`
+  );
+}
+
+/** Alternates the contenders round by round (after one warm-up each), so drift hits all alike. */
+export async function compare(
+  env: BenchEnv,
+  contenders: Record<string, LoadRequest>,
+): Promise<Record<string, LoadResult[]>> {
+  const results: Record<string, LoadResult[]> = {};
+  for (const request of Object.values(contenders))
+    await load({ ...request, durationS: Math.min(3, env.durationS) }, env);
+  for (let round = 0; round < env.rounds; round++) {
+    for (const [name, request] of Object.entries(contenders)) (results[name] ??= []).push(await load(request, env));
+  }
+  return results;
+}
+
+/** Prints the rows and the ratio of `subject` to each other contender; fails on errors. */
+export function report(title: string, results: Record<string, LoadResult[]>, subject: string, goal?: string): void {
+  console.log(`\n${title}`);
+  for (const [name, rs] of Object.entries(results)) console.log(row(name, rs));
+  for (const [name, rs] of Object.entries(results)) {
+    if (name === subject) continue;
+    const ratio = mean(results[subject]!, "rps") / mean(rs, "rps");
+    console.log(`${subject}/${name} throughput: ${(ratio * 100).toFixed(1)} %${goal ? ` (${goal})` : ""}`);
+  }
+  for (const [name, rs] of Object.entries(results)) {
+    if (mean(rs, "errors") > 0)
+      throw new Error(`${name}: requests failed during the benchmark; the figures are not valid.`);
+  }
+}
+
+/** Spawns `node dist/<script>` and resolves with the first match of `ready` in its output. */
+export function spawnServer(
+  children: ChildProcess[],
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, "..", script)], {
+      env: { ...process.env, ...env },
+      stdio: "pipe",
+    });
+    children.push(child);
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      output += String(chunk);
+      const match = ready.exec(output);
+      if (match) resolve(match);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`${script} exited with ${code}:\n${output}`)));
+  });
+}
