@@ -5,6 +5,7 @@ import { SavedPaymentMethodService } from "./billing/saved-payment-method.servic
 import { DisclosureEntity } from "./disclosure/disclosure.entity";
 import { DisclosureService } from "./disclosure/disclosure.service";
 import { CreateOrders1795631582098 } from "./migrations/1795631582098-create-orders.migration";
+import { HotReadService } from "./hot-read.service";
 import { LicenceEntity } from "./licence/licence.entity";
 import { LicenceService } from "./licence/licence.service";
 import { OrderLineEntity } from "./order/order-line.entity";
@@ -75,6 +76,7 @@ export function createOrdersServices(
     users,
     platform.securityLog,
     platform.logger,
+    new HotReadService(),
   );
   platform.events.subscribe("users.profileSettingsChanged", async (ctx, event) => {
     if (!event.keepBillingDetails) await billing.deleteAllFor(ctx, event.userId);

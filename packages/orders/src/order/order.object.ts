@@ -106,6 +106,8 @@ export class LicenceObject {
 }
 
 @ObjectType("Order", {
+  // Plain fields resolve as properties; the others have their own resolvers (OrderFieldResolver).
+  simpleResolvers: true,
   description:
     "An order. Its buyer, SUPPORT and ADMIN see all of it. The partner assigned to it sees only what fulfilment " +
     "needs: the fields payment and disclosures answer null with a FORBIDDEN error for partners, and so does " +

@@ -2,7 +2,7 @@ import { ConnectionType } from "@honour/platform/graphql";
 import { GraphQLDateTime } from "graphql-scalars";
 import { Field, ID, ObjectType } from "type-graphql";
 
-@ObjectType("Partner", { description: "A reseller that fulfils the orders staff assign to it." })
+@ObjectType("Partner", { simpleResolvers: true, description: "A reseller that fulfils the orders staff assign to it." })
 export class PartnerObject {
   @Field(() => ID)
   id!: string;
