@@ -21,6 +21,8 @@ export interface LoadResult {
   p95: number;
   p99: number;
   errors: number;
+  /** Requests answered 2xx. */
+  ok: number;
 }
 
 export interface LoadRequest {
@@ -32,6 +34,8 @@ export interface LoadRequest {
   durationS?: number;
   /** Requests per second to hold (autocannon's overallRate); unset = as fast as possible. */
   rate?: number;
+  /** Called with every run's result, warm-ups included (e.g. to count what a server accepted). */
+  onResult?: (result: LoadResult) => void;
 }
 
 /** Runs autocannon against one URL and returns throughput and latency. */
@@ -48,13 +52,16 @@ export async function load(
     duration: request.durationS ?? env.durationS,
     ...(request.rate ? { overallRate: request.rate } : {}),
   });
-  return {
+  const loadResult: LoadResult = {
     rps: result.requests.average,
     p50: result.latency.p50,
     p95: (result.latency as unknown as Record<string, number>).p97_5 ?? result.latency.p99,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
+    ok: result["2xx"],
   };
+  request.onResult?.(loadResult);
+  return loadResult;
 }
 
 export function mean(results: LoadResult[], key: keyof LoadResult): number {

@@ -8,6 +8,7 @@ import { createTestDatabase } from "@honour/testing";
 import { moduleDefinitions } from "../app-modules";
 import { spawnServer, type BenchEnv } from "./bench-kit";
 import { runMeBench } from "./me.bench";
+import { runStatsBench } from "./stats.bench";
 
 /**
  * `npm run bench`: each scenario measures the gateway on MariaDB against a hand-written baseline
@@ -16,6 +17,7 @@ import { runMeBench } from "./me.bench";
  */
 const SCENARIOS: Record<string, (env: BenchEnv) => Promise<void>> = {
   me: runMeBench,
+  stats: runStatsBench,
 };
 
 async function main(): Promise<void> {
