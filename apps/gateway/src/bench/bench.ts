@@ -7,6 +7,7 @@ import { createDataSource, migrateSchema } from "@honour/platform";
 import { createTestDatabase } from "@honour/testing";
 import { moduleDefinitions } from "../app-modules";
 import { spawnServer, type BenchEnv } from "./bench-kit";
+import { runConsentBench } from "./consent.bench";
 import { runMeBench } from "./me.bench";
 import { runStatsBench } from "./stats.bench";
 
@@ -18,6 +19,7 @@ import { runStatsBench } from "./stats.bench";
 const SCENARIOS: Record<string, (env: BenchEnv) => Promise<void>> = {
   me: runMeBench,
   stats: runStatsBench,
+  consent: runConsentBench,
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,152 @@
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import { createPool, type PoolConnection, type RowDataPacket } from "mysql2/promise";
+import {
+  hmac,
+  identifierOf,
+  LEDGER_INSERT_SQL,
+  LOCK_SQL,
+  newId,
+  POLICY_VERSION_SQL,
+  PREFERENCE_INSERT_SQL,
+  PREFERENCE_UPDATE_SQL,
+  PREFERENCES_SQL,
+  preferencesJson,
+  SESSION_SQL,
+  SUPPRESSION_LIFT_SQL,
+  USER_SQL,
+} from "./consent-baseline-sql";
+
+/**
+ * The consent benchmark's baseline: a bare node:http server with a mysql2 pool answering
+ * `myPreferences` and `setPreferences` with the statements the gateway runs (the same transaction
+ * for setPreferences) and the same JSON. Operations are told apart by `operationName`.
+ */
+const url = process.env.BENCH_DATABASE_URL;
+const secret = process.env.HONOUR_SECRET;
+if (!url) throw new Error("BENCH_DATABASE_URL is not set");
+if (!secret) throw new Error("HONOUR_SECRET is not set");
+const pool = createPool({ uri: url, connectionLimit: 10, timezone: "Z" });
+
+interface Change {
+  topic: string;
+  channel: string;
+  granted: boolean;
+}
+
+async function setPreferences(conn: PoolConnection, userId: string, changes: Change[]): Promise<RowDataPacket[]> {
+  await conn.query("START TRANSACTION");
+  try {
+    const [users] = await conn.query<RowDataPacket[]>(USER_SQL, [userId]);
+    const user = users[0];
+    if (!user) throw new Error("no such user");
+    await conn.query(LOCK_SQL, [userId]);
+    const [rows] = await conn.query<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
+    const current = new Map(rows.map((row) => [`${row.topic}:${row.channel}`, row]));
+    const [versions] = await conn.query<RowDataPacket[]>(POLICY_VERSION_SQL);
+    const policyVersion = Number(versions[0]!.max);
+    const now = new Date();
+    const subjectHash = hmac(secret!, "consent.subject", userId);
+    for (const change of changes) {
+      const row = current.get(`${change.topic}:${change.channel}`);
+      const granted = row ? Boolean(row.granted) : false;
+      const reaffirmed = change.granted && granted && Number(row!.policyVersion) < policyVersion;
+      if (change.granted === granted && !reaffirmed) continue;
+      const eventId = newId(now.getTime());
+      await conn.query(LEDGER_INSERT_SQL, [
+        eventId,
+        subjectHash,
+        change.topic,
+        change.channel,
+        change.granted ? "GRANTED" : "WITHDRAWN",
+        "PREFERENCE_CENTRE",
+        "PERSON",
+        null,
+        policyVersion,
+        now,
+      ]);
+      if (row) {
+        await conn.query(PREFERENCE_UPDATE_SQL, [
+          change.granted,
+          "PREFERENCE_CENTRE",
+          policyVersion,
+          eventId,
+          now,
+          userId,
+          change.topic,
+          change.channel,
+        ]);
+      } else {
+        await conn.query(PREFERENCE_INSERT_SQL, [
+          userId,
+          change.topic,
+          change.channel,
+          change.granted,
+          "PREFERENCE_CENTRE",
+          policyVersion,
+          eventId,
+          now,
+        ]);
+      }
+    }
+    for (const channel of new Set(changes.filter((c) => c.granted).map((c) => c.channel))) {
+      const identifier = identifierOf(channel, user);
+      if (identifier) {
+        await conn.query(SUPPRESSION_LIFT_SQL, [new Date(), channel, hmac(secret!, "consent.suppression", channel, identifier)]);
+      }
+    }
+    const [after] = await conn.query<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
+    await conn.query("COMMIT");
+    return after;
+  } catch (error) {
+    await conn.query("ROLLBACK");
+    throw error;
+  }
+}
+
+const server = createServer((req, res) => {
+  let body = "";
+  req.on("data", (chunk) => (body += chunk));
+  req.on("end", async () => {
+    try {
+      const request = JSON.parse(body) as { operationName?: string; variables?: { input?: Change[] } };
+      const token = /(?:^|;\s*)honour_session=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
+      let userId: string | null = null;
+      if (token) {
+        const hash = createHash("sha256").update(token, "utf8").digest("hex");
+        const [rows] = await pool.query<RowDataPacket[]>(SESSION_SQL, [hash, new Date()]);
+        userId = (rows[0]?.id as string | undefined) ?? null;
+      }
+      if (!userId) {
+        res.writeHead(401).end();
+        return;
+      }
+      let json: string;
+      if (request.operationName === "SetPreferences") {
+        const conn = await pool.getConnection();
+        try {
+          const rows = await setPreferences(conn, userId, request.variables?.input ?? []);
+          json = JSON.stringify({ data: { setPreferences: preferencesJson(rows) } });
+        } finally {
+          conn.release();
+        }
+      } else {
+        const [rows] = await pool.query<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
+        json = JSON.stringify({ data: { myPreferences: preferencesJson(rows) } });
+      }
+      res.writeHead(200, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(json),
+      });
+      res.end(json);
+    } catch (error) {
+      res.writeHead(500).end(String(error));
+    }
+  });
+});
+
+server.listen(0, "127.0.0.1", () => {
+  const address = server.address();
+  console.log(`BASELINE_PORT=${typeof address === "object" && address ? address.port : ""}`);
+});
+process.on("SIGTERM", () => server.close(() => pool.end().then(() => process.exit(0))));
