@@ -9,6 +9,7 @@ import { moduleDefinitions } from "../app-modules";
 import { spawnServer, type BenchEnv } from "./bench-kit";
 import { runConsentBench } from "./consent.bench";
 import { runMeBench } from "./me.bench";
+import { runOrdersBench } from "./orders.bench";
 import { runStatsBench } from "./stats.bench";
 
 /**
@@ -19,6 +20,7 @@ import { runStatsBench } from "./stats.bench";
 const SCENARIOS: Record<string, (env: BenchEnv) => Promise<void>> = {
   me: runMeBench,
   stats: runStatsBench,
+  orders: runOrdersBench,
   consent: runConsentBench,
 };
 
