@@ -1,4 +1,5 @@
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
 import fastifyCookie from "@fastify/cookie";
 import Fastify, {
@@ -122,7 +123,13 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       includeStacktraceInErrorResponses: false,
       formatError: createErrorFormatter(logger),
       validationRules: [depthLimitRule(limits.maxDepth)],
-      plugins: [fastifyApolloDrainPlugin(app), metrics.plugin(), complexityLimitPlugin(limits.maxComplexity)],
+      plugins: [
+        fastifyApolloDrainPlugin(app),
+        // No cache hints are used: Apollo's cache-control plugin would wrap every field resolver.
+        ApolloServerPluginCacheControlDisabled(),
+        metrics.plugin(),
+        complexityLimitPlugin(limits.maxComplexity),
+      ],
       logger,
     });
     await apollo.start();

@@ -92,7 +92,11 @@ async function setPreferences(conn: PoolConnection, userId: string, changes: Cha
     for (const channel of new Set(changes.filter((c) => c.granted).map((c) => c.channel))) {
       const identifier = identifierOf(channel, user);
       if (identifier) {
-        await conn.query(SUPPRESSION_LIFT_SQL, [new Date(), channel, hmac(secret!, "consent.suppression", channel, identifier)]);
+        await conn.query(SUPPRESSION_LIFT_SQL, [
+          new Date(),
+          channel,
+          hmac(secret!, "consent.suppression", channel, identifier),
+        ]);
       }
     }
     const [after] = await conn.query<RowDataPacket[]>(PREFERENCES_SQL, [userId]);

@@ -324,7 +324,10 @@ async function runCampaignSendRate(): Promise<void> {
     runner.start();
     let finished = false;
     while (elapsedS() < limitS) {
-      const found = await services.campaigns.find(new RequestContext(db.dataSource, ANONYMOUS, systemClock), campaign.id);
+      const found = await services.campaigns.find(
+        new RequestContext(db.dataSource, ANONYMOUS, systemClock),
+        campaign.id,
+      );
       if (found?.status === "SENT") {
         finished = true;
         break;
