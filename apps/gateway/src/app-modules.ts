@@ -38,7 +38,10 @@ export interface AppServices {
 export function createAppServices(platform: Platform): AppServices {
   const users = createUsersServices(platform);
   const orders = createOrdersServices(platform, users);
-  const consent = createConsentServices(platform, users, { smtpUrl: platform.config.smtpUrl });
+  const consent = createConsentServices(platform, users, {
+    smtpUrl: platform.config.smtpUrl,
+    mailFrom: platform.config.mailFrom,
+  });
   return { users, orders, consent, stats: createStatsServices(platform), partnerKeys: orders.partners };
 }
 

@@ -37,7 +37,10 @@ export const MODULES: readonly DomainModuleDefinition[] = [
 function moduleJobs(platform: Platform): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] }[] {
   const users = createUsersServices(platform);
   const orders = createOrdersServices(platform, users);
-  const consent = createConsentServices(platform, users, { smtpUrl: platform.config.smtpUrl });
+  const consent = createConsentServices(platform, users, {
+    smtpUrl: platform.config.smtpUrl,
+    mailFrom: platform.config.mailFrom,
+  });
   const stats = createStatsServices(platform);
   return [usersJobs(users), ordersJobs(orders), consentJobs(consent), statsJobs(stats)];
 }

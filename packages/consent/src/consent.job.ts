@@ -1,4 +1,9 @@
-import type { JobDefinition, ScheduleDefinition } from "@honour/platform";
+import {
+  TRANSACTIONAL_MAIL_JOB,
+  type JobDefinition,
+  type ScheduleDefinition,
+  type TransactionalMailPayload,
+} from "@honour/platform";
 import { CONSENT_JOBS } from "./campaign/campaign.service";
 import type { ConsentServices } from "./consent.module";
 
@@ -25,6 +30,16 @@ export function consentJobs(services: ConsentServices): { jobs: JobDefinition[];
     jobs: [
       prepare as unknown as JobDefinition,
       send as unknown as JobDefinition,
+      // Password changed, order confirmations: queued by users and orders in their transactions.
+      // The job id makes the Message-ID, so a retry after a lost answer is the same message.
+      {
+        name: TRANSACTIONAL_MAIL_JOB,
+        maxAttempts: 8,
+        handle: async (_ctx, payload, job) => {
+          const mail = payload as TransactionalMailPayload;
+          await services.mailer.sendTransactional(job.id, { to: mail.to, subject: mail.subject, text: mail.text });
+        },
+      },
       {
         name: CONSENT_JOBS.resumeCampaigns,
         handle: async (ctx) => {

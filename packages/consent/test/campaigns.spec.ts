@@ -1,4 +1,16 @@
-import { Channel, ErrorCode, JobEntity, JobStatus, Role, silentLogger, Topic, type Actor } from "@honour/platform";
+import {
+  Channel,
+  enqueueTransactionalMail,
+  ErrorCode,
+  JobEntity,
+  JobStatus,
+  RequestContext,
+  Role,
+  silentLogger,
+  Topic,
+  TRANSACTIONAL_MAIL_JOB,
+  type Actor,
+} from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -42,6 +54,42 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
     const runner = bed.runner();
     while (await runner.runOnce());
   }
+
+  it("sends queued transactional mail without the marketing unsubscribe headers or footer", async () => {
+    const ctx = new RequestContext(bed.platform.dataSource, { kind: "system", name: "test" }, bed.platform.clock);
+    await ctx.transaction((tx) =>
+      enqueueTransactionalMail(
+        tx,
+        bed.platform.jobs,
+        {
+          kind: "PASSWORD_CHANGED",
+          to: { name: "Ada", address: "ada@example.com" },
+          subject: "Your password was changed",
+          text: "Hello Ada",
+        },
+        "password-changed:test",
+      ),
+    );
+    const runner = bed.runner();
+    runner.start();
+    await waitFor(() => bed.transport.sent.length === 1);
+    await bed.stopRunners();
+
+    const mail = bed.transport.sent[0]!;
+    expect(mail).toMatchObject({
+      to: { address: "ada@example.com" },
+      subject: "Your password was changed",
+      text: "Hello Ada",
+    });
+    expect(mail.headers ?? {}).not.toHaveProperty("List-Unsubscribe");
+    expect(mail.text).not.toMatch(/unsubscribe/i);
+    expect(
+      await bed.platform.dataSource.manager.countBy(JobEntity, {
+        name: TRANSACTIONAL_MAIL_JOB,
+        status: JobStatus.DONE,
+      }),
+    ).toBe(1);
+  });
 
   it("creates a DRAFT and refuses bad input with BAD_USER_INPUT, writing nothing", async () => {
     const campaign = await create({ ...draft, subject: "  Winter sale  ", bodyHtml: " " });

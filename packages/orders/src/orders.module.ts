@@ -77,6 +77,7 @@ export function createOrdersServices(
     platform.securityLog,
     platform.logger,
     new HotReadService(),
+    platform.jobs,
   );
   platform.events.subscribe("users.profileSettingsChanged", async (ctx, event) => {
     if (!event.keepBillingDetails) await billing.deleteAllFor(ctx, event.userId);

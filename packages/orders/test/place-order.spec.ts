@@ -1,7 +1,8 @@
-import { ErrorCode, isMysql } from "@honour/platform";
+import { ErrorCode, isMysql, JobEntity, TRANSACTIONAL_MAIL_JOB, type TransactionalMailPayload } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import {
   CardBrand,
+  formatOrderNumber,
   OrderEntity,
   OrderLineEntity,
   OrderStatus,
@@ -95,6 +96,18 @@ describe.each(testDatabaseKinds())("placing orders on %s", (kind) => {
     expect(second.number).toBeGreaterThan(first.number);
   });
 
+  it("queues a confirmation to the contact with the order's number, lines and total, and no card data", async () => {
+    const order = await bed.place(bed.ctx(), bed.request(["HON-CARE"]));
+
+    const jobs = await bed.ctx().manager.findBy(JobEntity, { name: TRANSACTIONAL_MAIL_JOB });
+    expect(jobs).toHaveLength(1);
+    const mail = jobs[0]!.payload as unknown as TransactionalMailPayload;
+    expect(mail).toMatchObject({ kind: "ORDER_CONFIRMATION", to: { address: order.contactEmail } });
+    expect(mail.subject).toContain(formatOrderNumber(order.number));
+    expect(mail.text).toContain("£15.00");
+    expect(mail.text).not.toContain(order.cardLast4 ?? "no last four");
+  });
+
   it("takes guest orders, linked to no account", async () => {
     const order = await bed.place(bed.ctx(), bed.request(["HON-CARE"]));
     expect(order).toMatchObject({ userId: null, status: OrderStatus.PAID, totalMinor: 1500 });
@@ -120,6 +133,7 @@ describe.each(testDatabaseKinds())("placing orders on %s", (kind) => {
     expect(error.message).not.toContain(DECLINED.number);
     expect(await countOrders()).toBe(0);
     expect(await bed.ctx().manager.count(OrderLineEntity)).toBe(0);
+    expect(await bed.ctx().manager.countBy(JobEntity, { name: TRANSACTIONAL_MAIL_JOB })).toBe(0);
   });
 
   it.each([

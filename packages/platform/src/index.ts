@@ -12,6 +12,7 @@ export * from "./jobs/job-queue";
 export * from "./jobs/job-runner";
 export * from "./jobs/sql-job-queue";
 export * from "./logging/logger";
+export * from "./mail/transactional-mail";
 export * from "./module/domain-module";
 export * from "./pagination/pagination";
 export * from "./security/security-log";

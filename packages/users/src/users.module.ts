@@ -44,6 +44,7 @@ export function createUsersServices(platform: Platform, options: UsersOptions = 
     sessions,
     platform.events,
     platform.securityLog,
+    platform.jobs,
   );
   return { users, sessions, articles: new ArticleService() };
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from "@honour/platform";
+import { ErrorCode, JobEntity, TRANSACTIONAL_MAIL_JOB } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { SessionEntity, UserEntity } from "../src";
 import { failure, openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
@@ -247,6 +247,30 @@ describe.each(testDatabaseKinds())("profile and password on %s", (kind) => {
       expect((await bed.services.sessions.resolveActor(bed.ctx(), phone.token)).kind).toBe("anonymous");
       expect((await bed.services.sessions.resolveActor(bed.ctx(), someoneElse.token)).kind).toBe("user");
       expect(await bed.ctx().manager.countBy(SessionEntity, { userId: user.id })).toBe(1);
+    });
+
+    it("tells the owner by mail, queued with the change and free of the password", async () => {
+      const { ctx, user } = await bed.signUp({ email: "ada@example.com" });
+
+      await bed.services.users.changePassword(ctx, {
+        currentPassword: PASSWORD,
+        newPassword: "a brand new passphrase",
+      });
+
+      const jobs = await bed.ctx().manager.findBy(JobEntity, { name: TRANSACTIONAL_MAIL_JOB });
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]!.payload).toMatchObject({
+        kind: "PASSWORD_CHANGED",
+        to: { name: user.name, address: "ada@example.com" },
+      });
+      expect(JSON.stringify(jobs[0]!.payload)).not.toContain("a brand new passphrase");
+      expect(JSON.stringify(jobs[0]!.payload)).not.toContain(PASSWORD);
+
+      // A change that fails (wrong current password) sends nothing.
+      await failure(
+        bed.services.users.changePassword(ctx, { currentPassword: "not-the-password", newPassword: "x".repeat(12) }),
+      );
+      expect(await bed.ctx().manager.countBy(JobEntity, { name: TRANSACTIONAL_MAIL_JOB })).toBe(1);
     });
 
     it("makes the new password the one that signs in", async () => {

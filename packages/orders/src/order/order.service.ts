@@ -1,4 +1,7 @@
 import {
+  enqueueTransactionalMail,
+  type JobQueue,
+  type TransactionalMailPayload,
   ForbiddenException,
   isMysql,
   newId,
@@ -112,6 +115,7 @@ export class OrderService {
     private readonly securityLog: SecurityLog,
     private readonly logger: Logger,
     private readonly reads: HotReadService,
+    private readonly jobs: JobQueue,
   ) {}
 
   /**
@@ -244,6 +248,7 @@ export class OrderService {
         );
       throw error;
     }
+    await enqueueTransactionalMail(ctx, this.jobs, orderConfirmation(order, lines), `order-confirmation:${order.id}`);
     return order;
   }
 
@@ -516,4 +521,20 @@ function checkStatus(status: OrderStatus): OrderStatus {
     throw invalidInput([{ field: "status", message: "is not an order status" }]);
   }
   return status;
+}
+
+/**
+ * The confirmation to the order's contact: number, lines and total. Billing details stay out:
+ * mail is not the place for them.
+ */
+function orderConfirmation(order: OrderEntity, lines: readonly OrderLineEntity[]): TransactionalMailPayload {
+  const money = (minor: number) => `£${(minor / 100).toFixed(2)}`;
+  const number = formatOrderNumber(order.number);
+  const items = lines.map((l) => `  ${l.quantity} × ${l.name}: ${money(l.unitPriceMinor * l.quantity)}`);
+  return {
+    kind: "ORDER_CONFIRMATION",
+    to: { name: order.contactName, address: order.contactEmail },
+    subject: `Your order ${number}`,
+    text: [`Thank you for your order ${number}.`, "", ...items, "", `Total: ${money(order.totalMinor)}`, ""].join("\n"),
+  };
 }

@@ -53,6 +53,7 @@ describe("loadConfig", () => {
     const config = loadConfig(
       env({
         SMTP_URL: "smtp://mailer:secret@mail.internal:587",
+        MAIL_FROM: "Honour <hello@honour.example>",
         TRUST_PROXY: "true",
         SITE_TIME_ZONE: "America/New_York",
         STATS_EXCLUDED_IPS: "10.0.0.0/8, 192.0.2.7,2001:db8::/32",
@@ -62,6 +63,7 @@ describe("loadConfig", () => {
     );
     expect(config).toMatchObject({
       smtpUrl: "smtp://mailer:secret@mail.internal:587",
+      mailFrom: "Honour <hello@honour.example>",
       trustProxy: true,
       stats: {
         timeZone: "America/New_York",
@@ -75,12 +77,19 @@ describe("loadConfig", () => {
   it("names bad mail, time zone, IP range and retention settings", () => {
     const problems = problemsOf({
       SMTP_URL: "http://mail",
+      MAIL_FROM: "not an address",
       SITE_TIME_ZONE: "Mars/Olympus",
       STATS_EXCLUDED_IPS: "10.0.0.0/33,not-an-ip",
       STATS_RAW_RETENTION_DAYS: "0",
       SECURITY_LOG_RETENTION_DAYS: "ninety",
     });
-    for (const name of ["SMTP_URL", "SITE_TIME_ZONE", "STATS_RAW_RETENTION_DAYS", "SECURITY_LOG_RETENTION_DAYS"]) {
+    for (const name of [
+      "SMTP_URL",
+      "MAIL_FROM",
+      "SITE_TIME_ZONE",
+      "STATS_RAW_RETENTION_DAYS",
+      "SECURITY_LOG_RETENTION_DAYS",
+    ]) {
       expect(problems.some((p) => p.startsWith(name))).toBe(true);
     }
     expect(problems.filter((p) => p.startsWith("STATS_EXCLUDED_IPS"))).toHaveLength(2);

@@ -70,6 +70,12 @@ class EnvironmentVariables {
   SMTP_URL?: string;
 
   @IsOptional()
+  @Matches(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, {
+    message: 'must be an address, or a name and an address: "Honour <no-reply@example.com>"',
+  })
+  MAIL_FROM?: string;
+
+  @IsOptional()
   @IsBooleanString({ message: "must be true or false" })
   TRUST_PROXY?: string;
 
@@ -107,6 +113,7 @@ const VARIABLES = [
   "HONOUR_DEMO_DATA",
   "LOG_LEVEL",
   "SMTP_URL",
+  "MAIL_FROM",
   "TRUST_PROXY",
   "SITE_TIME_ZONE",
   "STATS_EXCLUDED_IPS",
@@ -133,6 +140,8 @@ export interface HonourConfig {
   readonly logLevel: string;
   /** Where marketing and transactional mail go; unset writes `.eml` files under `<dataDir>/outbox/`. */
   readonly smtpUrl?: string;
+  /** The sender of outgoing mail; unset: `"Honour" <no-reply@host of PUBLIC_URL>`. */
+  readonly mailFrom?: string;
   /** Behind a load balancer: take the client's address from X-Forwarded-For. */
   readonly trustProxy: boolean;
   readonly stats: {
@@ -213,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
     demoData: vars.HONOUR_DEMO_DATA ? parseBoolean(vars.HONOUR_DEMO_DATA) : !production,
     logLevel: vars.LOG_LEVEL,
     smtpUrl: vars.SMTP_URL,
+    mailFrom: vars.MAIL_FROM,
     trustProxy: vars.TRUST_PROXY ? parseBoolean(vars.TRUST_PROXY) : false,
     stats: {
       timeZone: vars.SITE_TIME_ZONE,

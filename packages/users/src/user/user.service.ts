@@ -7,6 +7,8 @@ import {
   ErrorCode,
   SecurityEventKind,
   type SecurityLog,
+  type JobQueue,
+  enqueueTransactionalMail,
   ForbiddenException,
   newId,
   NotFoundException,
@@ -277,6 +279,7 @@ export class UserService {
     private readonly sessions: SessionService,
     private readonly events: DomainEvents,
     private readonly securityLog: SecurityLog,
+    private readonly jobs: JobQueue,
   ) {}
 
   /**
@@ -485,6 +488,20 @@ export class UserService {
       await tx.manager.update(UserEntity, { id: user.id }, { passwordHash, updatedAt: tx.clock.now() });
       // Whoever else held a session (perhaps the reason for the change) is signed out.
       await this.sessions.revokeOthers(tx, user.id, actor.sessionId);
+      // If it was not them, the owner learns of it by mail.
+      await enqueueTransactionalMail(
+        tx,
+        this.jobs,
+        {
+          kind: "PASSWORD_CHANGED",
+          to: { name: user.name, address: user.email },
+          subject: "Your password was changed",
+          text:
+            `Hello ${user.name},\n\nthe password of your account was changed just now, and every other ` +
+            "session of yours was signed out.\n\nIf this was not you, reset your password and contact us at once.\n",
+        },
+        `password-changed:${user.id}:${tx.clock.now().getTime()}`,
+      );
     });
   }
 

@@ -1,0 +1,32 @@
+import type { RequestContext } from "../context/request-context";
+import type { JobQueue } from "../jobs/job-queue";
+
+/**
+ * The job that sends one transactional message (consent's mailer handles it). Declared here so
+ * that users and orders can send mail without depending on consent.
+ */
+export const TRANSACTIONAL_MAIL_JOB = "mail.transactional";
+
+/** Why a transactional message is sent; no marketing opt-out stops these. */
+export type TransactionalMailKind = "PASSWORD_CHANGED" | "ORDER_CONFIRMATION";
+
+export interface TransactionalMailPayload extends Record<string, unknown> {
+  kind: TransactionalMailKind;
+  to: { name: string; address: string };
+  subject: string;
+  /** Plain text. Never a password, token or card data. */
+  text: string;
+}
+
+/**
+ * Queues a transactional message in the caller's transaction: it goes out once the change it
+ * reports has committed, and never for a change that rolled back. `uniqueKey` makes it once-only.
+ */
+export async function enqueueTransactionalMail(
+  ctx: RequestContext,
+  jobs: JobQueue,
+  mail: TransactionalMailPayload,
+  uniqueKey: string,
+): Promise<void> {
+  await jobs.enqueue(ctx, TRANSACTIONAL_MAIL_JOB, mail, { uniqueKey: `mail:${uniqueKey}`, maxAttempts: 8 });
+}
