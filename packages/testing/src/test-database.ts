@@ -115,3 +115,13 @@ export async function openTestDataSource(
     },
   };
 }
+
+/**
+ * The statements TypeORM would still run to make the database match the entities: empty when the
+ * migrations produce exactly the entities' schema. Throwaway MariaDB databases come with a
+ * `mariadb://` URL, so the comparison is made the way MariaDB reports its schema.
+ */
+export async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
+  const pending = await dataSource.driver.createSchemaBuilder().log();
+  return pending.upQueries.map((q) => q.query);
+}

@@ -227,7 +227,7 @@ export async function runConsentBench(env: BenchEnv): Promise<void> {
 }
 
 /**
- * The campaign send rate, as packages/consent/bench/campaign-send-rate.js measures it: recipients
+ * The campaign send rate: recipients
  * seeded straight into a throwaway database, the consent services and a platform JobRunner in this
  * process, sending through nodemailer to an in-process SMTP server.
  *
