@@ -3,6 +3,7 @@ import {
   createDataSource,
   isSchemaCurrent,
   JobRunner,
+  platformJobs,
   platformModule,
   silentLogger,
   SqlJobQueue,
@@ -42,7 +43,7 @@ function moduleJobs(platform: Platform): { jobs: JobDefinition[]; schedules: Sch
     mailFrom: platform.config.mailFrom,
   });
   const stats = createStatsServices(platform);
-  return [usersJobs(users), ordersJobs(orders), consentJobs(consent), statsJobs(stats)];
+  return [platformJobs(platform), usersJobs(users), ordersJobs(orders), consentJobs(consent), statsJobs(stats)];
 }
 
 export interface StartWorkerOptions {

@@ -1,4 +1,6 @@
 import "reflect-metadata";
+export * from "./audit/audit-entry.entity";
+export * from "./audit/audit-log";
 export * from "./clock/clock";
 export * from "./communications/communications";
 export * from "./config/config";
@@ -15,5 +17,7 @@ export * from "./logging/logger";
 export * from "./mail/transactional-mail";
 export * from "./module/domain-module";
 export * from "./pagination/pagination";
+export * from "./privacy/personal-data";
+export * from "./retention/platform-jobs";
 export * from "./security/security-log";
 export { platformModule } from "./platform.module";

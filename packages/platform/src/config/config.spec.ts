@@ -74,6 +74,37 @@ describe("loadConfig", () => {
     });
   });
 
+  it("defaults every retention period and reads each from its own variable", () => {
+    expect(loadConfig(env()).retention).toEqual({
+      sessionsDays: 30,
+      rawPageViewsDays: 7,
+      securityEventsDays: 90,
+      dataExportsDays: 5,
+      closedAccountsDays: 2190,
+      jobHistoryDays: 7,
+      auditLogDays: 2190,
+    });
+    const config = loadConfig(
+      env({
+        SESSION_RETENTION_DAYS: "14",
+        DATA_EXPORT_RETENTION_DAYS: "3",
+        CLOSED_ACCOUNT_RETENTION_DAYS: "3650",
+        JOB_HISTORY_RETENTION_DAYS: "2",
+        AUDIT_LOG_RETENTION_DAYS: "400",
+      }),
+    );
+    expect(config.retention).toMatchObject({
+      sessionsDays: 14,
+      dataExportsDays: 3,
+      closedAccountsDays: 3650,
+      jobHistoryDays: 2,
+      auditLogDays: 400,
+    });
+    expect(() => loadConfig(env({ DATA_EXPORT_RETENTION_DAYS: "0", JOB_HISTORY_RETENTION_DAYS: "soon" }))).toThrow(
+      /DATA_EXPORT_RETENTION_DAYS[\s\S]*JOB_HISTORY_RETENTION_DAYS|JOB_HISTORY_RETENTION_DAYS[\s\S]*DATA_EXPORT_RETENTION_DAYS/,
+    );
+  });
+
   it("names bad mail, time zone, IP range and retention settings", () => {
     const problems = problemsOf({
       SMTP_URL: "http://mail",

@@ -94,10 +94,44 @@ class EnvironmentVariables {
   @Min(1)
   @Max(3650)
   SECURITY_LOG_RETENTION_DAYS = 90;
+
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  SESSION_RETENTION_DAYS = 30;
+
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  DATA_EXPORT_RETENTION_DAYS = 5;
+
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  CLOSED_ACCOUNT_RETENTION_DAYS = 2190;
+
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  JOB_HISTORY_RETENTION_DAYS = 7;
+
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  AUDIT_LOG_RETENTION_DAYS = 2190;
 }
 
 /** Variables read as whole numbers. */
-const NUMERIC = new Set(["PORT", "STATS_RAW_RETENTION_DAYS", "SECURITY_LOG_RETENTION_DAYS"] as const);
+const NUMERIC = new Set([
+  "PORT",
+  "STATS_RAW_RETENTION_DAYS",
+  "SECURITY_LOG_RETENTION_DAYS",
+  "SESSION_RETENTION_DAYS",
+  "DATA_EXPORT_RETENTION_DAYS",
+  "CLOSED_ACCOUNT_RETENTION_DAYS",
+  "JOB_HISTORY_RETENTION_DAYS",
+  "AUDIT_LOG_RETENTION_DAYS",
+] as const);
 
 const VARIABLES = [
   "NODE_ENV",
@@ -119,6 +153,11 @@ const VARIABLES = [
   "STATS_EXCLUDED_IPS",
   "STATS_RAW_RETENTION_DAYS",
   "SECURITY_LOG_RETENTION_DAYS",
+  "SESSION_RETENTION_DAYS",
+  "DATA_EXPORT_RETENTION_DAYS",
+  "CLOSED_ACCOUNT_RETENTION_DAYS",
+  "JOB_HISTORY_RETENTION_DAYS",
+  "AUDIT_LOG_RETENTION_DAYS",
 ] as const satisfies readonly (keyof EnvironmentVariables)[];
 
 export type DatabaseConfig = { kind: "mysql"; url: string } | { kind: "sqlite"; path: string };
@@ -154,6 +193,28 @@ export interface HonourConfig {
   };
   /** Days the security log keeps IP addresses and host names. */
   readonly securityLogRetentionDays: number;
+  /**
+   * How long each kind of data is kept, in days; the README's retention table documents each and
+   * the worker's purge jobs enforce them.
+   */
+  readonly retention: RetentionConfig;
+}
+
+/** Retention periods in days, one per kind of data (README: "Retention"). */
+export interface RetentionConfig {
+  /** A session ends after this many days unused, and its row is deleted when it ends. */
+  readonly sessionsDays: number;
+  /** Raw page views, before only the rollups remain (same as `stats.rawRetentionDays`). */
+  readonly rawPageViewsDays: number;
+  /** Security events with their IP addresses and host names (same as `securityLogRetentionDays`). */
+  readonly securityEventsDays: number;
+  /** A data export's download link works this long; then the file is deleted. */
+  readonly dataExportsDays: number;
+  /** What is left of a closed account (anonymised orders kept for accounting, its requests). */
+  readonly closedAccountsDays: number;
+  /** Finished and dead jobs, whose payloads may name a recipient. */
+  readonly jobHistoryDays: number;
+  readonly auditLogDays: number;
 }
 
 /** A configuration problem, naming every bad variable. Apps print it and exit. */
@@ -230,6 +291,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
       rawRetentionDays: vars.STATS_RAW_RETENTION_DAYS,
     },
     securityLogRetentionDays: vars.SECURITY_LOG_RETENTION_DAYS,
+    retention: {
+      sessionsDays: vars.SESSION_RETENTION_DAYS,
+      rawPageViewsDays: vars.STATS_RAW_RETENTION_DAYS,
+      securityEventsDays: vars.SECURITY_LOG_RETENTION_DAYS,
+      dataExportsDays: vars.DATA_EXPORT_RETENTION_DAYS,
+      closedAccountsDays: vars.CLOSED_ACCOUNT_RETENTION_DAYS,
+      jobHistoryDays: vars.JOB_HISTORY_RETENTION_DAYS,
+      auditLogDays: vars.AUDIT_LOG_RETENTION_DAYS,
+    },
   };
 }
 

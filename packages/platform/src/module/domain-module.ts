@@ -5,6 +5,9 @@ import type { JobDefinition, JobQueue, ScheduleDefinition } from "../jobs/job-qu
 import type { Logger } from "../logging/logger";
 import { DomainEvents } from "../events/domain-events";
 import { noopSecurityLog, type SecurityLog } from "../security/security-log";
+import { SqlAuditLog, type AuditLog } from "../audit/audit-log";
+import { PersonalDataRegistry } from "../privacy/personal-data";
+import { jobHistoryContributor } from "../retention/platform-jobs";
 
 /** What every domain package is given to build its services. */
 export interface Platform {
@@ -17,14 +20,23 @@ export interface Platform {
   events: DomainEvents;
   /** Where sign-in, throttling, partner key use and staff actions are recorded (stats implements it). */
   securityLog: SecurityLog;
+  /** Staff reads of a person, exports, role and key changes (ADMIN reads it). */
+  audit: AuditLog;
+  /**
+   * Every domain's {@link PersonalDataContributor}; data export and account closure go through
+   * it. Each domain registers its own in its services factory.
+   */
+  personalData: PersonalDataRegistry;
 }
 
 /** Builds the platform object the apps hand to every domain package. */
 export function createPlatform(
   config: HonourConfig,
   dataSource: DataSource,
-  options: { clock: Clock; logger: Logger; jobs: JobQueue; securityLog?: SecurityLog },
+  options: { clock: Clock; logger: Logger; jobs: JobQueue; securityLog?: SecurityLog; audit?: AuditLog },
 ): Platform {
+  const personalData = new PersonalDataRegistry();
+  personalData.register(jobHistoryContributor);
   return {
     config,
     dataSource,
@@ -33,6 +45,8 @@ export function createPlatform(
     logger: options.logger,
     events: new DomainEvents(),
     securityLog: options.securityLog ?? noopSecurityLog,
+    audit: options.audit ?? new SqlAuditLog(),
+    personalData,
   };
 }
 

@@ -1,0 +1,87 @@
+import { LessThan, In } from "typeorm";
+import { SqlAuditLog } from "../audit/audit-log";
+import type { RequestContext } from "../context/request-context";
+import { JobEntity, JobStatus } from "../jobs/job.entity";
+import type { JobDefinition, ScheduleDefinition } from "../jobs/job-queue";
+import type { Platform } from "../module/domain-module";
+import type { PersonalDataContributor, PersonalDataSubject } from "../privacy/personal-data";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+
+export const PLATFORM_JOBS = {
+  purgeJobHistory: "platform.purgeJobHistory",
+  purgeAuditLog: "platform.purgeAuditLog",
+} as const;
+
+/**
+ * The platform's own retention jobs: finished and dead jobs after `JOB_HISTORY_RETENTION_DAYS`
+ * (their payloads may name a mail recipient), audit entries after `AUDIT_LOG_RETENTION_DAYS`.
+ */
+export function platformJobs(platform: Platform): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] } {
+  const { retention } = platform.config;
+  const audit = new SqlAuditLog();
+  return {
+    jobs: [
+      {
+        name: PLATFORM_JOBS.purgeJobHistory,
+        handle: async (ctx) => {
+          await purgeJobHistory(ctx, new Date(ctx.clock.now().getTime() - retention.jobHistoryDays * DAY_MS));
+        },
+      },
+      {
+        name: PLATFORM_JOBS.purgeAuditLog,
+        handle: async (ctx) => {
+          await audit.purgeOlderThan(ctx, new Date(ctx.clock.now().getTime() - retention.auditLogDays * DAY_MS));
+        },
+      },
+    ],
+    schedules: [
+      { job: PLATFORM_JOBS.purgeJobHistory, everyMs: HOUR_MS },
+      { job: PLATFORM_JOBS.purgeAuditLog, everyMs: 24 * HOUR_MS },
+    ],
+  };
+}
+
+/** Deletes DONE and DEAD jobs that finished before `before`; returns how many. */
+export async function purgeJobHistory(ctx: RequestContext, before: Date): Promise<number> {
+  const result = await ctx.manager.delete(JobEntity, {
+    status: In([JobStatus.DONE, JobStatus.DEAD]),
+    finishedAt: LessThan(before),
+  });
+  return result.affected ?? 0;
+}
+
+/** Jobs whose payload names the subject's e-mail address (transactional mail, mostly). */
+function jobsAbout(ctx: RequestContext, subject: PersonalDataSubject) {
+  const pattern = `%${JSON.stringify(subject.email).slice(1, -1).replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  return ctx.manager
+    .getRepository(JobEntity)
+    .createQueryBuilder("job")
+    .where("job.payload LIKE :pattern ESCAPE '!'", { pattern });
+}
+
+/**
+ * The job table as a personal data contributor: queued and finished jobs whose payload names the
+ * person (a password-change notice, an order confirmation). Erasure deletes them, pending ones
+ * included: no mail goes to a closed account.
+ */
+export const jobHistoryContributor: PersonalDataContributor = {
+  name: "jobs",
+  async export(ctx, subject) {
+    const jobs = await jobsAbout(ctx, subject).orderBy("job.createdAt", "ASC").getMany();
+    return {
+      jobs: jobs.map((job) => ({
+        name: job.name,
+        status: job.status,
+        createdAt: job.createdAt.toISOString(),
+        finishedAt: job.finishedAt?.toISOString() ?? null,
+        payload: job.payload,
+      })),
+    };
+  },
+  async erase(ctx, subject) {
+    const ids = (await jobsAbout(ctx, subject).select("job.id", "id").getRawMany<{ id: string }>()).map((r) => r.id);
+    if (ids.length > 0) await ctx.manager.delete(JobEntity, ids);
+  },
+};

@@ -1,0 +1,154 @@
+import { openTestDataSource, testDatabaseKinds, type TestDataSource } from "@honour/testing";
+import {
+  AuditAction,
+  AuditEntryEntity,
+  JobEntity,
+  JobStatus,
+  jobHistoryContributor,
+  ManualClock,
+  PersonalDataRegistry,
+  platformModule,
+  purgeJobHistory,
+  RequestContext,
+  Role,
+  SqlAuditLog,
+  SqlJobQueue,
+  type PersonalDataContributor,
+} from "../src";
+
+const START = "2026-03-01T10:00:00.000Z";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe.each(testDatabaseKinds())("audit log, personal data registry and job history on %s", (kind) => {
+  let db: TestDataSource;
+  let clock: ManualClock;
+  const audit = new SqlAuditLog();
+
+  beforeAll(async () => {
+    db = await openTestDataSource(kind, [platformModule]);
+  });
+  afterAll(() => db.close());
+  beforeEach(async () => {
+    await db.dataSource.getRepository(JobEntity).clear();
+    await db.dataSource.getRepository(AuditEntryEntity).clear();
+    clock = new ManualClock(START);
+  });
+
+  const asUser = (userId: string, role = Role.ADMIN) =>
+    new RequestContext(db.dataSource, { kind: "user", userId, role, sessionId: "s" }, clock);
+  const asSystem = () => new RequestContext(db.dataSource, { kind: "system", name: "test" }, clock);
+
+  describe("SqlAuditLog", () => {
+    it("records actor, action, subject and time, and lists newest first filtered by subject or actor", async () => {
+      await audit.record(asUser("staff-1"), { action: AuditAction.PERSON_VIEWED, subjectId: "user-a" });
+      clock.advance(1000);
+      await audit.record(asUser("staff-2"), { action: AuditAction.ORDERS_VIEWED, subjectId: "user-a" });
+      clock.advance(1000);
+      await audit.record(asUser("staff-1"), { action: AuditAction.ROLE_CHANGED, subjectId: "user-b", detail: "MARKETING" });
+      clock.advance(1000);
+      await audit.record(asSystem(), { action: AuditAction.DATA_EXPORTED, subjectId: "user-b" });
+
+      const all = await audit.list(asSystem(), {});
+      expect(all.nodes.map((e) => [e.actorId, e.actorKind, e.action, e.subjectId])).toEqual([
+        ["system:test", "system", "DATA_EXPORTED", "user-b"],
+        ["staff-1", "user", "ROLE_CHANGED", "user-b"],
+        ["staff-2", "user", "ORDERS_VIEWED", "user-a"],
+        ["staff-1", "user", "PERSON_VIEWED", "user-a"],
+      ]);
+      expect(all.nodes[3]!.at.toISOString()).toBe(START);
+      expect(all.nodes[1]!.detail).toBe("MARKETING");
+
+      const aboutA = await audit.list(asSystem(), { subjectId: "user-a" });
+      expect(aboutA.nodes.map((e) => e.action)).toEqual(["ORDERS_VIEWED", "PERSON_VIEWED"]);
+      const byStaff1 = await audit.list(asSystem(), { actorId: "staff-1", first: 1 });
+      expect(byStaff1.nodes.map((e) => e.action)).toEqual(["ROLE_CHANGED"]);
+      expect(byStaff1.pageInfo.hasNextPage).toBe(true);
+      const next = await audit.list(asSystem(), { actorId: "staff-1", after: byStaff1.pageInfo.endCursor });
+      expect(next.nodes.map((e) => e.action)).toEqual(["PERSON_VIEWED"]);
+    });
+
+    it("commits and rolls back with the caller's transaction", async () => {
+      await expect(
+        asUser("staff-1").transaction(async (tx) => {
+          await audit.record(tx, { action: AuditAction.PERSON_VIEWED, subjectId: "user-a" });
+          throw new Error("the read failed");
+        }),
+      ).rejects.toThrow("the read failed");
+      expect(await db.dataSource.manager.count(AuditEntryEntity)).toBe(0);
+    });
+
+    it("purges only entries older than the cut-off", async () => {
+      await audit.record(asSystem(), { action: AuditAction.PERSON_VIEWED, subjectId: "old" });
+      clock.advance(10 * DAY_MS);
+      await audit.record(asSystem(), { action: AuditAction.PERSON_VIEWED, subjectId: "new" });
+      expect(await audit.purgeOlderThan(asSystem(), new Date(clock.now().getTime() - DAY_MS))).toBe(1);
+      expect((await audit.list(asSystem(), {})).nodes.map((e) => e.subjectId)).toEqual(["new"]);
+    });
+  });
+
+  describe("PersonalDataRegistry", () => {
+    const subject = { userId: "u1", email: "ada@example.com", phone: null };
+    const calls: string[] = [];
+    const contributor = (name: string): PersonalDataContributor => ({
+      name,
+      export: async (_ctx, s) => ({ who: s.userId, from: name }),
+      erase: async () => {
+        calls.push(name);
+      },
+    });
+
+    it("exports one section per contributor and erases dependants first", async () => {
+      const registry = new PersonalDataRegistry();
+      registry.register(contributor("users"));
+      registry.register(contributor("orders"));
+      registry.register(contributor("consent"));
+      expect(registry.names).toEqual(["users", "orders", "consent"]);
+      expect(await registry.exportAll(asSystem(), subject)).toEqual({
+        users: { who: "u1", from: "users" },
+        orders: { who: "u1", from: "orders" },
+        consent: { who: "u1", from: "consent" },
+      });
+      calls.length = 0;
+      await registry.eraseAll(asSystem(), subject);
+      expect(calls).toEqual(["consent", "orders", "users"]);
+    });
+
+    it("refuses a second contributor with the same name", () => {
+      const registry = new PersonalDataRegistry();
+      registry.register(contributor("orders"));
+      expect(() => registry.register(contributor("orders"))).toThrow(/already registered/);
+    });
+  });
+
+  describe("job history", () => {
+    it("purges finished and dead jobs past the cut-off, never pending or running ones", async () => {
+      const queue = new SqlJobQueue(db.dataSource, clock);
+      const done = (await queue.enqueue(asSystem(), "done", {}))!;
+      const dead = (await queue.enqueue(asSystem(), "dead", {}))!;
+      const recent = (await queue.enqueue(asSystem(), "recent", {}))!;
+      const pending = (await queue.enqueue(asSystem(), "pending", {}))!;
+      const repo = db.dataSource.getRepository(JobEntity);
+      await repo.update(done, { status: JobStatus.DONE, finishedAt: new Date(clock.now().getTime() - 8 * DAY_MS) });
+      await repo.update(dead, { status: JobStatus.DEAD, finishedAt: new Date(clock.now().getTime() - 30 * DAY_MS) });
+      await repo.update(recent, { status: JobStatus.DONE, finishedAt: new Date(clock.now().getTime() - DAY_MS) });
+      const cutOff = new Date(clock.now().getTime() - 7 * DAY_MS);
+      expect(await purgeJobHistory(asSystem(), cutOff)).toBe(2);
+      expect((await repo.find()).map((j) => j.id).sort()).toEqual([recent, pending].sort());
+    });
+
+    it("exports and erases the jobs that name a person's e-mail address, and no one else's", async () => {
+      const queue = new SqlJobQueue(db.dataSource, clock);
+      await queue.enqueue(asSystem(), "mail.transactional", { to: "ada_1%@example.com", template: "password-changed" });
+      await queue.enqueue(asSystem(), "mail.transactional", { to: "ada@example.com", template: "order" });
+      await queue.enqueue(asSystem(), "mail.transactional", { to: "adaX1Y@example.com", template: "order" });
+      const subject = { userId: "u1", email: "ada_1%@example.com", phone: null };
+      const exported = await jobHistoryContributor.export(asSystem(), subject);
+      expect(exported).toEqual({
+        jobs: [expect.objectContaining({ name: "mail.transactional", payload: { to: "ada_1%@example.com", template: "password-changed" } })],
+      });
+      await jobHistoryContributor.erase(asSystem(), subject);
+      const left = await db.dataSource.getRepository(JobEntity).find();
+      expect(left.map((j) => j.payload["to"]).sort()).toEqual(["ada@example.com", "adaX1Y@example.com"]);
+    });
+  });
+});
