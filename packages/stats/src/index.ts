@@ -61,10 +61,17 @@ export {
   SqlSecurityLog,
   SecurityEventService,
   SECURITY_LOG_READERS,
-  dnsReverseLookup,
-  type ReverseLookup,
+  dnsHostResolver,
+  confirmedHostname,
+  type HostResolver,
   type SecurityEventFilter,
 } from "./security/security-log.service";
+export {
+  securityPersonalData,
+  maskEmails,
+  SECURITY_PERSONAL_DATA,
+  ERASED,
+} from "./security/security-personal-data";
 // The contract the security log implements lives in platform; re-exported for callers here.
 export { SecurityEventKind, type SecurityLog, type SecurityEventRecord } from "@honour/platform";
 

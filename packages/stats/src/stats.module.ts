@@ -14,11 +14,12 @@ import { DailySaltEntity } from "./salt/daily-salt.entity";
 import { SaltService } from "./salt/salt.service";
 import { SecurityEventEntity } from "./security/security-event.entity";
 import {
-  dnsReverseLookup,
+  dnsHostResolver,
   SecurityEventService,
   SqlSecurityLog,
-  type ReverseLookup,
+  type HostResolver,
 } from "./security/security-log.service";
+import { SECURITY_PERSONAL_DATA, securityPersonalData } from "./security/security-personal-data";
 import { SiteTimeZone } from "./zone/site-time-zone";
 
 /** The statistics' and the security log's tables, and the migrations that create them on MySQL/MariaDB. */
@@ -64,12 +65,17 @@ export interface StatsOptions {
   maxBodyBytes?: number;
   /** Time limit of one host name lookup, in ms (default 2 000). */
   hostnameLookupTimeoutMs?: number;
-  /** Reverse DNS; tests give their own. Default: the system's resolvers. */
-  reverseLookup?: ReverseLookup;
+  /**
+   * DNS servers for host names (`"127.0.0.1:5353"`); default: the system's. Tests use their own
+   * DNS server.
+   */
+  dnsServers?: readonly string[];
+  /** The DNS client itself, one per lookup; default: node's, through {@link dnsServers}. */
+  hostResolver?: () => HostResolver;
 }
 
 /** {@link StatsOptions} with every default filled in. */
-export type ResolvedStatsOptions = Required<Omit<StatsOptions, "reverseLookup">>;
+export type ResolvedStatsOptions = Required<Omit<StatsOptions, "hostResolver" | "dnsServers">>;
 
 export const DEFAULT_STATS_OPTIONS: ResolvedStatsOptions = Object.freeze({
   timeZone: "Europe/London",
@@ -113,6 +119,12 @@ export function createStatsServices(platform: Platform, options: StatsOptions = 
     securityEventRetentionDays: securityLogRetentionDays,
     ...definedOnly(options),
   });
+  // Security events about a person go into their data export; a closure masks their e-mail and
+  // phone in the log. Once per platform: tests build services again on the same one, as a
+  // restarted process would, and the contributor keeps no state.
+  if (!platform.personalData.names.includes(SECURITY_PERSONAL_DATA)) {
+    platform.personalData.register(securityPersonalData());
+  }
   const zone = new SiteTimeZone(resolved.timeZone);
   const salts = new SaltService(zone);
   const ingest = new IngestService(platform.dataSource, platform.clock, platform.logger, zone, salts, {
@@ -134,7 +146,7 @@ export function createStatsServices(platform: Platform, options: StatsOptions = 
     securityLog: new SqlSecurityLog(),
     securityEvents: new SecurityEventService(
       resolved.securityEventRetentionDays,
-      options.reverseLookup ?? dnsReverseLookup(resolved.hostnameLookupTimeoutMs),
+      options.hostResolver ?? dnsHostResolver(resolved.hostnameLookupTimeoutMs, options.dnsServers),
       resolved.hostnameLookupTimeoutMs,
       platform.logger,
     ),

@@ -45,9 +45,14 @@ export const TEST_OPTIONS: StatsOptions = {
   excludedIpRanges: ["10.0.0.0/8", "2001:db8::/32"],
   // Timers are not what these tests are about: they flush by hand.
   flushIntervalMs: 60_000,
-  reverseLookup: async (ip) => {
-    throw Object.assign(new Error(`no PTR record for ${ip}`), { code: "ENOTFOUND" });
-  },
+  // No DNS questions leave the machine: tests about host names start their own DNS server.
+  hostResolver: () => ({
+    reverse: async (ip) => {
+      throw Object.assign(new Error(`no PTR record for ${ip}`), { code: "ENOTFOUND" });
+    },
+    addresses: async () => [],
+    cancel: () => undefined,
+  }),
 };
 
 export interface StatsTestBed {

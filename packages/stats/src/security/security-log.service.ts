@@ -1,5 +1,5 @@
 import { Resolver } from "node:dns/promises";
-import { isIP } from "node:net";
+import { BlockList, isIP } from "node:net";
 import {
   newId,
   paginate,
@@ -18,24 +18,70 @@ import { cut } from "../ingest/page-view-reduction";
 import { normaliseIp } from "../ingest/ip-ranges";
 import { requireRole } from "../stats.access";
 import { SECURITY_EVENT_LIMITS, SecurityEventEntity } from "./security-event.entity";
+import { maskEmails } from "./security-personal-data";
 
 /** Who may read the security log. */
 export const SECURITY_LOG_READERS: readonly Role[] = [Role.SECURITY, Role.ADMIN];
 
-/** Finds the host names of an address (reverse DNS). May reject; is given a time limit. */
-export type ReverseLookup = (ip: string) => Promise<string[]>;
+/**
+ * The two DNS questions a host name needs: an address's names (PTR) and a name's addresses
+ * (A for `family` 4, AAAA for 6). Either may reject; the caller gives them a time limit.
+ */
+export interface HostResolver {
+  reverse(ip: string): Promise<string[]>;
+  addresses(hostname: string, family: 4 | 6): Promise<string[]>;
+  /** Abandons every question still open (the time limit has passed). */
+  cancel(): void;
+}
 
-/** Reverse DNS through the system's resolvers, giving up after `timeoutMs`. */
-export function dnsReverseLookup(timeoutMs: number): ReverseLookup {
-  return async (ip) => {
+/**
+ * DNS through the system's resolvers, or through `servers` (`"127.0.0.1:5353"`, `"[::1]:53"`)
+ * when given; each question gives up after `timeoutMs`. One per lookup, so `cancel` ends only it.
+ */
+export function dnsHostResolver(timeoutMs: number, servers?: readonly string[]): () => HostResolver {
+  return () => {
     const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
-    const timer = setTimeout(() => resolver.cancel(), timeoutMs);
-    try {
-      return await resolver.reverse(ip);
-    } finally {
-      clearTimeout(timer);
-    }
+    if (servers && servers.length > 0) resolver.setServers([...servers]);
+    return {
+      reverse: (ip) => resolver.reverse(ip),
+      addresses: (hostname, family) => (family === 4 ? resolver.resolve4(hostname) : resolver.resolve6(hostname)),
+      cancel: () => resolver.cancel(),
+    };
   };
+}
+
+/** Most names of one address checked forwards: anyone can publish many PTR records. */
+const MAX_NAMES_CHECKED = 3;
+
+/**
+ * The forward-confirmed host name of `ip` (lower case, no final dot), or null. A PTR record says
+ * whatever the owner of the address's reverse zone wants (`mail.google.com` included); a name
+ * counts only when it also resolves back to `ip`, so whoever controls the name's zone agrees.
+ */
+export async function confirmedHostname(resolver: HostResolver, ip: string): Promise<string | null> {
+  const family = isIP(ip);
+  if (family === 0) return null;
+  const names = [
+    ...new Set((await resolver.reverse(ip)).filter(isHostname).map((n) => n.toLowerCase().replace(/\.$/, ""))),
+  ].slice(0, MAX_NAMES_CHECKED);
+  const checks = names.map(async (name) => {
+    const addresses = await resolver.addresses(name, family as 4 | 6).catch(() => [] as string[]);
+    return addresses.some((address) => sameAddress(address, ip)) ? name : null;
+  });
+  // In PTR order: the first name that resolves back wins.
+  for (const name of await Promise.all(checks)) if (name) return name;
+  return null;
+}
+
+/** Whether two spellings name one address (`2001:db8::7` = `2001:0db8:0:0:0:0:0:7`). */
+function sameAddress(a: string, b: string): boolean {
+  const left = normaliseIp(a);
+  const right = normaliseIp(b);
+  const family = isIP(left);
+  if (family === 0 || family !== isIP(right)) return false;
+  const list = new BlockList();
+  list.addAddress(left, family === 4 ? "ipv4" : "ipv6");
+  return list.check(right, family === 4 ? "ipv4" : "ipv6");
 }
 
 /**
@@ -58,7 +104,8 @@ export class SqlSecurityLog implements SecurityLog {
       hostname: null,
       userId: checkedId("userId", event.userId),
       partnerId: checkedId("partnerId", event.partnerId),
-      detail: event.detail ? cut(event.detail, SECURITY_EVENT_LIMITS.detail) : null,
+      // Masked before it is cut: a cut address would no longer look like one.
+      detail: event.detail ? cut(maskEmails(event.detail), SECURITY_EVENT_LIMITS.detail) : null,
     });
   }
 }
@@ -75,7 +122,7 @@ export interface SecurityEventFilter extends PageArgs {
 export class SecurityEventService {
   constructor(
     private readonly retentionDays: number,
-    private readonly lookup: ReverseLookup,
+    private readonly resolvers: () => HostResolver,
     private readonly lookupTimeoutMs: number,
     private readonly logger: Logger,
   ) {}
@@ -135,21 +182,24 @@ export class SecurityEventService {
     return looked;
   }
 
+  /** The forward-confirmed host name of `ip`, or `ip` itself; reverse and forward within the time limit. */
   private async hostnameOf(ip: string): Promise<string> {
     if (isIP(ip) === 0) return ip;
+    const resolver = this.resolvers();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const names = await Promise.race([
-        this.lookup(ip),
-        new Promise<string[]>((resolve) => (timer = setTimeout(() => resolve([]), this.lookupTimeoutMs))),
+      const name = await Promise.race([
+        confirmedHostname(resolver, ip),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.lookupTimeoutMs))),
       ]);
-      return names.find(isHostname)?.toLowerCase().replace(/\.$/, "") ?? ip;
+      return name ?? ip;
     } catch (err) {
       // No PTR record is the usual answer for most addresses; anything else is worth a debug line.
       this.logger.debug({ err, event: "security_log.lookup_failed" }, "no host name; the IP stands in");
       return ip;
     } finally {
       clearTimeout(timer);
+      resolver.cancel();
     }
   }
 }
