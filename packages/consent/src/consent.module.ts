@@ -13,10 +13,11 @@ import { fileMailTransport, smtpMailTransport, type MailTransport } from "./mail
 import { Mailer, type MailSettings } from "./mail/mailer.service";
 import { PolicyVersionEntity } from "./policy/policy-version.entity";
 import { PolicyService } from "./policy/policy.service";
-import { ConsentEventEntity } from "./preference/consent-event.entity";
+import { ConsentEventEntity, ConsentMethod } from "./preference/consent-event.entity";
 import { ConsentLedger } from "./preference/consent-ledger";
 import { ConsentPreferenceEntity } from "./preference/consent-preference.entity";
 import { ConsentService } from "./preference/consent.service";
+import { ConsentPersonalData } from "./privacy/consent-personal-data";
 import { RemovalRequestEntity } from "./suppression/removal-request.entity";
 import { SuppressionEntity } from "./suppression/suppression.entity";
 import { SuppressionService } from "./suppression/suppression.service";
@@ -52,6 +53,8 @@ export interface ConsentServices {
   sender: CampaignSender;
   /** Marketing and transactional mail. */
   mailer: Mailer;
+  /** The "consent" section of data exports and the consent side of closures (registered on the platform). */
+  personalData: ConsentPersonalData;
   /** Stops the subscriptions to users' events and closes the mail transport. */
   close(): void;
 }
@@ -77,9 +80,11 @@ export interface ConsentOptions {
 }
 
 /**
- * Builds the consent services on a platform and subscribes them to the users' events:
- * `users.registered` records the registration form's choices and `users.accountClosed` withdraws
- * everything, each inside the users' transaction.
+ * Builds the consent services on a platform, registers the "consent" personal data contributor
+ * (export, and the erasure a closure runs before it publishes `users.accountClosed`) and
+ * subscribes to the users' events inside the users' transaction: `users.registered` records the
+ * registration form's choices; `users.accountClosed` only withdraws whatever is still granted, a
+ * no-op after the erasure (it reads nothing about the person, whose data is gone by then).
  */
 export function createConsentServices(
   platform: Platform,
@@ -104,23 +109,29 @@ export function createConsentServices(
   const keys = new ConsentKeys(config.secret);
   const policy = new PolicyService();
   const suppressions = new SuppressionService(keys);
-  const consent = new ConsentService(keys, new ConsentLedger(), policy, suppressions, users.users);
+  const ledger = new ConsentLedger();
+  const consent = new ConsentService(keys, ledger, policy, suppressions, users.users);
+  const personalData = new ConsentPersonalData(keys, ledger, consent, suppressions, users.users);
+  platform.personalData.register(personalData);
   const unsubscribe = new UnsubscribeService(keys, consent);
   const campaigns = new CampaignService(platform.jobs);
   const sender = new CampaignSender(platform.jobs, suppressions, unsubscribe, mailer, platform.logger, options.sender);
   const subscriptions = [
     platform.events.subscribe("users.registered", (ctx, event) => consent.recordRegistration(ctx, event)),
-    platform.events.subscribe("users.accountClosed", (ctx, event) => consent.recordAccountClosed(ctx, event.userId)),
+    platform.events.subscribe("users.accountClosed", async (ctx, event) => {
+      await consent.withdrawAll(ctx, event.userId, ConsentMethod.ACCOUNT_CLOSED);
+    }),
   ];
   return {
     policy,
     consent,
     suppressions,
-    contactLists: new ContactListService(suppressions),
+    contactLists: new ContactListService(suppressions, platform.audit),
     unsubscribe,
     campaigns,
     sender,
     mailer,
+    personalData,
     close: () => {
       for (const unsubscribeFrom of subscriptions) unsubscribeFrom();
       transport.close();

@@ -45,6 +45,8 @@ export {
   type PreferenceView,
 } from "./preference/consent.service";
 
+export { ConsentPersonalData, type ConsentDataExport, type ConsentLedgerExport } from "./privacy/consent-personal-data";
+
 export { SuppressionEntity, SuppressionReason, PERSONAL_SUPPRESSION_REASONS } from "./suppression/suppression.entity";
 export { RemovalRequestEntity, REMOVAL_REQUEST_LIMITS } from "./suppression/removal-request.entity";
 export {

@@ -4,6 +4,7 @@ import {
   ErrorCode,
   JobEntity,
   JobStatus,
+  PersonalDataRegistry,
   RequestContext,
   Role,
   silentLogger,
@@ -248,7 +249,9 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
   });
 
   it("writes messages as .eml files under <dataDir>/outbox when no SMTP_URL is set", async () => {
-    const services = createConsentServices(bed.platform, bed.users, {});
+    // A platform of its own: the bed's already has the "consent" personal data contributor.
+    const platform = { ...bed.platform, personalData: new PersonalDataRegistry() };
+    const services = createConsentServices(platform, bed.users, {});
     try {
       expect(services.mailer.transport.kind).toBe("file");
       await services.mailer.sendTransactional("00000000-0000-7000-8000-00000000000a", {

@@ -131,7 +131,7 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
     expect(sdl).toMatch(/enum Channel \{\s+EMAIL\s+TELEPHONE\s+FAX\s+MAIL\s+\}/);
     expect(sdl).toMatch(/enum CampaignStatus \{\s+DRAFT\s+SENDING\s+SENT\s+\}/);
     expect(sdl).toMatch(
-      /enum ConsentMethod \{\s+REGISTRATION_FORM\s+PREFERENCE_CENTRE\s+ONE_CLICK_UNSUBSCRIBE\s+EMAIL_LINK\s+STAFF_ON_REQUEST\s+ACCOUNT_CLOSED\s+\}/,
+      /enum ConsentMethod \{\s+REGISTRATION_FORM\s+PREFERENCE_CENTRE\s+ONE_CLICK_UNSUBSCRIBE\s+EMAIL_LINK\s+STAFF_ON_REQUEST\s+ACCOUNT_CLOSED\s+PRIVACY_REQUEST\s+\}/,
     );
     expect(sdl).not.toMatch(/subjectHash|identifierHash|actorRef|claimedBy/);
   });
@@ -227,7 +227,7 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
     const UNSUBSCRIBE = `mutation ($token: String!) { unsubscribe(token: $token) { topic channel unsubscribed } }`;
 
     const done = await call(UNSUBSCRIBE, { token });
-    const bad = await call(UNSUBSCRIBE, { token: `${token.slice(0, -1)}0`.replace(/00$/, "01") });
+    const bad = await call(UNSUBSCRIBE, { token: `${token.slice(0, -1)}${token.endsWith("0") ? "1" : "0"}` });
 
     expect(done.data).toEqual({ unsubscribe: { topic: "NEWSLETTER", channel: "EMAIL", unsubscribed: true } });
     expect(bad.codes).toEqual([ErrorCode.NOT_FOUND]);

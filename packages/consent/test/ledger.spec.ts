@@ -14,7 +14,12 @@ describe.each(testDatabaseKinds())("the consent ledger on %s", (kind) => {
   beforeEach(() => bed.reset());
 
   it("has no way to update or delete an entry: its repository can only append and read", () => {
-    expect(Object.getOwnPropertyNames(ConsentLedger.prototype).sort()).toEqual(["append", "constructor", "page"]);
+    expect(Object.getOwnPropertyNames(ConsentLedger.prototype).sort()).toEqual([
+      "append",
+      "constructor",
+      "history",
+      "page",
+    ]);
   });
 
   it("is written by nothing else in the package", () => {
@@ -71,7 +76,7 @@ describe.each(testDatabaseKinds())("the consent ledger on %s", (kind) => {
     await bed.services.campaigns.send(bed.ctx(marketing), campaign.id);
     bed.runner().start();
     await waitFor(async () => (await bed.services.campaigns.find(bed.ctx(), campaign.id))?.status === "SENT");
-    await bed.users.users.close(bed.ctx(marketing), ada.user.id);
+    await bed.closeAccount(ada.user.id, marketing);
 
     const afterRows = await repository.find({ order: { id: "ASC" } });
     const afterTable = await tableContents(bed.dataSource, "consent_event");

@@ -1,9 +1,11 @@
 import {
+  AuditAction,
   Channel,
   CHANNELS,
   newId,
   TOPICS,
   UnauthenticatedException,
+  type AuditLog,
   type RequestContext,
   type Topic,
 } from "@honour/platform";
@@ -41,11 +43,15 @@ export const LIST_CHANNELS: readonly Channel[] = [Channel.TELEPHONE, Channel.FAX
  * the name and that one detail. Every export is logged.
  */
 export class ContactListService {
-  constructor(private readonly suppressions: SuppressionService) {}
+  constructor(
+    private readonly suppressions: SuppressionService,
+    private readonly audit: AuditLog,
+  ) {}
 
   /**
    * Exports the list for one topic and channel and logs the export (who, when, topic, channel,
-   * row count) in the same transaction. `BAD_USER_INPUT` for an unknown topic, or for EMAIL.
+   * row count) in the same transaction, in the list-export log and as a LIST_EXPORTED audit entry
+   * (no subject; the detail names the export, topic, channel and row count, never a person). `BAD_USER_INPUT` for an unknown topic, or for EMAIL.
    */
   async export(ctx: RequestContext, topic: Topic, channel: Channel): Promise<ContactListExport> {
     if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
@@ -94,6 +100,11 @@ export class ContactListService {
         exportedAt: tx.clock.now(),
       });
       await tx.manager.insert(ListExportEntity, log);
+      await this.audit.record(tx, {
+        action: AuditAction.LIST_EXPORTED,
+        subjectId: null,
+        detail: `list ${log.id}: ${topic} by ${channel}, ${log.rowCount} rows`,
+      });
       return { id: log.id, topic, channel, rowCount: log.rowCount, exportedAt: log.exportedAt, rows };
     });
   }

@@ -21,6 +21,11 @@ export enum ConsentMethod {
   STAFF_ON_REQUEST = "STAFF_ON_REQUEST",
   /** Everything granted is withdrawn when the account closes. */
   ACCOUNT_CLOSED = "ACCOUNT_CLOSED",
+  /**
+   * A privacy request acted on by staff (`ConsentService.withdrawAll`): an objection to direct
+   * marketing withdraws everything granted.
+   */
+  PRIVACY_REQUEST = "PRIVACY_REQUEST",
 }
 
 /** Who recorded the entry. */
@@ -37,7 +42,10 @@ export enum ConsentActorKind {
  * The consent ledger: one row per grant or withdrawal, appended and never updated or deleted
  * (there is no code path that does either). The subject is a keyed hash of the account id, so
  * the record of what a person agreed to outlives the erasure of their account without naming
- * them. {@link ConsentPreferenceEntity} is derived from it in the same transaction.
+ * them: there is no account id, address or name column, and the account row that the id names is
+ * itself anonymised when the account closes, so nothing plain leads back to the person. Erasure
+ * appends the ACCOUNT_CLOSED withdrawals and deletes nothing here.
+ * {@link ConsentPreferenceEntity} is derived from it in the same transaction.
  */
 @Entity("consent_event")
 @Index("IDX_consent_event_subject", ["subjectHash", "id"])

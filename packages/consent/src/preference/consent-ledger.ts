@@ -19,6 +19,11 @@ export class ConsentLedger {
       .execute();
   }
 
+  /** Every entry of one subject, oldest first (for a copy of the person's data). */
+  history(ctx: RequestContext, subjectHash: string): Promise<ConsentEventEntity[]> {
+    return ctx.manager.find(ConsentEventEntity, { where: { subjectHash }, order: { id: "ASC" } });
+  }
+
   /** One subject's entries, newest first. */
   page(ctx: RequestContext, subjectHash: string, args: PageArgs): Promise<Connection<ConsentEventEntity>> {
     const query = ctx.manager

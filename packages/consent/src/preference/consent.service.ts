@@ -13,7 +13,7 @@ import {
   type PageArgs,
   type RequestContext,
 } from "@honour/platform";
-import { UserEntity, type UserService } from "@honour/users";
+import { normaliseEmail, UserEntity, type UserService } from "@honour/users";
 import { In } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { FieldChecks } from "../consent.exception";
@@ -87,7 +87,8 @@ export function actorFor(ctx: RequestContext, subjectUserId: string): LedgerActo
 
 /**
  * Consent: the ledger of grants and withdrawals and the current state derived from it, the
- * preference centre, and the consent a registration or a closed account implies.
+ * preference centre, and the consent a registration implies; `withdrawAll` for objections and
+ * closures (the rest of a closure is `ConsentPersonalData.erase`).
  */
 export class ConsentService {
   constructor(
@@ -173,32 +174,48 @@ export class ConsentService {
   /**
    * Records what the registration form showed (reacting to `users.registered`, inside the
    * registration transaction): the ticked pairs, or without a choice on the form the soft opt-in.
-   * Ticking email topics is an explicit action, which lifts a suppression of the address.
+   * Ticking email topics is an explicit action, which lifts a suppression of the address. The soft
+   * opt-in is not: when the address is on the suppression list (whatever the reason, e.g. an
+   * earlier account closed with it, or an unsubscribe), it grants nothing, so a person who comes
+   * back is sent only what they tick again.
    */
   async recordRegistration(ctx: RequestContext, event: DomainEventMap["users.registered"]): Promise<void> {
+    if (!event.communications) {
+      if (await this.suppressions.isSuppressed(ctx, Channel.EMAIL, normaliseEmail(event.email))) return;
+    }
     const choices = event.communications ?? SOFT_OPT_IN;
     const changes = choices.map((choice) => ({ topic: choice.topic, channel: choice.channel, granted: true }));
     await this.record(ctx, event.userId, changes, ConsentMethod.REGISTRATION_FORM, { kind: ConsentActorKind.PERSON });
     if (event.communications?.some((c) => c.channel === Channel.EMAIL)) {
-      await this.suppressions.lift(ctx, Channel.EMAIL, event.email);
+      await this.suppressions.lift(ctx, Channel.EMAIL, normaliseEmail(event.email));
     }
   }
 
   /**
-   * Withdraws everything the account granted (method ACCOUNT_CLOSED) and suppresses its email
-   * address as ACCOUNT_CLOSED (a system reason: it never replaces the person's own opt-out).
-   * Reacts to `users.accountClosed`, inside the closing transaction.
+   * Withdraws every topic the account has granted, on every channel, in one ledger entry per pair
+   * (method `method`, recorded as the person when they act themselves, else as the staff member or
+   * system `ctx` acts for), and returns how many were withdrawn (0 when nothing was granted).
+   * `@honour/privacy` calls it with {@link ConsentMethod.PRIVACY_REQUEST} to act on an OBJECTION;
+   * closure uses it with ACCOUNT_CLOSED. Joins the caller's transaction. Throws `NOT_FOUND` for an
+   * unknown account and `BAD_USER_INPUT` for an unknown method.
    */
-  async recordAccountClosed(ctx: RequestContext, userId: string): Promise<void> {
-    const granted = await ctx.manager.findBy(ConsentPreferenceEntity, { userId, granted: true });
-    const changes = granted.map(({ topic, channel }) => ({ topic, channel, granted: false }));
-    await this.record(ctx, userId, changes, ConsentMethod.ACCOUNT_CLOSED, actorFor(ctx, userId));
-    const user = await this.account(ctx, userId);
-    await this.suppressions.suppress(ctx, {
-      channel: Channel.EMAIL,
-      identifier: identifierOf(Channel.EMAIL, user)!,
-      reason: SuppressionReason.ACCOUNT_CLOSED,
-      userId,
+  async withdrawAll(
+    ctx: RequestContext,
+    userId: string,
+    method: ConsentMethod = ConsentMethod.PRIVACY_REQUEST,
+  ): Promise<number> {
+    if (!Object.values(ConsentMethod).includes(method)) {
+      const checks = new FieldChecks();
+      checks.fail("method", "is not a consent method");
+      checks.throwIfAny();
+    }
+    return ctx.transaction(async (tx) => {
+      await this.account(tx, userId);
+      // Read under the account's lock, so that a grant committed a moment ago is withdrawn too.
+      await this.lockAccount(tx, userId);
+      const granted = await tx.manager.findBy(ConsentPreferenceEntity, { userId, granted: true });
+      const changes = granted.map(({ topic, channel }) => ({ topic, channel, granted: false }));
+      return this.record(tx, userId, changes, method, actorFor(tx, userId));
     });
   }
 
