@@ -15,8 +15,8 @@ export { UpdateArticleArgs } from "./article/article.args";
 export { AuthPayload } from "./auth/auth.object";
 export { CommunicationChoiceInput, LoginInput, RegisterInput } from "./auth/auth.input";
 export { PostalAddressObject, UserObject, UserConnection } from "./user/user.object";
-export { ChangePasswordInput, PostalAddressInput, UpdateProfileInput } from "./user/user.input";
-export { SetUserRoleArgs, UsersArgs } from "./user/user.args";
+export { ChangePasswordInput, PostalAddressInput, UpdateProfileInput, UpdateUserInput } from "./user/user.input";
+export { SetUserRoleArgs, UpdateUserArgs, UserArgs, UsersArgs } from "./user/user.args";
 
 /**
  * The accounts domain's resolver instances. Pass their classes to `buildSchema({ resolvers })`

@@ -8,7 +8,13 @@ export { usersModule, createUsersServices, type UsersServices, type UsersOptions
 // here so that callers of this package find them at its front door.
 export { Role } from "@honour/platform";
 export { usersJobs, USERS_JOBS } from "./users.job";
-export { EmailTakenException, InvalidCredentialsException, SlugTakenException } from "./users.exception";
+export {
+  AccountClosedException,
+  EmailTakenException,
+  InvalidCredentialsException,
+  SlugTakenException,
+} from "./users.exception";
+export { AccountPersonalData, ACCOUNT_PERSONAL_DATA, closedAccountEmail } from "./privacy/account-personal-data";
 
 export { UserEntity, USER_LIMITS, type PostalAddress } from "./user/user.entity";
 export {
@@ -16,6 +22,7 @@ export {
   normaliseEmail,
   normalisePhoneNumber,
   USER_SEARCH_MAX_LENGTH,
+  type AccountCorrections,
   type EnsureAdminOutcome,
   type PasswordChange,
   type PostalAddressChange,
@@ -31,6 +38,7 @@ export {
   DEFAULT_SCRYPT_PARAMETERS,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  UNUSABLE_PASSWORD_HASH,
   type ScryptParameters,
 } from "./password/password.service";
 
@@ -39,9 +47,9 @@ export {
   SessionService,
   SESSION_COOKIE,
   SESSION_RENEWAL_INTERVAL_MS,
-  SESSION_TTL_MS,
   type NewSession,
   type ResolvedSession,
+  type SessionRecord,
 } from "./session/session.service";
 
 export { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";

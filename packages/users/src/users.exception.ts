@@ -19,6 +19,13 @@ export class EmailTakenException extends DomainException {
   }
 }
 
+/** The account is closed: its data was erased, and nothing more can be changed on it. */
+export class AccountClosedException extends DomainException {
+  constructor() {
+    super(ErrorCode.CONFLICT, "This account is closed.");
+  }
+}
+
 /** Another article already uses this slug. */
 export class SlugTakenException extends DomainException {
   constructor(field = "input.slug") {

@@ -8,18 +8,20 @@ import { USERS_JOBS, usersJobs } from "./users.job";
 describe("usersJobs", () => {
   const deleteExpired = jest.fn(async () => 3);
   const deleteStaleSignInAttempts = jest.fn(async () => 7);
+  const deleteClosedAccounts = jest.fn(async () => 1);
   const services = {
     sessions: { deleteExpired } as unknown as SessionService,
-    users: { deleteStaleSignInAttempts } as unknown as UserService,
+    users: { deleteStaleSignInAttempts, deleteClosedAccounts } as unknown as UserService,
     articles: {} as ArticleService,
   };
   const ctx = new RequestContext({ manager: {} } as DataSource, ANONYMOUS, new ManualClock());
   const job = (name: string): ClaimedJob => ({ id: "j", name, payload: {}, attempt: 1, maxAttempts: 3 });
 
-  it("schedules both clean-ups every hour", () => {
+  it("schedules the session and sign-in clean-ups every hour, closed accounts every day", () => {
     expect(usersJobs(services).schedules).toEqual([
       { job: "users.deleteExpiredSessions", everyMs: 3_600_000 },
       { job: "users.deleteStaleSignInAttempts", everyMs: 3_600_000 },
+      { job: "users.deleteClosedAccounts", everyMs: 86_400_000 },
     ]);
   });
 
@@ -33,5 +35,9 @@ describe("usersJobs", () => {
 
     await jobs.find((j) => j.name === USERS_JOBS.deleteStaleSignInAttempts)!.handle(ctx, {}, job("y"));
     expect(deleteStaleSignInAttempts).toHaveBeenCalledWith(ctx);
+    expect(deleteClosedAccounts).not.toHaveBeenCalled();
+
+    await jobs.find((j) => j.name === USERS_JOBS.deleteClosedAccounts)!.handle(ctx, {}, job("z"));
+    expect(deleteClosedAccounts).toHaveBeenCalledWith(ctx);
   });
 });

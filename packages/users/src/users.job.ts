@@ -5,14 +5,17 @@ import type { UsersServices } from "./users.module";
 export const USERS_JOBS = Object.freeze({
   deleteExpiredSessions: "users.deleteExpiredSessions",
   deleteStaleSignInAttempts: "users.deleteStaleSignInAttempts",
+  deleteClosedAccounts: "users.deleteClosedAccounts",
 });
 
 const HOUR_MS = 60 * 60 * 1000;
 
 /**
- * The accounts domain's background work, for the worker: hourly removal of expired sessions and
- * of sign-in attempts that have left the throttling window. Neither is needed for correctness
- * (both are ignored once stale); they keep the tables small and keep no data longer than needed.
+ * The accounts domain's background work, for the worker: hourly removal of expired sessions
+ * (`SESSION_RETENTION_DAYS` after their last use) and of sign-in attempts that have left the
+ * throttling window; daily removal of what is left of accounts closed more than
+ * `CLOSED_ACCOUNT_RETENTION_DAYS` ago. The first two are not needed for correctness (stale rows
+ * are ignored); they keep no data longer than needed.
  */
 export function usersJobs(services: UsersServices): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] } {
   return {
@@ -29,10 +32,17 @@ export function usersJobs(services: UsersServices): { jobs: JobDefinition[]; sch
           await services.users.deleteStaleSignInAttempts(ctx);
         },
       },
+      {
+        name: USERS_JOBS.deleteClosedAccounts,
+        handle: async (ctx) => {
+          await services.users.deleteClosedAccounts(ctx);
+        },
+      },
     ],
     schedules: [
       { job: USERS_JOBS.deleteExpiredSessions, everyMs: HOUR_MS },
       { job: USERS_JOBS.deleteStaleSignInAttempts, everyMs: HOUR_MS },
+      { job: USERS_JOBS.deleteClosedAccounts, everyMs: 24 * HOUR_MS },
     ],
   };
 }

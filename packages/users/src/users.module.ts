@@ -4,7 +4,9 @@ import { ArticleService } from "./article/article.service";
 import { CreateUsers1795629206840 } from "./migrations/1795629206840-create-users.migration";
 import { AddProfileRetentionSwitches1795630729110 } from "./migrations/1795630729110-add-profile-retention-switches.migration";
 import { AddContactDetails1795631310515 } from "./migrations/1795631310515-add-contact-details.migration";
+import { IndexClosedAccounts1795638094858 } from "./migrations/1795638094858-index-closed-accounts.migration";
 import { PasswordService, type ScryptParameters } from "./password/password.service";
+import { AccountPersonalData } from "./privacy/account-personal-data";
 import { SessionEntity } from "./session/session.entity";
 import { SessionService } from "./session/session.service";
 import { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";
@@ -16,7 +18,12 @@ import { UserService } from "./user/user.service";
 export const usersModule: DomainModuleDefinition = {
   name: "users",
   entities: [UserEntity, SessionEntity, SignInAttemptEntity, ArticleEntity],
-  migrations: [CreateUsers1795629206840, AddProfileRetentionSwitches1795630729110, AddContactDetails1795631310515],
+  migrations: [
+    CreateUsers1795629206840,
+    AddProfileRetentionSwitches1795630729110,
+    AddContactDetails1795631310515,
+    IndexClosedAccounts1795638094858,
+  ],
 };
 
 /** The accounts domain's services, as the gateway and the worker use them. */
@@ -35,16 +42,26 @@ export interface UsersOptions {
   passwordHashing?: ScryptParameters;
 }
 
-/** Builds the accounts services on a platform. They hold no state beyond their configuration. */
+/**
+ * Builds the accounts services on a platform. They hold no state beyond their configuration.
+ * Registers the accounts domain's personal data contributor ("account") with the platform, so
+ * call it once per platform, before the domains that build on users.
+ */
 export function createUsersServices(platform: Platform, options: UsersOptions = {}): UsersServices {
-  const sessions = new SessionService();
+  const { retention } = platform.config;
+  const sessions = new SessionService(retention.sessionsDays);
+  const throttle = new SignInThrottleService(platform.config.secret);
   const users = new UserService(
     new PasswordService(options.passwordHashing),
-    new SignInThrottleService(platform.config.secret),
+    throttle,
     sessions,
     platform.events,
     platform.securityLog,
     platform.jobs,
+    platform.audit,
+    platform.personalData,
+    retention.closedAccountsDays,
   );
+  platform.personalData.register(new AccountPersonalData(sessions, throttle));
   return { users, sessions, articles: new ArticleService() };
 }

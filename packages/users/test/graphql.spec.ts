@@ -1,4 +1,13 @@
-import { ANONYMOUS, ErrorCode, ForbiddenException, Role, UnauthenticatedException, type Actor } from "@honour/platform";
+import {
+  ANONYMOUS,
+  AuditAction,
+  AuditEntryEntity,
+  ErrorCode,
+  ForbiddenException,
+  Role,
+  UnauthenticatedException,
+  type Actor,
+} from "@honour/platform";
 import type { GraphQLContext } from "@honour/platform/graphql";
 import { testDatabaseKinds } from "@honour/testing";
 import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
@@ -94,6 +103,7 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       article: "article(slug: String!): Article",
       articles: "articles(first: Int, after: String): ArticleConnection!",
       me: "me: User",
+      user: "user(id: ID!): User!",
       users: "users(first: Int, after: String, search: String): UserConnection!",
     });
     expect(
@@ -111,6 +121,7 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       setUserRole: "setUserRole(userId: ID!, role: Role!): User!",
       updateArticle: "updateArticle(id: ID!, input: UpdateArticleInput!): Article!",
       updateProfile: "updateProfile(input: UpdateProfileInput!): User!",
+      updateUser: "updateUser(id: ID!, input: UpdateUserInput!): User!",
     });
     const sdl = printSchema(schema);
     expect(sdl).toMatch(/enum Role \{\s+CUSTOMER\s+SUPPORT\s+MARKETING\s+SECURITY\s+ADMIN\s+\}/);
@@ -296,6 +307,12 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
         { input: { currentPassword: PASSWORD, newPassword: "a brand new passphrase" } },
       ],
       ["users", `{ users { nodes { id } } }`, {}],
+      ["user", `query ($id: ID!) { user(id: $id) { id } }`, { id: someId }],
+      [
+        "updateUser",
+        `mutation ($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`,
+        { id: someId, input: { name: "X" } },
+      ],
       ["setUserRole", `mutation ($id: ID!) { setUserRole(userId: $id, role: ADMIN) { id } }`, { id: someId }],
       [
         "createArticle",
@@ -321,6 +338,16 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       ["users", Role.MARKETING, ErrorCode.FORBIDDEN],
       ["users", Role.SUPPORT, undefined],
       ["users", Role.ADMIN, undefined],
+      ["user", Role.CUSTOMER, ErrorCode.FORBIDDEN],
+      ["user", Role.MARKETING, ErrorCode.FORBIDDEN],
+      ["user", Role.SECURITY, ErrorCode.FORBIDDEN],
+      ["user", Role.SUPPORT, ErrorCode.NOT_FOUND],
+      ["user", Role.ADMIN, ErrorCode.NOT_FOUND],
+      ["updateUser", Role.CUSTOMER, ErrorCode.FORBIDDEN],
+      ["updateUser", Role.MARKETING, ErrorCode.FORBIDDEN],
+      ["updateUser", Role.SECURITY, ErrorCode.FORBIDDEN],
+      ["updateUser", Role.SUPPORT, ErrorCode.NOT_FOUND],
+      ["updateUser", Role.ADMIN, ErrorCode.NOT_FOUND],
       ["setUserRole", Role.SUPPORT, ErrorCode.FORBIDDEN],
       ["setUserRole", Role.ADMIN, ErrorCode.NOT_FOUND],
       ["createArticle", Role.CUSTOMER, ErrorCode.FORBIDDEN],
@@ -350,6 +377,48 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       expect(result.data).toEqual({
         users: { nodes: [{ email: "grace@navy.example" }], pageInfo: { hasNextPage: false } },
       });
+    });
+
+    it("lets support correct an account and read it, each recorded in the audit log; me is not", async () => {
+      const { user, token } = await bed.signUp({ email: "ada@example.com", name: "Ada Byron" });
+      const support = await actorWithRole(Role.SUPPORT);
+      const customer = await bed.services.sessions.resolveActor(bed.ctx(), token);
+
+      const corrected = await call(
+        `mutation ($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id name phone } }`,
+        { id: user.id, input: { name: "Ada Lovelace", phone: "+44 20 7946 0000" } },
+        support,
+      );
+      bed.clock.advance(1);
+      const read = await call(`query ($id: ID!) { user(id: $id) { name } }`, { id: user.id }, support);
+      bed.clock.advance(1);
+      const me = await call(`{ me { name } }`, {}, customer);
+
+      expect(corrected.data).toEqual({ updateUser: { id: user.id, name: "Ada Lovelace", phone: "+442079460000" } });
+      expect(read.data).toEqual({ user: { name: "Ada Lovelace" } });
+      expect(me.data).toEqual({ me: { name: "Ada Lovelace" } });
+      const entries = await bed
+        .ctx()
+        .manager.find(AuditEntryEntity, { where: { subjectId: user.id }, order: { id: "ASC" } });
+      expect(entries.map((e) => [e.action, e.subjectId, e.detail])).toEqual([
+        [AuditAction.PERSON_CORRECTED, user.id, "name,phone"],
+        [AuditAction.PERSON_VIEWED, user.id, null],
+      ]);
+    });
+
+    it("validates a staff correction like a profile update: an invalid email is BAD_USER_INPUT", async () => {
+      const { user } = await bed.signUp();
+
+      const result = await call(
+        `mutation ($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`,
+        {
+          id: user.id,
+          input: { email: "not an email", address: { line1: "1 Road", city: "Bath", postcode: "BA1", country: "XX" } },
+        },
+        await actorWithRole(Role.SUPPORT),
+      );
+
+      expect(result.codes).toEqual([ErrorCode.BAD_USER_INPUT]);
     });
 
     it("lets an admin give another account a role", async () => {

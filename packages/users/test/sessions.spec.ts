@@ -1,10 +1,12 @@
 import { ANONYMOUS, JobRunner, Role, sha256, silentLogger, SqlJobQueue } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { SESSION_TTL_MS, SessionEntity, UserEntity, usersJobs } from "../src";
+import { SessionEntity, UserEntity, usersJobs } from "../src";
 import { openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
 
 const MINUTE = 60 * 1000;
 const DAY = 24 * 60 * MINUTE;
+/** The default of SESSION_RETENTION_DAYS, which the test bed leaves unset. */
+const SESSION_TTL_MS = 30 * DAY;
 
 describe.each(testDatabaseKinds())("sessions on %s", (kind) => {
   let bed: UsersTestBed;

@@ -1,4 +1,4 @@
-import { ErrorCode, hmac, Role, SecurityEventKind } from "@honour/platform";
+import { createPlatform, ErrorCode, hmac, Role, SecurityEventKind } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { createUsersServices, PasswordService, SignInAttemptEntity, UserEntity, USERS_JOBS, usersJobs } from "../src";
 import { failure, openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
@@ -164,7 +164,11 @@ describe.each(testDatabaseKinds())("sign-in on %s", (kind) => {
 
   it("upgrades a hash made with older parameters at the next sign-in", async () => {
     const { user } = await bed.signUp({ email: "ada@example.com" });
-    const stronger = createUsersServices(bed.platform, { passwordHashing: { N: 2 ** 11, r: 8, p: 1 } });
+    // The same database on a platform of its own: each platform holds one "account" contributor.
+    const { config, dataSource, clock, jobs, logger } = bed.platform;
+    const stronger = createUsersServices(createPlatform(config, dataSource, { clock, jobs, logger }), {
+      passwordHashing: { N: 2 ** 11, r: 8, p: 1 },
+    });
     const hashOf = async () =>
       (
         await bed

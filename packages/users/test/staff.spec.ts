@@ -159,13 +159,26 @@ describe.each(testDatabaseKinds())("staff operations on %s", (kind) => {
       expect(signedIn.user.role).toBe(Role.ADMIN);
     });
 
-    it("reopens a closed admin account", async () => {
+    it("creates a new admin account when the old one was closed, since closing erased its email", async () => {
       const { user } = await bed.services.users.ensureAdmin(bed.ctx(), "root@example.com", "the admin passphrase");
       await bed.services.users.close(bed.ctx(), user.id);
 
       const result = await bed.services.users.ensureAdmin(bed.ctx(), "root@example.com", "the admin passphrase");
 
-      expect(result.outcome).toBe("promoted");
+      expect(result.outcome).toBe("created");
+      expect(result.user.id).not.toBe(user.id);
+      await expect(
+        bed.services.users.signIn(bed.ctx(), "root@example.com", "the admin passphrase"),
+      ).resolves.toBeDefined();
+    });
+
+    it("reopens an admin account marked closed that still has its email", async () => {
+      const { user } = await bed.services.users.ensureAdmin(bed.ctx(), "root@example.com", "the admin passphrase");
+      await bed.ctx().manager.update(UserEntity, { id: user.id }, { closedAt: bed.clock.now() });
+
+      const result = await bed.services.users.ensureAdmin(bed.ctx(), "root@example.com", "the admin passphrase");
+
+      expect(result).toMatchObject({ outcome: "promoted", user: { id: user.id } });
       await expect(
         bed.services.users.signIn(bed.ctx(), "root@example.com", "the admin passphrase"),
       ).resolves.toBeDefined();

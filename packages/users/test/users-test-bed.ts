@@ -1,4 +1,5 @@
 import {
+  AuditEntryEntity,
   type SecurityEventRecord,
   createPlatform,
   ANONYMOUS,
@@ -58,10 +59,18 @@ export interface UsersTestBed {
 
 let counter = 0;
 
-export async function openUsersTestBed(kind: TestDatabaseKind): Promise<UsersTestBed> {
+/** `env` adds settings to the test configuration (e.g. `SESSION_RETENTION_DAYS`). */
+export async function openUsersTestBed(
+  kind: TestDatabaseKind,
+  env: Record<string, string> = {},
+): Promise<UsersTestBed> {
   const db = await openTestDataSource(kind, [platformModule, usersModule]);
   const clock = new ManualClock(START);
-  const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789" });
+  const config = loadConfig({
+    NODE_ENV: "test",
+    HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789",
+    ...env,
+  });
   const securityEvents: SecurityEventRecord[] = [];
   const platform: Platform = createPlatform(config, db.dataSource, {
     securityLog: { record: async (_ctx, event) => void securityEvents.push(event) },
@@ -99,7 +108,14 @@ export async function openUsersTestBed(kind: TestDatabaseKind): Promise<UsersTes
     },
     reset: async () => {
       // Children before parents: sessions reference users.
-      for (const entity of [SessionEntity, SignInAttemptEntity, ArticleEntity, UserEntity, JobEntity]) {
+      for (const entity of [
+        SessionEntity,
+        SignInAttemptEntity,
+        ArticleEntity,
+        UserEntity,
+        JobEntity,
+        AuditEntryEntity,
+      ]) {
         await db.dataSource.createQueryBuilder().delete().from(entity).execute();
       }
       clock.set(START);

@@ -1,4 +1,9 @@
-import { DEFAULT_SCRYPT_PARAMETERS, PasswordService, passwordRuleViolation } from "./password.service";
+import {
+  DEFAULT_SCRYPT_PARAMETERS,
+  PasswordService,
+  passwordRuleViolation,
+  UNUSABLE_PASSWORD_HASH,
+} from "./password.service";
 
 describe("PasswordService", () => {
   // The production parameters, so this spec also proves they run within node's memory limits.
@@ -54,6 +59,14 @@ describe("PasswordService", () => {
     const fast = new PasswordService({ N: 1024, r: 8, p: 1 });
 
     expect(await fast.verifyNothing("anything at all")).toBe(false);
+  });
+
+  it("matches no password against a closed account's unusable hash, and never asks to rehash it", async () => {
+    const fast = new PasswordService({ N: 1024, r: 8, p: 1 });
+
+    expect(await fast.verify("!closed", UNUSABLE_PASSWORD_HASH)).toBe(false);
+    expect(await fast.verify("", UNUSABLE_PASSWORD_HASH)).toBe(false);
+    expect(fast.needsRehash(UNUSABLE_PASSWORD_HASH)).toBe(false);
   });
 });
 

@@ -19,6 +19,17 @@ export interface ScryptParameters {
  */
 export const DEFAULT_SCRYPT_PARAMETERS: Readonly<ScryptParameters> = Object.freeze({ N: 2 ** 15, r: 8, p: 3 });
 
+/**
+ * What a closed account's `passwordHash` is replaced by: not in the `scrypt$…` format, so no
+ * password can ever match it, and nothing of the old hash (a salt, a key) is kept.
+ */
+export const UNUSABLE_PASSWORD_HASH = "!closed";
+
+/** True for a stored value that no password matches ({@link UNUSABLE_PASSWORD_HASH}). */
+function isUnusable(stored: string): boolean {
+  return stored.startsWith("!");
+}
+
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 const PREFIX = "scrypt";
@@ -107,8 +118,13 @@ export class PasswordService {
     return [PREFIX, N, r, p, salt.toString("base64url"), key.toString("base64url")].join("$");
   }
 
-  /** True when `password` matches `stored`; compares in constant time. */
+  /**
+   * True when `password` matches `stored`; compares in constant time. Always false for
+   * {@link UNUSABLE_PASSWORD_HASH}.
+   */
   async verify(password: string, stored: string): Promise<boolean> {
+    // Same time as a real check, so a closed account answers like any wrong password.
+    if (isUnusable(stored)) return this.verifyNothing(password);
     const { params, salt, key } = parse(stored);
     const candidate = await scrypt(password.normalize("NFKC"), salt, params);
     return candidate.length === key.length && timingSafeEqual(candidate, key);
@@ -126,6 +142,7 @@ export class PasswordService {
 
   /** True when `stored` was made with other parameters than the current ones. */
   needsRehash(stored: string): boolean {
+    if (isUnusable(stored)) return false;
     const { params } = parse(stored);
     return params.N !== this.params.N || params.r !== this.params.r || params.p !== this.params.p;
   }

@@ -13,7 +13,7 @@ describe("SessionService without a database", () => {
     },
   ) as DataSource;
   const ctx = new RequestContext(noDatabase, ANONYMOUS, new ManualClock(), noDatabase as never);
-  const sessions = new SessionService();
+  const sessions = new SessionService(30);
 
   it.each([undefined, "", "short", "x".repeat(44), "A".repeat(42) + "=", "A".repeat(42) + "/"])(
     "resolves the malformed token %j to anonymous",
@@ -28,5 +28,16 @@ describe("SessionService without a database", () => {
 
   it("has no current session to end for an anonymous caller", async () => {
     expect(await sessions.revokeCurrent(ctx)).toBe(false);
+  });
+});
+
+describe("SessionService lifetime", () => {
+  it("lives the configured number of days after its last use", () => {
+    expect(new SessionService(30).ttlMs).toBe(30 * 24 * 60 * 60 * 1000);
+    expect(new SessionService(1).ttlMs).toBe(24 * 60 * 60 * 1000);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])("refuses a retention of %p days", (days) => {
+    expect(() => new SessionService(days)).toThrow(/session retention/);
   });
 });

@@ -5,8 +5,7 @@ import { UserEntity } from "../user/user.entity";
 
 /** The name of the cookie that carries the session token. */
 export const SESSION_COOKIE = "honour_session";
-/** A session lives 30 days after it was last used. */
-export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * The sliding expiry is written at most this often per session: a busy page makes many requests,
  * and a write on each would turn every read into a write.
@@ -32,12 +31,32 @@ export interface ResolvedSession {
   renewedUntil: Date | null;
 }
 
-/** Browser sessions: opaque random tokens of which only the SHA-256 is stored. */
+/** A session as a data export shows it: never its token hash. */
+export interface SessionRecord {
+  createdAt: Date;
+  /** When it was last used, to the minute (the expiry slides at most once a minute). */
+  lastUsedAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * Browser sessions: opaque random tokens of which only the SHA-256 is stored. A session ends
+ * `sessionsDays` (the `SESSION_RETENTION_DAYS` setting) after it was last used.
+ */
 export class SessionService {
   /** The session lookup's SQL per data source (see `lookup`). */
   private readonly lookupSql = new WeakMap<DataSource, string>();
+  /** How long an unused session lives, in milliseconds. */
+  readonly ttlMs: number;
 
-  /** Starts a session for `userId`, expiring {@link SESSION_TTL_MS} from now unless used. */
+  constructor(sessionsDays: number) {
+    if (!Number.isInteger(sessionsDays) || sessionsDays < 1) {
+      throw new Error(`Invalid session retention ${sessionsDays}: a whole number of days, at least 1`);
+    }
+    this.ttlMs = sessionsDays * DAY_MS;
+  }
+
+  /** Starts a session for `userId`, expiring {@link ttlMs} from now unless used. */
   async create(ctx: RequestContext, userId: string): Promise<NewSession> {
     const now = ctx.clock.now();
     const token = randomToken();
@@ -46,7 +65,7 @@ export class SessionService {
       tokenHash: sha256(token),
       userId,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+      expiresAt: new Date(now.getTime() + this.ttlMs),
     });
     await ctx.manager.insert(SessionEntity, session);
     return { sessionId: session.id, token, expiresAt: session.expiresAt };
@@ -64,7 +83,7 @@ export class SessionService {
    * Resolves a session token; runs on every request. The common case is one query on the unique
    * token hash, joined with the user for the role and the account's state. When the session was
    * last renewed more than {@link SESSION_RENEWAL_INTERVAL_MS} ago, a second statement slides
-   * its expiry to {@link SESSION_TTL_MS} from now.
+   * its expiry to {@link ttlMs} from now.
    */
   async resolve(ctx: RequestContext, token: string | undefined): Promise<ResolvedSession> {
     if (!token || !TOKEN_PATTERN.test(token)) return { actor: ANONYMOUS, user: null, renewedUntil: null };
@@ -74,7 +93,7 @@ export class SessionService {
     const user = session.user;
 
     const actor: Actor = { kind: "user", userId: user.id, role: user.role, sessionId: session.id };
-    const renewedUntil = new Date(now.getTime() + SESSION_TTL_MS);
+    const renewedUntil = new Date(now.getTime() + this.ttlMs);
     // expiresAt - TTL is when the session was last renewed; no separate "last seen" column needed.
     if (renewedUntil.getTime() - session.expiresAt.getTime() < SESSION_RENEWAL_INTERVAL_MS) {
       return { actor, user, renewedUntil: null };
@@ -169,7 +188,25 @@ export class SessionService {
     return result.affected ?? 0;
   }
 
-  /** Deletes sessions that have expired; they no longer resolve anyway. Returns how many. */
+  /** The sessions of `userId`, oldest first, for a data export. */
+  async listFor(ctx: RequestContext, userId: string): Promise<SessionRecord[]> {
+    const rows = await ctx.manager.find(SessionEntity, {
+      select: { id: true, createdAt: true, expiresAt: true },
+      where: { userId },
+      order: { createdAt: "ASC", id: "ASC" },
+    });
+    return rows.map((s) => ({
+      createdAt: s.createdAt,
+      lastUsedAt: new Date(Math.max(s.createdAt.getTime(), s.expiresAt.getTime() - this.ttlMs)),
+      expiresAt: s.expiresAt,
+    }));
+  }
+
+  /**
+   * Deletes sessions that have expired; they no longer resolve anyway. Returns how many. (A
+   * revoked session — sign-out, password change, closure — is deleted at once, so expired rows
+   * are the only dead ones.)
+   */
   async deleteExpired(ctx: RequestContext): Promise<number> {
     const result = await ctx.manager.delete(SessionEntity, { expiresAt: LessThanOrEqual(ctx.clock.now()) });
     return result.affected ?? 0;

@@ -53,6 +53,20 @@ export class SignInThrottleService {
     await ctx.manager.delete(SignInAttemptEntity, { keyHash });
   }
 
+  /** When the attempts on `normalisedEmail` still on record were made, oldest first (data export). */
+  async attemptsFor(ctx: RequestContext, normalisedEmail: string): Promise<Date[]> {
+    const rows = await ctx.manager.find(SignInAttemptEntity, {
+      where: { keyHash: this.key(normalisedEmail) },
+      order: { attemptedAt: "ASC", id: "ASC" },
+    });
+    return rows.map((r) => r.attemptedAt);
+  }
+
+  /** Deletes every attempt on `normalisedEmail` (account closure). */
+  async forget(ctx: RequestContext, normalisedEmail: string): Promise<void> {
+    await ctx.manager.delete(SignInAttemptEntity, { keyHash: this.key(normalisedEmail) });
+  }
+
   /** Deletes attempts that have left the window; they no longer count. Returns how many. */
   async deleteStale(ctx: RequestContext): Promise<number> {
     const cutoff = new Date(ctx.clock.now().getTime() - SIGN_IN_WINDOW_MS);

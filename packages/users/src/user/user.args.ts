@@ -1,8 +1,9 @@
 import { Role } from "@honour/platform";
 import { ConnectionArgs } from "@honour/platform/graphql";
-import { IsEnum, IsNotEmpty, IsOptional, MaxLength } from "class-validator";
+import { IsEnum, IsNotEmpty, IsOptional, MaxLength, ValidateNested } from "class-validator";
 import { ArgsType, Field, ID } from "type-graphql";
 import "./user.object"; // registers the Role enum before it is used here
+import { UpdateUserInput } from "./user.input";
 import { USER_SEARCH_MAX_LENGTH } from "./user.service";
 
 @ArgsType()
@@ -23,4 +24,26 @@ export class SetUserRoleArgs {
   @Field(() => Role)
   @IsEnum(Role)
   role!: Role;
+}
+
+/** `updateUser(id, input)`. */
+@ArgsType()
+export class UpdateUserArgs {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxLength(36)
+  id!: string;
+
+  @Field(() => UpdateUserInput)
+  @ValidateNested()
+  input!: UpdateUserInput;
+}
+
+/** `user(id)`. */
+@ArgsType()
+export class UserArgs {
+  @Field(() => ID)
+  @IsNotEmpty()
+  @MaxLength(36)
+  id!: string;
 }

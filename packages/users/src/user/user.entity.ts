@@ -33,6 +33,8 @@ export interface PostalAddress {
  * compares addresses case-insensitively on every database.
  */
 @Entity("user")
+// For the daily deletion of closed accounts past their retention period.
+@Index("IDX_user_closed_at", ["closedAt"])
 export class UserEntity {
   /** Time-ordered UUIDv7 from `newId()`. */
   @PrimaryColumn({ type: "char", length: 36 })

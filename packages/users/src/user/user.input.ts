@@ -13,7 +13,7 @@ import {
 } from "class-validator";
 import { Field, InputType } from "type-graphql";
 import { USER_LIMITS } from "./user.entity";
-import type { PasswordChange, PostalAddressChange, ProfileChanges } from "./user.service";
+import type { AccountCorrections, PasswordChange, PostalAddressChange, ProfileChanges } from "./user.service";
 
 @InputType({ description: "A postal address; line1, city, postcode and country are required." })
 export class PostalAddressInput implements PostalAddressChange {
@@ -118,6 +118,65 @@ export class UpdateProfileInput implements ProfileChanges {
   @IsString()
   @MaxLength(PASSWORD_MAX_LENGTH)
   currentPassword?: string | null;
+}
+
+@InputType({
+  description:
+    "Staff corrections to someone's account at their request. Fields left out stay as they are; null clears an optional field.",
+})
+export class UpdateUserInput implements AccountCorrections {
+  @Field(() => String, { nullable: true, description: "Must not belong to another account." })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(USER_LIMITS.email)
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsNotEmpty()
+  @MaxLength(USER_LIMITS.name)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(USER_LIMITS.organisation)
+  organisation?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsUrl({ protocols: ["http", "https"], require_protocol: true })
+  @MaxLength(USER_LIMITS.organisationUrl)
+  organisationUrl?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(USER_LIMITS.jobTitle)
+  jobTitle?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(USER_LIMITS.referralSource)
+  referralSource?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "International form (E.164), e.g. +44 20 7946 0000; spaces, dashes, dots and brackets are dropped.",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true, description: "International form (E.164), like phone." })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  fax?: string | null;
+
+  @Field(() => PostalAddressInput, { nullable: true, description: "Replaces the whole address; null clears it." })
+  @IsOptional()
+  @ValidateNested()
+  address?: PostalAddressInput | null;
 }
 
 @InputType({ description: "Every other session of the account ends." })

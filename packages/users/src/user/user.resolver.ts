@@ -3,7 +3,7 @@ import { loader, type GraphQLContext } from "@honour/platform/graphql";
 import DataLoader from "dataloader";
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import type { UsersServices } from "../users.module";
-import { SetUserRoleArgs, UsersArgs } from "./user.args";
+import { SetUserRoleArgs, UpdateUserArgs, UserArgs, UsersArgs } from "./user.args";
 import type { UserEntity } from "./user.entity";
 import { ChangePasswordInput, UpdateProfileInput } from "./user.input";
 import { UserConnection, UserObject } from "./user.object";
@@ -60,9 +60,33 @@ export class UserResolver {
   }
 
   @Authorized([Role.SUPPORT, Role.ADMIN])
-  @Query(() => UserConnection, { description: "Accounts, newest first. Support and admins." })
+  @Query(() => UserConnection, {
+    description: "Accounts, newest first. Support and admins; each account shown is recorded in the audit log.",
+  })
   users(@Args(() => UsersArgs) args: UsersArgs, @Ctx() { ctx }: GraphQLContext): Promise<Connection<UserEntity>> {
+    // The service reads and writes the audit entries in one transaction.
     return this.services.users.list(ctx, args);
+  }
+
+  @Authorized([Role.SUPPORT, Role.ADMIN])
+  @Query(() => UserObject, {
+    description: "One account. Support and admins; recorded in the audit log. NOT_FOUND for an unknown id.",
+  })
+  user(@Args(() => UserArgs) { id }: UserArgs, @Ctx() { ctx }: GraphQLContext): Promise<UserEntity> {
+    return this.services.users.viewAsStaff(ctx, id);
+  }
+
+  @Authorized([Role.SUPPORT, Role.ADMIN])
+  @Mutation(() => UserObject, {
+    description:
+      "Corrects someone's account at their request (not your own: use updateProfile). Support and admins; " +
+      "recorded in the audit log with the names of the fields changed.",
+  })
+  updateUser(
+    @Args(() => UpdateUserArgs) { id, input }: UpdateUserArgs,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<UserEntity> {
+    return this.services.users.correctAccount(ctx, id, input);
   }
 
   @Authorized([Role.ADMIN])

@@ -1,4 +1,8 @@
 import {
+  AuditAction,
+  AuditEntryEntity,
+  auditActor,
+  type AuditLog,
   Channel,
   Topic,
   type CommunicationChoice,
@@ -20,14 +24,22 @@ import {
   type Connection,
   type FieldError,
   type PageArgs,
+  type PersonalDataRegistry,
+  type PersonalDataSubject,
   type RequestContext,
+  isMysql,
 } from "@honour/platform";
 import { isEmail, isISO31661Alpha2, isURL } from "class-validator";
-import { In, type FindOptionsWhere } from "typeorm";
+import { In, LessThanOrEqual, type FindOptionsWhere } from "typeorm";
 import { passwordRuleViolation, type PasswordService } from "../password/password.service";
 import type { NewSession, SessionService } from "../session/session.service";
 import type { SignInThrottleService } from "../sign-in/sign-in-throttle.service";
-import { EmailTakenException, InvalidCredentialsException, isDuplicateKeyError } from "../users.exception";
+import {
+  AccountClosedException,
+  EmailTakenException,
+  InvalidCredentialsException,
+  isDuplicateKeyError,
+} from "../users.exception";
 import { USER_LIMITS, UserEntity } from "./user.entity";
 
 /** What a person gives when registering. The last four are optional. */
@@ -78,6 +90,12 @@ export interface ProfileChanges {
   keepOrderHistory?: boolean | null;
 }
 
+/**
+ * What staff may correct on someone's account at their request (rectification): the details the
+ * person gave, not their choices (the retention switches) and not their password.
+ */
+export type AccountCorrections = Omit<ProfileChanges, "currentPassword" | "keepBillingDetails" | "keepOrderHistory">;
+
 export interface PasswordChange {
   currentPassword: string;
   newPassword: string;
@@ -87,6 +105,10 @@ export interface PasswordChange {
 export interface UserSearchArgs extends PageArgs {
   search?: string | null;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Closed accounts deleted per statement by {@link UserService.deleteClosedAccounts}. */
+const CLOSED_ACCOUNTS_BATCH = 500;
 
 /** Longest search text accepted by {@link UserService.list}. */
 export const USER_SEARCH_MAX_LENGTH = 100;
@@ -246,6 +268,43 @@ class FieldChecks {
   }
 }
 
+/** The profile's columns that the person's details fill, which they and staff may correct. */
+type CorrectableColumn = "email" | "name" | OptionalField | "phone" | "fax" | AddressColumn;
+
+/**
+ * Checks corrections to an account's details and returns the columns to set (an unchanged email
+ * left out). Invalid fields are collected in `checks`; the caller throws them.
+ */
+function correctionsOf(
+  checks: FieldChecks,
+  user: UserEntity,
+  changes: AccountCorrections,
+): Partial<Pick<UserEntity, CorrectableColumn>> {
+  const set: Partial<Pick<UserEntity, CorrectableColumn>> = {};
+  if (changes.email !== undefined) {
+    const email = checks.email(changes.email);
+    if (email !== user.email) set.email = email;
+  }
+  if (changes.name !== undefined) set.name = checks.name(changes.name);
+  for (const field of OPTIONAL_FIELDS) {
+    if (changes[field] !== undefined) set[field] = checks.optional(field, changes[field]);
+  }
+  if (changes.phone !== undefined) set.phone = checks.phone("phone", changes.phone);
+  if (changes.fax !== undefined) set.fax = checks.phone("fax", changes.fax);
+  if (changes.address !== undefined) Object.assign(set, checks.address(changes.address));
+  return set;
+}
+
+/** The names of the fields whose values `set` changes, as the person sees them (address once). */
+function changedFields(user: UserEntity, set: Partial<Pick<UserEntity, CorrectableColumn>>): string[] {
+  const fields = new Set<string>();
+  for (const [column, value] of Object.entries(set)) {
+    if (user[column as CorrectableColumn] === value) continue;
+    fields.add(column.startsWith("address") ? "address" : column);
+  }
+  return [...fields];
+}
+
 function requireUser(ctx: RequestContext): Extract<Actor, { kind: "user" }> {
   if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
   return ctx.actor;
@@ -280,6 +339,10 @@ export class UserService {
     private readonly events: DomainEvents,
     private readonly securityLog: SecurityLog,
     private readonly jobs: JobQueue,
+    private readonly audit: AuditLog,
+    private readonly personalData: PersonalDataRegistry,
+    /** `CLOSED_ACCOUNT_RETENTION_DAYS`: how long a closed account's anonymised row is kept. */
+    private readonly closedAccountsDays: number,
   ) {}
 
   /**
@@ -387,6 +450,49 @@ export class UserService {
     return { user, session: await this.sessions.create(ctx, user.id) };
   }
 
+  /**
+   * Checks the password of account `userId` before something that cannot be undone (closing the
+   * account). A wrong password throws the sign-in's `UNAUTHENTICATED` error and counts towards the
+   * sign-in throttle of the account's email; once throttled, `RATE_LIMITED` even with the right
+   * password. Failures go to the security log as sign-in failures do. `NOT_FOUND` for an unknown
+   * id; a closed account never matches.
+   *
+   * Must be called outside a transaction (a failed attempt has to stay recorded).
+   */
+  async verifyPassword(ctx: RequestContext, userId: string, password: string): Promise<void> {
+    assertOutsideTransaction(ctx, "verifyPassword");
+    const user = await this.findWithHash(ctx, { id: userId });
+    if (!user) throw new NotFoundException("User");
+    try {
+      const attempt = await this.throttle.begin(ctx, user.email);
+      if (!(await this.passwords.verify(password, user.passwordHash)) || user.closedAt) {
+        throw new InvalidCredentialsException();
+      }
+      await this.throttle.succeeded(ctx, attempt);
+    } catch (error) {
+      if (error instanceof DomainException && error.code === ErrorCode.UNAUTHENTICATED) {
+        await this.securityLog.record(ctx, { kind: SecurityEventKind.LOGIN_FAILED, userId, detail: "wrong password" });
+      } else if (error instanceof DomainException && error.code === ErrorCode.RATE_LIMITED) {
+        await this.securityLog.record(ctx, {
+          kind: SecurityEventKind.RATE_LIMITED,
+          userId,
+          detail: "password check throttled",
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Who account `userId` is, as data export and closure name the person to every domain: the id,
+   * and the email and phone number as the profile holds them now. `NOT_FOUND` for an unknown id.
+   */
+  async personalDataSubject(ctx: RequestContext, userId: string): Promise<PersonalDataSubject> {
+    const user = await this.findById(ctx, userId);
+    if (!user) throw new NotFoundException("User");
+    return subjectOf(user);
+  }
+
   /** The signed-in user's account, or null for anyone else. */
   async current(ctx: RequestContext): Promise<UserEntity | null> {
     return ctx.userId ? this.findById(ctx, ctx.userId) : null;
@@ -414,20 +520,7 @@ export class UserService {
     if (!user) throw new NotFoundException("User");
 
     const checks = new FieldChecks();
-    const set: Partial<
-      Pick<UserEntity, "email" | "name" | OptionalField | RetentionSwitch | "phone" | "fax" | AddressColumn>
-    > = {};
-    if (changes.email !== undefined) {
-      const email = checks.email(changes.email);
-      if (email !== user.email) set.email = email;
-    }
-    if (changes.name !== undefined) set.name = checks.name(changes.name);
-    for (const field of OPTIONAL_FIELDS) {
-      if (changes[field] !== undefined) set[field] = checks.optional(field, changes[field]);
-    }
-    if (changes.phone !== undefined) set.phone = checks.phone("phone", changes.phone);
-    if (changes.fax !== undefined) set.fax = checks.phone("fax", changes.fax);
-    if (changes.address !== undefined) Object.assign(set, checks.address(changes.address));
+    const set: Partial<Pick<UserEntity, CorrectableColumn | RetentionSwitch>> = correctionsOf(checks, user, changes);
     for (const field of RETENTION_SWITCHES) {
       const value = changes[field];
       if (value === null) checks.fail(field, "must be true or false");
@@ -507,9 +600,82 @@ export class UserService {
 
   /**
    * A page of accounts, newest first; `search` matches part of the email or the name, ignoring
-   * case. For staff.
+   * case. For staff: every account returned, but the caller's own, is recorded in the audit log
+   * as PERSON_VIEWED (one statement for the page), in one transaction with the read.
    */
   async list(ctx: RequestContext, args: UserSearchArgs): Promise<Connection<UserEntity>> {
+    return ctx.transaction(async (tx) => {
+      const page = await this.search(tx, args);
+      await recordPersonViews(
+        tx,
+        page.nodes.map((u) => u.id),
+      );
+      return page;
+    });
+  }
+
+  /**
+   * One account, for staff: `NOT_FOUND` for an unknown id. Recorded in the audit log as
+   * PERSON_VIEWED unless it is the caller's own account, in one transaction with the read.
+   */
+  async viewAsStaff(ctx: RequestContext, userId: string): Promise<UserEntity> {
+    return ctx.transaction(async (tx) => {
+      const user = await this.findById(tx, userId);
+      if (!user) throw new NotFoundException("User");
+      await recordPersonViews(tx, [user.id]);
+      return user;
+    });
+  }
+
+  /**
+   * Staff correct someone's account at their request (rectification), with the same checks as
+   * {@link updateProfile}; a new email must be free (`CONFLICT`) but needs no password. Throws
+   * `NOT_FOUND` for an unknown id, `FORBIDDEN` for the caller's own account (that is
+   * `updateProfile`, with its password check) and `CONFLICT` for a closed account. The audit log
+   * records PERSON_CORRECTED with the names of the changed fields (never their values) and the
+   * security log a staff action, in one transaction with the change.
+   */
+  async correctAccount(ctx: RequestContext, userId: string, changes: AccountCorrections): Promise<UserEntity> {
+    const actor = requireUser(ctx);
+    if (actor.userId === userId) throw new ForbiddenException("Correct your own account with updateProfile.");
+    const checks = new FieldChecks();
+    try {
+      return await ctx.transaction(async (tx) => {
+        const user = await this.findById(tx, userId);
+        if (!user) throw new NotFoundException("User");
+        if (user.closedAt) throw new AccountClosedException();
+        const set = correctionsOf(checks, user, changes);
+        checks.throwIfAny();
+        const fields = changedFields(user, set);
+        if (fields.length === 0) {
+          // Nothing to correct, but the caller gets the record back: a read like any other.
+          await recordPersonViews(tx, [user.id]);
+          return user;
+        }
+        if (set.email !== undefined && (await tx.manager.existsBy(UserEntity, { email: set.email }))) {
+          throw new EmailTakenException();
+        }
+        const updatedAt = tx.clock.now();
+        await tx.manager.update(UserEntity, { id: user.id }, { ...set, updatedAt });
+        await this.audit.record(tx, {
+          action: AuditAction.PERSON_CORRECTED,
+          subjectId: user.id,
+          detail: fields.join(","),
+        });
+        await this.securityLog.record(tx, {
+          kind: SecurityEventKind.STAFF_ACTION,
+          userId: actor.userId,
+          detail: `corrected account ${user.id}`,
+        });
+        return Object.assign(user, set, { updatedAt });
+      });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new EmailTakenException();
+      throw error;
+    }
+  }
+
+  private search(ctx: RequestContext, args: UserSearchArgs): Promise<Connection<UserEntity>> {
     const query = ctx.manager.createQueryBuilder(UserEntity, "u");
     const search = args.search?.trim().toLowerCase();
     if (search) {
@@ -537,26 +703,63 @@ export class UserService {
     if (!user) throw new NotFoundException("User");
     if (user.role === role) return user;
     const updatedAt = ctx.clock.now();
-    await ctx.manager.update(UserEntity, { id: userId }, { role, updatedAt });
+    await ctx.transaction(async (tx) => {
+      await tx.manager.update(UserEntity, { id: userId }, { role, updatedAt });
+      await this.audit.record(tx, { action: AuditAction.ROLE_CHANGED, subjectId: userId, detail: role });
+      await this.securityLog.record(tx, {
+        kind: SecurityEventKind.STAFF_ACTION,
+        userId: ctx.userId,
+        detail: `set role of ${userId} to ${role}`,
+      });
+    });
     return Object.assign(user, { role, updatedAt });
   }
 
   /**
-   * Closes an account: it can no longer sign in, and its sessions end at once. Closing a closed
-   * account changes nothing. Throws `NOT_FOUND` for an unknown id.
+   * Closes account `userId` and erases the person's data in every domain, all in one transaction
+   * (joined when the caller has one open): the account is read (with a row lock on MySQL/MariaDB,
+   * so concurrent closures run once), the subject is taken from it before anything is erased,
+   * every registered {@link PersonalDataContributor} erases (this domain's last: sessions end,
+   * the profile is anonymised and `closedAt` set), then `users.accountClosed` is published and
+   * the audit log records ACCOUNT_CLOSED. A failure anywhere rolls all of it back.
+   *
+   * Closing a closed account changes nothing and returns it. `NOT_FOUND` for an unknown id.
+   * Returns the anonymised account. Check the password first with {@link verifyPassword}.
    */
   async close(ctx: RequestContext, userId: string): Promise<UserEntity> {
     return ctx.transaction(async (tx) => {
-      const user = await this.findById(tx, userId);
+      const query = tx.manager.createQueryBuilder(UserEntity, "u").where("u.id = :userId", { userId });
+      if (isMysql(tx.dataSource)) query.setLock("pessimistic_write");
+      const user = await query.getOne();
       if (!user) throw new NotFoundException("User");
-      if (!user.closedAt) {
-        user.closedAt = tx.clock.now();
-        await tx.manager.update(UserEntity, { id: userId }, { closedAt: user.closedAt, updatedAt: user.closedAt });
-        await this.events.publish(tx, "users.accountClosed", { userId });
-      }
-      await this.sessions.revokeAll(tx, userId);
-      return user;
+      if (user.closedAt) return user;
+      await this.personalData.eraseAll(tx, subjectOf(user));
+      await this.events.publish(tx, "users.accountClosed", { userId });
+      await this.audit.record(tx, { action: AuditAction.ACCOUNT_CLOSED, subjectId: userId });
+      return tx.manager.findOneByOrFail(UserEntity, { id: userId });
     });
+  }
+
+  /**
+   * Deletes what is left of accounts closed more than `CLOSED_ACCOUNT_RETENTION_DAYS` ago (their
+   * anonymised rows), in batches. Rows of other domains that reference an account go with it or
+   * lose the reference, as their foreign keys say. Returns how many accounts were deleted.
+   */
+  async deleteClosedAccounts(ctx: RequestContext): Promise<number> {
+    const cutoff = new Date(ctx.clock.now().getTime() - this.closedAccountsDays * DAY_MS);
+    let total = 0;
+    for (;;) {
+      const batch = await ctx.manager.find(UserEntity, {
+        select: { id: true },
+        where: { closedAt: LessThanOrEqual(cutoff) },
+        order: { closedAt: "ASC", id: "ASC" },
+        take: CLOSED_ACCOUNTS_BATCH,
+      });
+      if (batch.length === 0) return total;
+      await ctx.manager.delete(UserEntity, { id: In(batch.map((u) => u.id)) });
+      total += batch.length;
+      if (batch.length < CLOSED_ACCOUNTS_BATCH) return total;
+    }
   }
 
   /**
@@ -650,4 +853,30 @@ export class UserService {
  */
 async function insertUser(ctx: RequestContext, user: UserEntity): Promise<void> {
   await ctx.manager.createQueryBuilder().insert().into(UserEntity).values(user).updateEntity(false).execute();
+}
+
+/** The person an account stands for, as every domain's contributor is told. */
+function subjectOf(user: UserEntity): PersonalDataSubject {
+  return { userId: user.id, email: user.email, phone: user.phone };
+}
+
+/**
+ * Records PERSON_VIEWED for each account a staff member read, leaving out their own: one
+ * multi-row insert however many accounts a page holds. Written straight to the platform's audit
+ * table (the audit log's contract records one entry at a time), with the same columns.
+ */
+async function recordPersonViews(ctx: RequestContext, userIds: readonly string[]): Promise<void> {
+  const subjects = [...new Set(userIds)].filter((id) => id !== ctx.userId);
+  if (subjects.length === 0) return;
+  const at = ctx.clock.now();
+  const actor = auditActor(ctx);
+  const entries = subjects.map((subjectId) => ({
+    id: newId(at.getTime()),
+    ...actor,
+    action: AuditAction.PERSON_VIEWED,
+    subjectId,
+    detail: null,
+    at,
+  }));
+  await ctx.manager.createQueryBuilder().insert().into(AuditEntryEntity).values(entries).updateEntity(false).execute();
 }

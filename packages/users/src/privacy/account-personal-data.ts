@@ -1,0 +1,119 @@
+import type { PersonalDataContributor, PersonalDataSubject, RequestContext } from "@honour/platform";
+import { UNUSABLE_PASSWORD_HASH } from "../password/password.service";
+import type { SessionService } from "../session/session.service";
+import type { SignInThrottleService } from "../sign-in/sign-in-throttle.service";
+import { UserEntity } from "../user/user.entity";
+import { normaliseEmail } from "../user/user.service";
+
+/** The name of the accounts domain's section in a data export. */
+export const ACCOUNT_PERSONAL_DATA = "account";
+
+/**
+ * The email a closed account keeps: unique (the user id) and nobody's (`.invalid` is reserved,
+ * RFC 2606), so the unique index holds and the address is free for a new registration.
+ */
+export function closedAccountEmail(userId: string): string {
+  return `${userId}@closed.invalid`;
+}
+
+/**
+ * Everything the accounts domain holds about a person, for a data export and an erasure: the
+ * profile, the sessions (never their token hashes) and the sign-in attempts on their email still
+ * inside the throttling window. Articles hold nothing about readers, so they are not here.
+ */
+export class AccountPersonalData implements PersonalDataContributor {
+  readonly name = ACCOUNT_PERSONAL_DATA;
+
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly throttle: SignInThrottleService,
+  ) {}
+
+  async export(ctx: RequestContext, subject: PersonalDataSubject): Promise<Record<string, unknown>> {
+    const user = await ctx.manager.findOneBy(UserEntity, { id: subject.userId });
+    const sessions = await this.sessions.listFor(ctx, subject.userId);
+    const attempts = await this.throttle.attemptsFor(ctx, normaliseEmail(subject.email));
+    return {
+      profile: user ? profileOf(user) : null,
+      sessions: sessions.map((s) => ({
+        createdAt: s.createdAt.toISOString(),
+        lastUsedAt: s.lastUsedAt.toISOString(),
+        expiresAt: s.expiresAt.toISOString(),
+      })),
+      signInAttempts: attempts.map((at) => ({ attemptedAt: at.toISOString() })),
+    };
+  }
+
+  /**
+   * Ends every session, forgets the sign-in attempts on the email and anonymises the profile: the
+   * email becomes {@link closedAccountEmail}, the name empty, every other detail null, the password
+   * hash unusable, and `closedAt` is set. The row stays (orders and the audit log name its id)
+   * until the closed-accounts retention job deletes it.
+   */
+  async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
+    await this.sessions.revokeAll(ctx, subject.userId);
+    await this.throttle.forget(ctx, normaliseEmail(subject.email));
+    const user = await ctx.manager.findOneBy(UserEntity, { id: subject.userId });
+    if (!user) return;
+    const now = ctx.clock.now();
+    await ctx.manager.update(
+      UserEntity,
+      { id: subject.userId },
+      {
+        email: closedAccountEmail(subject.userId),
+        passwordHash: UNUSABLE_PASSWORD_HASH,
+        name: "",
+        organisation: null,
+        organisationUrl: null,
+        jobTitle: null,
+        referralSource: null,
+        phone: null,
+        fax: null,
+        addressLine1: null,
+        addressLine2: null,
+        addressCity: null,
+        addressPostcode: null,
+        addressCountry: null,
+        closedAt: user.closedAt ?? now,
+        updatedAt: now,
+      },
+    );
+  }
+}
+
+/** Every column of the profile that the person gave or that describes them, as plain JSON. */
+function profileOf(user: UserEntity): Record<string, unknown> {
+  const hasAddress = [
+    user.addressLine1,
+    user.addressLine2,
+    user.addressCity,
+    user.addressPostcode,
+    user.addressCountry,
+  ].some((v) => v !== null);
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    organisation: user.organisation,
+    organisationUrl: user.organisationUrl,
+    jobTitle: user.jobTitle,
+    referralSource: user.referralSource,
+    phone: user.phone,
+    fax: user.fax,
+    address: hasAddress
+      ? {
+          line1: user.addressLine1,
+          line2: user.addressLine2,
+          city: user.addressCity,
+          postcode: user.addressPostcode,
+          country: user.addressCountry,
+        }
+      : null,
+    role: user.role,
+    keepBillingDetails: user.keepBillingDetails,
+    keepOrderHistory: user.keepOrderHistory,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+    closedAt: user.closedAt?.toISOString() ?? null,
+  };
+}
