@@ -6,6 +6,7 @@ import { OrderResolver } from "./order/order.resolver";
 import { PartnerOrderResolver } from "./order/partner-order.resolver";
 import type { OrdersServices } from "./orders.module";
 import { PartnerResolver } from "./partner/partner.resolver";
+import { ErasureNoticeResolver } from "./privacy/erasure-notice.resolver";
 import { ProductResolver } from "./product/product.resolver";
 
 // The orders domain's GraphQL types and resolvers, for the gateway's buildSchema. Importing this
@@ -13,6 +14,7 @@ import { ProductResolver } from "./product/product.resolver";
 
 export {
   DisclosureResolver,
+  ErasureNoticeResolver,
   OrderFieldResolver,
   OrderResolver,
   PartnerOrderResolver,
@@ -52,6 +54,7 @@ export { SetPartnerActiveArgs } from "./partner/partner.args";
 export { DisclosureObject, DisclosureConnection } from "./disclosure/disclosure.object";
 export { DisclosuresArgs } from "./disclosure/disclosure.args";
 export { SavedPaymentMethodObject } from "./billing/saved-payment-method.object";
+export { ErasureNoticeObject, ErasureNoticesArgs } from "./privacy/erasure-notice.object";
 
 /**
  * The orders domain's resolver instances. Pass their classes to `buildSchema({ resolvers })` with
@@ -66,5 +69,6 @@ export function createOrdersResolvers(services: OrdersServices): object[] {
     new PartnerResolver(services),
     new DisclosureResolver(services),
     new SavedPaymentMethodResolver(services),
+    new ErasureNoticeResolver(services),
   ];
 }

@@ -41,6 +41,7 @@ export {
 } from "./order/order-state.service";
 export {
   OrderService,
+  orderConfirmationKey,
   canViewOrder,
   canReadContact,
   canReadPayment,
@@ -80,3 +81,9 @@ export {
   type DisclosureRequest,
   type DisclosureSearchArgs,
 } from "./disclosure/disclosure.service";
+
+export { ErasureNoticeEntity } from "./privacy/erasure-notice.entity";
+export { ErasureNoticeService, ERASURE_NOTICE_PAGE_SIZE, noticeOrderNumbers } from "./privacy/erasure-notice.service";
+export { OrdersPersonalData, ERASED } from "./privacy/orders-personal-data";
+export { ErasedOrderRetention } from "./privacy/erased-order-retention";
+export { formerOwnerHash } from "./order/former-owner";

@@ -5,6 +5,7 @@ import { SavedPaymentMethodService } from "./billing/saved-payment-method.servic
 import { DisclosureEntity } from "./disclosure/disclosure.entity";
 import { DisclosureService } from "./disclosure/disclosure.service";
 import { CreateOrders1795631582098 } from "./migrations/1795631582098-create-orders.migration";
+import { OrdersPrivacy1795637877532 } from "./migrations/1795637877532-orders-privacy.migration";
 import { HotReadService } from "./hot-read.service";
 import { LicenceEntity } from "./licence/licence.entity";
 import { LicenceService } from "./licence/licence.service";
@@ -19,6 +20,10 @@ import { PartnerService } from "./partner/partner.service";
 import { LocalPaymentProvider, type PaymentProvider } from "./payment/payment-provider.service";
 import { ProductEntity } from "./product/product.entity";
 import { ProductService } from "./product/product.service";
+import { ErasedOrderRetention } from "./privacy/erased-order-retention";
+import { ErasureNoticeEntity } from "./privacy/erasure-notice.entity";
+import { ErasureNoticeService } from "./privacy/erasure-notice.service";
+import { OrdersPersonalData } from "./privacy/orders-personal-data";
 
 /** The orders domain's tables and the migrations that create them on MySQL/MariaDB. */
 export const ordersModule: DomainModuleDefinition = {
@@ -33,8 +38,9 @@ export const ordersModule: DomainModuleDefinition = {
     LicenceEntity,
     SavedPaymentMethodEntity,
     DisclosureEntity,
+    ErasureNoticeEntity,
   ],
-  migrations: [CreateOrders1795631582098],
+  migrations: [CreateOrders1795631582098, OrdersPrivacy1795637877532],
 };
 
 /** The orders domain's services, as the gateway and the worker use them. */
@@ -46,6 +52,14 @@ export interface OrdersServices {
   billing: SavedPaymentMethodService;
   licences: LicenceService;
   disclosures: DisclosureService;
+  /** Notices to partners of erased order contacts (`partnerErasureNotices`). */
+  erasureNotices: ErasureNoticeService;
+  /** The "orders" section of data exports and account closures, registered with the platform. */
+  personalData: OrdersPersonalData;
+  /** Deletes erased orders once their accounting period is over (the worker's daily job). */
+  retention: ErasedOrderRetention;
+  /** Days an erased order is kept as an accounting record (`CLOSED_ACCOUNT_RETENTION_DAYS`). */
+  erasedOrderRetentionDays: number;
 }
 
 export interface OrdersOptions {
@@ -54,10 +68,13 @@ export interface OrdersOptions {
 }
 
 /**
- * Builds the orders services on a platform, and subscribes them to the accounts domain's events:
- * a profile that stops keeping billing details loses its saved cards at once, one that stops
- * keeping order history has its orders detached, and a closed account loses both; each in the
- * same transaction as the change. Partner key use and staff actions go to the security log.
+ * Builds the orders services on a platform, subscribes them to the accounts domain's profile
+ * switches (a profile that stops keeping billing details loses its saved cards at once, one that
+ * stops keeping order history has its orders detached; each in the same transaction as the
+ * change), and registers the "orders" personal data contributor: account closure erases through
+ * it (before `users.accountClosed` is published), so orders no longer subscribe to that event.
+ * Partner key use and staff actions go to the security log; staff reads of orders and partner key
+ * changes to the audit log.
  */
 export function createOrdersServices(
   platform: Platform,
@@ -78,22 +95,27 @@ export function createOrdersServices(
     platform.logger,
     new HotReadService(),
     platform.jobs,
+    platform.audit,
+    platform.config.secret,
   );
   platform.events.subscribe("users.profileSettingsChanged", async (ctx, event) => {
     if (!event.keepBillingDetails) await billing.deleteAllFor(ctx, event.userId);
     if (!event.keepOrderHistory) await orders.detachHistory(ctx, event.userId);
   });
-  // The policy's other way to opt out: "by canceling an online account".
-  platform.events.subscribe("users.accountClosed", async (ctx, event) => {
-    await billing.deleteAllFor(ctx, event.userId);
-    await orders.detachHistory(ctx, event.userId);
-  });
+  // The policy's other way to opt out, "by canceling an online account", is the erasure below.
+  const erasureNotices = new ErasureNoticeService();
+  const personalData = new OrdersPersonalData(platform.config.secret, billing, erasureNotices);
+  platform.personalData.register(personalData);
   return {
     catalogue,
     orders,
-    partners: new PartnerService(platform.securityLog),
+    partners: new PartnerService(platform.securityLog, platform.audit),
     billing,
     licences,
     disclosures: new DisclosureService(),
+    erasureNotices,
+    personalData,
+    retention: new ErasedOrderRetention(erasureNotices),
+    erasedOrderRetentionDays: platform.config.retention.closedAccountsDays,
   };
 }

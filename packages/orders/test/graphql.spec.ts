@@ -1,5 +1,7 @@
 import {
   ANONYMOUS,
+  AuditAction,
+  AuditEntryEntity,
   ErrorCode,
   ForbiddenException,
   PARTNER_ROLE,
@@ -12,7 +14,7 @@ import { testDatabaseKinds } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
 import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
 import { buildSchema, type AuthChecker } from "type-graphql";
-import { DisclosureEntity, ProductKind, type OrderEntity } from "../src";
+import { DisclosureEntity, ERASURE_NOTICE_PAGE_SIZE, formatOrderNumber, ProductKind, type OrderEntity } from "../src";
 import { createOrdersResolvers } from "../src/graphql";
 import { CARD, openOrdersTestBed, statementsOf, type OrdersTestBed } from "./orders-test-bed";
 
@@ -93,7 +95,16 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
   }
 
   it("declares the operations of the contract", () => {
-    const queries = ["products", "myOrders", "order", "orders", "partnerOrders", "disclosures", "partners"];
+    const queries = [
+      "products",
+      "myOrders",
+      "order",
+      "orders",
+      "partnerOrders",
+      "disclosures",
+      "partners",
+      "partnerErasureNotices",
+    ];
     const mutations = [
       "createProduct",
       "updateProduct",
@@ -115,6 +126,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       "partnerOrders(first: Int, after: String, status: OrderStatus): OrderConnection!",
       "disclosures(partnerId: ID, orderId: ID, first: Int, after: String): DisclosureConnection!",
       "partners(first: Int, after: String): PartnerConnection!",
+      "partnerErasureNotices(since: DateTime): [ErasureNotice!]!",
       "createProduct(input: CreateProductInput!): Product!",
       "updateProduct(id: ID!, input: UpdateProductInput!): Product!",
       "placeOrder(input: PlaceOrderInput!): Order!",
@@ -175,6 +187,8 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
     expect(fieldsOf("Disclosure")).toEqual(
       expect.arrayContaining(["partnerName: String!", "purpose: DisclosurePurpose!", "at: DateTime!"]),
     );
+    expect(fieldsOf("ErasureNotice")).toEqual(["id: ID!", "orderNumbers: [String!]!", "erasedAt: DateTime!"]);
+    expect(fieldsOf("Order")).toEqual(expect.arrayContaining(["contactErasedAt: DateTime"]));
     expect(fieldsOf("PartnerApiKeySecret")).toEqual(["id: ID!", "prefix: String!", "secret: String!"]);
     expect(fieldsOf("SavedPaymentMethod")).toEqual(
       expect.arrayContaining([
@@ -514,5 +528,136 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
         expect(await bed.ctx().manager.countBy(DisclosureEntity, {})).toBe(first);
       },
     );
+  });
+
+  describe("privacy: erasure notices and the audit log", () => {
+    const NOTICES = `query ($since: DateTime) { partnerErasureNotices(since: $since) { id orderNumbers erasedAt } }`;
+
+    async function erasedOrderAssignedTo() {
+      const buyer = await bed.signUp();
+      const staff = await bed.signUp(Role.SUPPORT);
+      const fulfiller = await bed.partner("Fulfilment Ltd");
+      const other = await bed.partner("Other Resellers");
+      const order = await bed.place(buyer.ctx, bed.request(["HON-PRO"]));
+      await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, fulfiller.partner.id));
+      const read = await call(`{ partnerOrders { nodes { contact { name } } } }`, {}, fulfiller.actor);
+      expect(read.codes).toEqual([]);
+      const subject = { userId: buyer.user.id, email: buyer.user.email, phone: null };
+      await bed.ctx().transaction((tx) => bed.services.personalData.erase(tx, subject));
+      return { buyer, staff, fulfiller, other, order, erasedAt: bed.clock.now() };
+    }
+
+    it("shows the partner that fulfilled an erased order a notice naming it, and another partner nothing", async () => {
+      const { fulfiller, other, order, erasedAt } = await erasedOrderAssignedTo();
+
+      const mine = await call(NOTICES, {}, fulfiller.actor);
+      expect(mine.codes).toEqual([]);
+      expect(mine.data?.partnerErasureNotices).toEqual([
+        { id: expect.any(String), orderNumbers: [formatOrderNumber(order.number)], erasedAt: erasedAt.toISOString() },
+      ]);
+      expect((await call(NOTICES, {}, other.actor)).data?.partnerErasureNotices).toEqual([]);
+      // `since` is exclusive: asking again with the last erasedAt gives nothing new.
+      const since = (t: number) => call(NOTICES, { since: new Date(t).toISOString() }, fulfiller.actor);
+      expect((await since(erasedAt.getTime())).data?.partnerErasureNotices).toEqual([]);
+      expect((await since(erasedAt.getTime() - 1)).data?.partnerErasureNotices).toHaveLength(1);
+      // The partner's view of the order shows the contact erased.
+      const view = await call(`{ partnerOrders { nodes { number contactErasedAt } } }`, {}, fulfiller.actor);
+      expect(view.data?.partnerOrders).toEqual({
+        nodes: [{ number: formatOrderNumber(order.number), contactErasedAt: erasedAt.toISOString() }],
+      });
+    });
+
+    it("refuses partnerErasureNotices to customers and staff with FORBIDDEN, and to anonymous callers", async () => {
+      await erasedOrderAssignedTo();
+      for (const role of [Role.CUSTOMER, Role.SUPPORT, Role.ADMIN]) {
+        const { actor } = await bed.signUp(role);
+        const result = await call(NOTICES, {}, actor);
+        expect([role, result.codes]).toEqual([role, [ErrorCode.FORBIDDEN]]);
+        expect(result.data).toBeNull();
+      }
+      expect((await call(NOTICES)).codes).toEqual([ErrorCode.UNAUTHENTICATED]);
+      const partner = await bed.partner();
+      expect((await call(NOTICES, { since: "not a date" }, partner.actor)).data).toBeNull();
+    });
+
+    it("pages notices oldest first, at most ERASURE_NOTICE_PAGE_SIZE, never splitting one instant", async () => {
+      const partner = await bed.partner();
+      const other = await bed.partner();
+      const base = bed.clock.now().getTime();
+      const notify = (partnerId: string, number: number, at: number) =>
+        bed.services.erasureNotices.notify(bed.ctx(), new Map([[partnerId, [number]]]), new Date(at));
+      // 150 notices a second apart, the last of the first 100 shared by 3 more, and one for another partner.
+      for (let i = 0; i < 150; i += 1) await notify(partner.partner.id, i + 1, base + i * 1000);
+      for (let i = 0; i < 3; i += 1) await notify(partner.partner.id, 1000 + i, base + 99 * 1000);
+      await notify(other.partner.id, 5000, base);
+
+      type Notice = { orderNumbers: string[]; erasedAt: string };
+      const page = async (since?: string) =>
+        (await call(NOTICES, since ? { since } : {}, partner.actor)).data?.partnerErasureNotices as Notice[];
+      const first = await page();
+      expect(first).toHaveLength(ERASURE_NOTICE_PAGE_SIZE + 3);
+      expect(first.map((n) => n.erasedAt)).toEqual([...first.map((n) => n.erasedAt)].sort());
+      expect(first[0]!.orderNumbers).toEqual([formatOrderNumber(1)]);
+      expect(new Set(first.slice(-4).map((n) => n.erasedAt)).size).toBe(1);
+      const second = await page(first[first.length - 1]!.erasedAt);
+      expect(second).toHaveLength(50);
+      expect(await page(second[second.length - 1]!.erasedAt)).toEqual([]);
+      const all = [...first, ...second].flatMap((n) => n.orderNumbers);
+      expect(new Set(all).size).toBe(153);
+      expect(all).not.toContain(formatOrderNumber(5000));
+    });
+
+    it("audits staff reading customers' orders: one entry per customer per request", async () => {
+      const ada = await bed.signUp();
+      const grace = await bed.signUp();
+      const a1 = await bed.place(ada.ctx, bed.request(["HON-PRO"]));
+      await bed.place(ada.ctx, bed.request(["HON-CARE"]));
+      await bed.place(grace.ctx, bed.request(["HON-PRO"]));
+      const staff = await bed.signUp(Role.SUPPORT);
+      const viewed = async () =>
+        (await bed.ctx().manager.findBy(AuditEntryEntity, { action: AuditAction.ORDERS_VIEWED })).map((e) => [
+          e.actorId,
+          e.subjectId,
+        ]);
+
+      await call(`{ myOrders { nodes { id contact { name } } } }`, {}, ada.actor);
+      await call(`query ($id: ID!) { order(id: $id) { id } }`, { id: a1.id }, ada.actor);
+      expect(await viewed()).toEqual([]);
+
+      const both = await call(
+        `query ($id: ID!) { orders { nodes { id contact { name } } } order(id: $id) { id } }`,
+        { id: a1.id },
+        staff.actor,
+      );
+      expect(both.codes).toEqual([]);
+      expect((await viewed()).sort()).toEqual(
+        [
+          [staff.user.id, ada.user.id],
+          [staff.user.id, grace.user.id],
+        ].sort(),
+      );
+      await call(`query ($id: ID!) { order(id: $id) { id } }`, { id: a1.id }, staff.actor);
+      expect((await viewed()).filter(([, subject]) => subject === ada.user.id)).toHaveLength(2);
+    });
+
+    it("audits partner keys issued and revoked through the API, without the key", async () => {
+      const admin = await bed.signUp(Role.ADMIN);
+      const { partner } = await bed.partner();
+      const issued = await call(
+        `mutation ($id: ID!) { issuePartnerApiKey(partnerId: $id) { id prefix secret } }`,
+        { id: partner.id },
+        admin.actor,
+      );
+      const key = issued.data?.issuePartnerApiKey as { id: string; prefix: string; secret: string };
+      await call(`mutation ($id: ID!) { revokePartnerApiKey(id: $id) }`, { id: key.id }, admin.actor);
+      const entries = await bed.ctx().manager.find(AuditEntryEntity, {});
+      // The test bed's own key for the partner was issued outside any request (anonymous).
+      const keyEntries = entries.filter((e) => e.action.startsWith("PARTNER_KEY_") && e.actorId === admin.user.id);
+      expect(keyEntries.map((e) => [e.action, e.actorId, e.subjectId, e.detail]).sort()).toEqual([
+        [AuditAction.PARTNER_KEY_ISSUED, admin.user.id, partner.id, `API key ${key.id} ${key.prefix}`],
+        [AuditAction.PARTNER_KEY_REVOKED, admin.user.id, partner.id, `API key ${key.id} ${key.prefix}`],
+      ]);
+      expect(JSON.stringify(entries)).not.toContain(key.secret);
+    });
   });
 });

@@ -173,6 +173,8 @@ export async function openOrdersTestBed(kind: TestDatabaseKind): Promise<OrdersT
     }),
     reset: async () => {
       for (const table of [
+        "erasure_notice",
+        "audit_entry",
         "disclosure",
         "order_licence",
         "order_line",

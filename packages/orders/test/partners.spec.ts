@@ -96,7 +96,8 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
       const { partner, key } = await bed.partner();
       await bed.services.partners.revokeApiKey(admin.ctx, key.id);
 
-      expect(bed.securityEvents).toEqual([
+      // Only the partner's events: the accounts domain logs the role change of the set-up.
+      expect(bed.securityEvents.filter((e) => e.partnerId === partner.id)).toEqual([
         { kind: "STAFF_ACTION", userId: undefined, partnerId: partner.id, detail: "created partner" },
         { kind: "STAFF_ACTION", userId: undefined, partnerId: partner.id, detail: `issued API key ${key.prefix}` },
         { kind: "PARTNER_KEY_USED", partnerId: partner.id, detail: `API key ${key.prefix}` },

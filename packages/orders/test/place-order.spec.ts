@@ -3,6 +3,7 @@ import { testDatabaseKinds } from "@honour/testing";
 import {
   CardBrand,
   formatOrderNumber,
+  formerOwnerHash,
   OrderEntity,
   OrderLineEntity,
   OrderStatus,
@@ -306,14 +307,33 @@ describe.each(testDatabaseKinds())("placing orders on %s", (kind) => {
       expect(user.id).toBeDefined();
     });
 
-    it("drops saved cards and order history when the account is closed", async () => {
+    it("drops saved cards and order history, and erases the contact, when the account is closed", async () => {
       const { ctx, user } = await bed.signUp();
       const order = await bed.place(ctx, bed.request(["HON-PRO"], { saveBillingDetails: true }));
 
       await bed.users.users.close(bed.ctx(), user.id);
 
       expect(await bed.ctx().manager.countBy(SavedPaymentMethodEntity, { userId: user.id })).toBe(0);
-      expect((await bed.ctx().manager.findOneByOrFail(OrderEntity, { id: order.id })).userId).toBeNull();
+      const closed = await bed.ctx().manager.findOneByOrFail(OrderEntity, { id: order.id });
+      expect(closed).toMatchObject({ userId: null, contactName: "(erased)", contactErasedAt: bed.clock.now() });
+    });
+
+    it("keeps a keyed hash of the buyer on orders outside their history, and only there", async () => {
+      const { ctx, user } = await bed.signUp();
+      const kept = await bed.place(ctx, bed.request(["HON-PRO"]));
+      expect((await bed.ctx().manager.findOneByOrFail(OrderEntity, { id: kept.id })).formerOwnerHash).toBeNull();
+
+      await bed.users.users.updateProfile(ctx, { keepOrderHistory: false });
+      const later = await bed.place(ctx, bed.request(["HON-CARE"]));
+      const hash = formerOwnerHash(bed.platform.config.secret, user.id);
+      for (const id of [kept.id, later.id]) {
+        expect(await bed.ctx().manager.findOneByOrFail(OrderEntity, { id })).toMatchObject({
+          userId: null,
+          formerOwnerHash: hash,
+        });
+      }
+      expect(hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(hash).not.toContain(user.id.replace(/-/g, ""));
     });
 
     it("links orders again once the profile keeps history again", async () => {

@@ -25,6 +25,8 @@ export const CONTACT_LIMITS = Object.freeze({
 @Index("IDX_customer_order_user", ["userId", "id"])
 @Index("IDX_customer_order_partner", ["partnerId", "id"])
 @Index("IDX_customer_order_status", ["status", "id"])
+@Index("IDX_customer_order_former_owner", ["formerOwnerHash"])
+@Index("IDX_customer_order_contact_erased", ["contactErasedAt"])
 export class OrderEntity {
   /** Time-ordered UUIDv7: pages sort by it. */
   @PrimaryColumn({ type: "char", length: 36 })
@@ -145,4 +147,20 @@ export class OrderEntity {
 
   @Column({ type: "datetime", precision: 3 })
   updatedAt!: Date;
+
+  /**
+   * A keyed hash (HMAC with the server secret) of the buyer's account id, set when a signed-in
+   * buyer's order is not, or no longer, in their history (`keepOrderHistory` off). It lets the
+   * buyer's data export and account closure still find the order, without a plain link to the
+   * account; erasure clears it.
+   */
+  @Column({ type: "char", length: 64, nullable: true })
+  formerOwnerHash!: string | null;
+
+  /**
+   * When the buyer's contact was erased (account closure): the order stays for accounting with
+   * only what an invoice needs, and is deleted `CLOSED_ACCOUNT_RETENTION_DAYS` after this.
+   */
+  @Column({ type: "datetime", precision: 3, nullable: true })
+  contactErasedAt!: Date | null;
 }

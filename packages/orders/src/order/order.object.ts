@@ -140,6 +140,14 @@ export class OrderObject {
 
   @Field(() => GraphQLDateTime, { nullable: true })
   cancelledAt!: Date | null;
+
+  @Field(() => GraphQLDateTime, {
+    nullable: true,
+    description:
+      "When the buyer's contact was erased (account closure): the order is kept for accounting with its contact " +
+      'replaced by "(erased)" but the country, and deleted after the accounting period.',
+  })
+  contactErasedAt!: Date | null;
 }
 
 export const OrderConnection = ConnectionType("Order", OrderObject);

@@ -1,5 +1,5 @@
 import { PARTNER_ROLE, Role, type Connection } from "@honour/platform";
-import { ConnectionArgs, type GraphQLContext } from "@honour/platform/graphql";
+import { ConnectionArgs, loader, type GraphQLContext } from "@honour/platform/graphql";
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import type { OrdersServices } from "../orders.module";
 import { showPlacedOrder } from "./order-field.resolver";
@@ -7,6 +7,11 @@ import { AssignOrderArgs, OrdersArgs } from "./order.args";
 import type { OrderEntity } from "./order.entity";
 import { PlaceOrderInput } from "./order.input";
 import { OrderConnection, OrderObject } from "./order.object";
+
+/** The customers whose orders this request has already recorded as read by staff (audit log). */
+function auditedInRequest(context: GraphQLContext): Set<string> {
+  return loader(context, "orders.auditedViews", () => new Set<string>());
+}
 
 /** Placing orders, the buyer's history, and staff's work on orders. */
 @Resolver(() => OrderObject)
@@ -45,33 +50,48 @@ export class OrderResolver {
     nullable: true,
     description:
       "One order: your own; any for SUPPORT and ADMIN; for a partner, one assigned to it. Anything else is " +
-      "NOT_FOUND, exactly like an order that does not exist.",
+      "NOT_FOUND, exactly like an order that does not exist. Staff reading someone else's order leaves an " +
+      "ORDERS_VIEWED entry in the audit log.",
   })
-  order(@Arg("id", () => ID) id: string, @Ctx() { ctx }: GraphQLContext): Promise<OrderEntity> {
+  order(@Arg("id", () => ID) id: string, @Ctx() context: GraphQLContext): Promise<OrderEntity> {
+    const { ctx } = context;
+    const actor = ctx.actor;
+    // Staff reads write an audit entry, which commits with the read or not at all.
+    if (actor.kind === "user" && actor.role !== Role.CUSTOMER) {
+      return ctx.transaction((tx) => this.services.orders.view(tx, id, auditedInRequest(context)));
+    }
     return this.services.orders.findVisible(ctx, id);
   }
 
   @Authorized([Role.SUPPORT, Role.ADMIN])
-  @Query(() => OrderConnection, { description: "Every order, newest first, optionally of one status. SUPPORT, ADMIN." })
-  orders(@Args(() => OrdersArgs) args: OrdersArgs, @Ctx() { ctx }: GraphQLContext): Promise<Connection<OrderEntity>> {
-    return this.services.orders.listAll(ctx, args);
+  @Query(() => OrderConnection, {
+    description:
+      "Every order, newest first, optionally of one status. SUPPORT, ADMIN. Each customer on the page gets an " +
+      "ORDERS_VIEWED entry in the audit log.",
+  })
+  orders(@Args(() => OrdersArgs) args: OrdersArgs, @Ctx() context: GraphQLContext): Promise<Connection<OrderEntity>> {
+    return context.ctx.transaction((tx) => this.services.orders.listAll(tx, args, auditedInRequest(context)));
   }
 
   @Authorized([Role.SUPPORT, Role.ADMIN])
   @Mutation(() => OrderObject, {
     description:
       "Assigns a paid order to an active partner, or reassigns it (the previous partner loses access at once). " +
-      "SUPPORT, ADMIN. CONFLICT when the order is not PAID or ASSIGNED.",
+      "SUPPORT, ADMIN. CONFLICT when the order is not PAID or ASSIGNED. Audited as ORDERS_VIEWED.",
   })
-  assignOrder(@Args(() => AssignOrderArgs) { orderId, partnerId }: AssignOrderArgs, @Ctx() { ctx }: GraphQLContext) {
-    return ctx.transaction((tx) => this.services.orders.assign(tx, orderId, partnerId));
+  assignOrder(@Args(() => AssignOrderArgs) { orderId, partnerId }: AssignOrderArgs, @Ctx() context: GraphQLContext) {
+    return context.ctx.transaction((tx) =>
+      this.services.orders.assign(tx, orderId, partnerId, auditedInRequest(context)),
+    );
   }
 
   @Authorized([Role.SUPPORT, Role.ADMIN])
   @Mutation(() => OrderObject, {
-    description: "Cancels an order that is not yet fulfilled and refunds it. SUPPORT, ADMIN. CONFLICT otherwise.",
+    description:
+      "Cancels an order that is not yet fulfilled and refunds it. SUPPORT, ADMIN. CONFLICT otherwise. Audited as " +
+      "ORDERS_VIEWED.",
   })
-  cancelOrder(@Arg("orderId", () => ID) orderId: string, @Ctx() { ctx }: GraphQLContext): Promise<OrderEntity> {
-    return ctx.transaction((tx) => this.services.orders.cancel(tx, orderId));
+  cancelOrder(@Arg("orderId", () => ID) orderId: string, @Ctx() context: GraphQLContext): Promise<OrderEntity> {
+    return context.ctx.transaction((tx) => this.services.orders.cancel(tx, orderId, auditedInRequest(context)));
   }
 }

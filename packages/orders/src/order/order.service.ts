@@ -1,5 +1,7 @@
 import {
+  AuditAction,
   enqueueTransactionalMail,
+  type AuditLog,
   type JobQueue,
   type TransactionalMailPayload,
   ForbiddenException,
@@ -38,6 +40,7 @@ import {
   isOpenForPartner,
   OrderStatus,
 } from "./order-state.service";
+import { formerOwnerHash } from "./former-owner";
 import { OrderEntity } from "./order.entity";
 import {
   checkPlaceOrder,
@@ -116,6 +119,9 @@ export class OrderService {
     private readonly logger: Logger,
     private readonly reads: HotReadService,
     private readonly jobs: JobQueue,
+    private readonly audit: AuditLog,
+    /** The server secret, for {@link formerOwnerHash}. */
+    private readonly secret: string,
   ) {}
 
   /**
@@ -159,6 +165,8 @@ export class OrderService {
       number: await this.numbers.next(ctx),
       status: OrderStatus.PLACED,
       userId: buyer?.keepOrderHistory ? buyer.id : null,
+      formerOwnerHash: buyer && !buyer.keepOrderHistory ? formerOwnerHash(this.secret, buyer.id) : null,
+      contactErasedAt: null,
       partnerId: null,
       currency: Currency.GBP,
       totalMinor: products.total,
@@ -248,7 +256,7 @@ export class OrderService {
         );
       throw error;
     }
-    await enqueueTransactionalMail(ctx, this.jobs, orderConfirmation(order, lines), `order-confirmation:${order.id}`);
+    await enqueueTransactionalMail(ctx, this.jobs, orderConfirmation(order, lines), orderConfirmationKey(order.id));
     return order;
   }
 
@@ -259,6 +267,45 @@ export class OrderService {
     return order;
   }
 
+  /**
+   * {@link findVisible}, and for staff reading someone else's order an `ORDERS_VIEWED` audit entry
+   * in `ctx`'s transaction (the caller opens it). `audited` holds the customers already recorded
+   * in this request (one entry per customer per request); it is updated.
+   */
+  async view(ctx: RequestContext, id: string, audited: Set<string> = new Set()): Promise<OrderEntity> {
+    const order = await this.findVisible(ctx, id);
+    await this.recordStaffView(ctx, [order], audited);
+    return order;
+  }
+
+  /**
+   * Records that a staff member read these orders of other people: one `ORDERS_VIEWED` entry per
+   * customer not yet in `audited` (subject: the customer's user id; detail: their order numbers,
+   * or how many when they do not fit). Orders of no account (guests, detached history) make one
+   * entry without a subject. Customers and partners reading orders record nothing; nor does a
+   * staff member reading their own.
+   */
+  async recordStaffView(ctx: RequestContext, orders: readonly OrderEntity[], audited: Set<string>): Promise<void> {
+    if (!isStaff(ctx.actor) || orders.length === 0) return;
+    const byCustomer = new Map<string, OrderEntity[]>();
+    for (const order of orders) {
+      if (order.userId !== null && order.userId === ctx.userId) continue;
+      const key = order.userId ?? "";
+      const list = byCustomer.get(key);
+      if (list) list.push(order);
+      else byCustomer.set(key, [order]);
+    }
+    for (const [key, list] of byCustomer) {
+      const seen = `orders:${key || "no-account"}`;
+      if (audited.has(seen)) continue;
+      audited.add(seen);
+      const numbers = list.map((o) => formatOrderNumber(o.number)).join(", ");
+      const prefix = key ? "" : "orders of no account: ";
+      const detail = prefix.length + numbers.length <= 200 ? `${prefix}${numbers}` : `${prefix}${list.length} orders`;
+      await this.audit.record(ctx, { action: AuditAction.ORDERS_VIEWED, subjectId: key || null, detail });
+    }
+  }
+
   /** The signed-in user's orders, newest first; detached orders are no longer theirs. */
   async listMine(ctx: RequestContext, args: PageArgs): Promise<Connection<OrderEntity>> {
     const userId = ctx.userId;
@@ -266,10 +313,20 @@ export class OrderService {
     return this.page(ctx, [["userId", userId]], args);
   }
 
-  /** Every order, newest first, optionally of one status. For SUPPORT and ADMIN. */
-  async listAll(ctx: RequestContext, args: OrderSearchArgs): Promise<Connection<OrderEntity>> {
+  /**
+   * Every order, newest first, optionally of one status. For SUPPORT and ADMIN. Each customer on
+   * the page gets an `ORDERS_VIEWED` audit entry (see {@link recordStaffView}), in `ctx`'s
+   * transaction: open one so that the entries commit with the read.
+   */
+  async listAll(
+    ctx: RequestContext,
+    args: OrderSearchArgs,
+    audited: Set<string> = new Set(),
+  ): Promise<Connection<OrderEntity>> {
     if (!isStaff(ctx.actor)) throw new ForbiddenException();
-    return this.page(ctx, args.status != null ? [["status", checkStatus(args.status)]] : [], args);
+    const page = await this.page(ctx, args.status != null ? [["status", checkStatus(args.status)]] : [], args);
+    await this.recordStaffView(ctx, page.nodes, audited);
+    return page;
   }
 
   /** The calling partner's orders (those assigned to it now), newest first. */
@@ -323,12 +380,17 @@ export class OrderService {
 
   /**
    * Assigns a paid order to a partner, or reassigns it; the previous partner loses access at
-   * once. `NOT_FOUND` for an unknown order or partner, `BAD_USER_INPUT` for an inactive partner,
+   * once. The staff member sees the order in the answer: an `ORDERS_VIEWED` audit entry. `NOT_FOUND` for an unknown order or partner, `BAD_USER_INPUT` for an inactive partner,
    * `CONFLICT` for an order that is not paid or already fulfilled or cancelled.
    */
-  async assign(ctx: RequestContext, orderId: string, partnerId: string): Promise<OrderEntity> {
+  async assign(
+    ctx: RequestContext,
+    orderId: string,
+    partnerId: string,
+    audited: Set<string> = new Set(),
+  ): Promise<OrderEntity> {
     if (!isStaff(ctx.actor)) throw new ForbiddenException();
-    const order = await this.findVisible(ctx, orderId);
+    const order = await this.view(ctx, orderId, audited);
     const partner = ID_PATTERN.test(partnerId) ? await ctx.manager.findOneBy(PartnerEntity, { id: partnerId }) : null;
     if (!partner) throw new NotFoundException("Partner");
     if (order.status === OrderStatus.ASSIGNED && order.partnerId === partnerId) return order;
@@ -360,12 +422,13 @@ export class OrderService {
   }
 
   /**
-   * Cancels an order that is not yet fulfilled, refunding its charge. Staff (SUPPORT, ADMIN).
+   * Cancels an order that is not yet fulfilled, refunding its charge. Staff (SUPPORT, ADMIN); an
+   * `ORDERS_VIEWED` audit entry, as the answer shows the order.
    * `NOT_FOUND` for an unknown order, `CONFLICT` for a fulfilled or cancelled one.
    */
-  async cancel(ctx: RequestContext, orderId: string): Promise<OrderEntity> {
+  async cancel(ctx: RequestContext, orderId: string, audited: Set<string> = new Set()): Promise<OrderEntity> {
     if (!isStaff(ctx.actor)) throw new ForbiddenException();
-    const order = await this.findVisible(ctx, orderId);
+    const order = await this.view(ctx, orderId, audited);
     const now = ctx.clock.now();
     const cancelled = await this.transition(ctx, order, OrderStatus.CANCELLED, { cancelledAt: now, updatedAt: now });
     // After the status write, inside the transaction: a refund that fails undoes the cancellation.
@@ -376,10 +439,16 @@ export class OrderService {
 
   /**
    * Detaches every order from an account (its owner stopped keeping order history): the orders
-   * stay, for accounting and fulfilment, but no longer show in the account. Returns how many.
+   * stay, for accounting and fulfilment, but no longer show in the account. Each keeps a keyed
+   * hash of its former owner ({@link formerOwnerHash}), so that the owner's data export and
+   * account closure still reach it. Returns how many.
    */
   async detachHistory(ctx: RequestContext, userId: string): Promise<number> {
-    const result = await ctx.manager.update(OrderEntity, { userId }, { userId: null, updatedAt: ctx.clock.now() });
+    const result = await ctx.manager.update(
+      OrderEntity,
+      { userId },
+      { userId: null, formerOwnerHash: formerOwnerHash(this.secret, userId), updatedAt: ctx.clock.now() },
+    );
     return result.affected ?? 0;
   }
 
@@ -521,6 +590,11 @@ function checkStatus(status: OrderStatus): OrderStatus {
     throw invalidInput([{ field: "status", message: "is not an order status" }]);
   }
   return status;
+}
+
+/** The once-only key of an order's confirmation mail (the job's `uniqueKey` is `mail:` and this). */
+export function orderConfirmationKey(orderId: string): string {
+  return `order-confirmation:${orderId}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  AuditAction,
   newId,
   NotFoundException,
   paginate,
@@ -9,6 +10,7 @@ import {
   SecurityEventKind,
   UnauthenticatedException,
   type Actor,
+  type AuditLog,
   type Connection,
   type PageArgs,
   type RequestContext,
@@ -59,7 +61,10 @@ export class PartnerService {
   /** The key lookup's SQL per data source, built once (see `lookup`). */
   private readonly lookupSql = new WeakMap<DataSource, string>();
 
-  constructor(private readonly securityLog: SecurityLog) {}
+  constructor(
+    private readonly securityLog: SecurityLog,
+    private readonly audit: AuditLog,
+  ) {}
 
   /** Staff changes to partners and keys go to the security log. */
   private staffAction(ctx: RequestContext, partnerId: string, detail: string): Promise<void> {
@@ -118,7 +123,10 @@ export class PartnerService {
     return Object.assign(partner, { active, updatedAt });
   }
 
-  /** Issues a new key for a partner. The returned `secret` is never shown again. */
+  /**
+   * Issues a new key for a partner. The returned `secret` is never shown again. Audited as
+   * `PARTNER_KEY_ISSUED` (subject: the partner; detail: the key's id and public prefix).
+   */
   async issueApiKey(ctx: RequestContext, partnerId: string): Promise<IssuedApiKey> {
     if (!(await ctx.manager.existsBy(PartnerEntity, { id: partnerId }))) throw new NotFoundException("Partner");
     const now = ctx.clock.now();
@@ -135,10 +143,18 @@ export class PartnerService {
     });
     await ctx.manager.insert(PartnerApiKeyEntity, key);
     await this.staffAction(ctx, partnerId, `issued API key ${prefix}`);
+    await this.audit.record(ctx, {
+      action: AuditAction.PARTNER_KEY_ISSUED,
+      subjectId: partnerId,
+      detail: `API key ${key.id} ${prefix}`,
+    });
     return { id: key.id, partnerId, prefix, secret, createdAt: now };
   }
 
-  /** Revokes a key; it stops working at once. Revoking it again changes nothing. `NOT_FOUND` if unknown. */
+  /**
+   * Revokes a key; it stops working at once. Revoking it again changes nothing (and records
+   * nothing). Audited as `PARTNER_KEY_REVOKED`. `NOT_FOUND` if unknown.
+   */
   async revokeApiKey(ctx: RequestContext, keyId: string): Promise<PartnerApiKeyEntity> {
     const key = await ctx.manager.findOneBy(PartnerApiKeyEntity, { id: keyId });
     if (!key) throw new NotFoundException("API key");
@@ -146,6 +162,11 @@ export class PartnerService {
       key.revokedAt = ctx.clock.now();
       await ctx.manager.update(PartnerApiKeyEntity, { id: keyId }, { revokedAt: key.revokedAt });
       await this.staffAction(ctx, key.partnerId, `revoked API key ${key.prefix}`);
+      await this.audit.record(ctx, {
+        action: AuditAction.PARTNER_KEY_REVOKED,
+        subjectId: key.partnerId,
+        detail: `API key ${key.id} ${key.prefix}`,
+      });
     }
     return key;
   }

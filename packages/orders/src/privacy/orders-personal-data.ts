@@ -1,0 +1,225 @@
+import {
+  JobEntity,
+  type PersonalDataContributor,
+  type PersonalDataSubject,
+  type RequestContext,
+} from "@honour/platform";
+import { In } from "typeorm";
+import type { SavedPaymentMethodService } from "../billing/saved-payment-method.service";
+import { DisclosureEntity } from "../disclosure/disclosure.entity";
+import { decodeFields } from "../disclosure/disclosure.service";
+import { LicenceEntity } from "../licence/licence.entity";
+import { formerOwnerHash } from "../order/former-owner";
+import { OrderLineEntity } from "../order/order-line.entity";
+import { formatOrderNumber } from "../order/order-number.service";
+import { orderConfirmationKey } from "../order/order.service";
+import { OrderEntity } from "../order/order.entity";
+import { PartnerEntity } from "../partner/partner.entity";
+import type { ErasureNoticeService } from "./erasure-notice.service";
+
+/** What replaces an erased order's contact: the order keeps only what an invoice needs. */
+export const ERASED = "(erased)";
+
+/**
+ * The columns an erasure rewrites. Kept: number, status, dates, lines, prices, total, currency
+ * and the billing address's country (for tax), the partner, and the provider's charge id and the
+ * card brand (to reconcile and refund with the provider). Gone: name, email, phone, organisation,
+ * street, city, postcode, the reusable card token, last four digits and expiry, the idempotency
+ * hashes (they hash the request, contact included) and every link to the account.
+ */
+const ERASED_COLUMNS = Object.freeze({
+  userId: null,
+  formerOwnerHash: null,
+  contactName: ERASED,
+  contactEmail: ERASED,
+  contactPhone: null,
+  contactOrganisation: null,
+  addressLine1: ERASED,
+  addressLine2: null,
+  addressCity: ERASED,
+  addressPostcode: ERASED,
+  paymentToken: null,
+  cardLast4: null,
+  cardExpiryMonth: null,
+  cardExpiryYear: null,
+  idempotencyKeyHash: null,
+  requestHash: null,
+});
+
+/** IN lists are cut into chunks of this many values. */
+const CHUNK = 500;
+
+function chunks<T>(values: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += CHUNK) out.push(values.slice(i, i + CHUNK));
+  return out;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * The orders domain's part of a data export and of an account closure (registered as "orders").
+ *
+ * The person's orders are those of their account (`userId`) and those outside their history
+ * (`keepOrderHistory` off, at placement or later) that carry the keyed hash of their account id
+ * ({@link formerOwnerHash}). Orders are NOT matched by contact email: accounts do not prove that
+ * their holder owns the address, so registering someone else's address would otherwise reveal
+ * (or erase) that person's guest orders. A guest's own request goes through staff.
+ */
+export class OrdersPersonalData implements PersonalDataContributor {
+  readonly name = "orders";
+
+  constructor(
+    private readonly secret: string,
+    private readonly billing: SavedPaymentMethodService,
+    private readonly notices: ErasureNoticeService,
+  ) {}
+
+  /** The subject's orders by number (oldest first), erased ones included. */
+  async ordersOf(ctx: RequestContext, subject: Pick<PersonalDataSubject, "userId">): Promise<OrderEntity[]> {
+    return ctx.manager
+      .createQueryBuilder(OrderEntity, "o")
+      .where("o.userId = :userId OR o.formerOwnerHash = :hash", {
+        userId: subject.userId,
+        hash: formerOwnerHash(this.secret, subject.userId),
+      })
+      .orderBy("o.number", "ASC")
+      .getMany();
+  }
+
+  /**
+   * Every order of the subject (number, status, dates, lines, totals, currency, the contact and
+   * billing address as stored, the card as brand, last four and expiry, licences, the assigned
+   * partner's name), their saved cards (brand, last four, expiry) and every disclosure of their
+   * orders' contacts to partners. Dates are ISO strings.
+   */
+  async export(ctx: RequestContext, subject: PersonalDataSubject): Promise<Record<string, unknown>> {
+    const orders = await this.ordersOf(ctx, subject);
+    const ids = orders.map((o) => o.id);
+    const lines: OrderLineEntity[] = [];
+    const licences: LicenceEntity[] = [];
+    const disclosures: DisclosureEntity[] = [];
+    for (const chunk of chunks(ids)) {
+      lines.push(...(await ctx.manager.find(OrderLineEntity, { where: { orderId: In(chunk) } })));
+      licences.push(...(await ctx.manager.find(LicenceEntity, { where: { orderId: In(chunk) } })));
+      disclosures.push(...(await ctx.manager.find(DisclosureEntity, { where: { orderId: In(chunk) } })));
+    }
+    const partnerIds = [...new Set(orders.flatMap((o) => (o.partnerId ? [o.partnerId] : [])))];
+    const partners = new Map(
+      (partnerIds.length > 0 ? await ctx.manager.findBy(PartnerEntity, { id: In(partnerIds) }) : []).map((p) => [
+        p.id,
+        p.name,
+      ]),
+    );
+    const cards = await this.billing.listFor(ctx, [subject.userId]);
+    const numberOf = new Map(orders.map((o) => [o.id, o.number]));
+    return {
+      orders: orders.map((o) => ({
+        number: formatOrderNumber(o.number),
+        status: o.status,
+        inOrderHistory: o.userId === subject.userId,
+        placedAt: iso(o.placedAt),
+        paidAt: iso(o.paidAt),
+        assignedAt: iso(o.assignedAt),
+        fulfilledAt: iso(o.fulfilledAt),
+        cancelledAt: iso(o.cancelledAt),
+        contactErasedAt: iso(o.contactErasedAt),
+        currency: o.currency,
+        totalMinor: o.totalMinor,
+        lines: lines
+          .filter((l) => l.orderId === o.id)
+          .sort((a, b) => a.position - b.position)
+          .map((l) => ({
+            sku: l.sku,
+            name: l.name,
+            kind: l.kind,
+            quantity: l.quantity,
+            unitPriceMinor: l.unitPriceMinor,
+            totalMinor: l.totalMinor,
+          })),
+        contact: o.contactErasedAt
+          ? null
+          : {
+              name: o.contactName,
+              email: o.contactEmail,
+              phone: o.contactPhone,
+              organisation: o.contactOrganisation,
+              address: {
+                line1: o.addressLine1,
+                line2: o.addressLine2,
+                city: o.addressCity,
+                postcode: o.addressPostcode,
+                country: o.addressCountry,
+              },
+            },
+        billingCountry: o.addressCountry,
+        payment:
+          o.cardBrand && o.cardLast4 && o.cardExpiryMonth !== null && o.cardExpiryYear !== null
+            ? { brand: o.cardBrand, last4: o.cardLast4, expiryMonth: o.cardExpiryMonth, expiryYear: o.cardExpiryYear }
+            : null,
+        licences: licences
+          .filter((l) => l.orderId === o.id)
+          .sort((a, b) => (a.id < b.id ? -1 : 1))
+          .map((l) => ({ sku: l.sku, serial: l.serial, controlCode: l.controlCode, issuedAt: iso(l.issuedAt) })),
+        partner: o.partnerId ? (partners.get(o.partnerId) ?? null) : null,
+      })),
+      savedPaymentMethods: cards.map((c) => ({
+        brand: c.brand,
+        last4: c.last4,
+        expiryMonth: c.expiryMonth,
+        expiryYear: c.expiryYear,
+        savedAt: iso(c.createdAt),
+        updatedAt: iso(c.updatedAt),
+      })),
+      disclosures: disclosures
+        .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1))
+        .map((d) => ({
+          partnerName: d.partnerName,
+          orderNumber: formatOrderNumber(numberOf.get(d.orderId) ?? d.orderNumber),
+          fields: decodeFields(d.fields),
+          purpose: d.purpose,
+          at: iso(d.at),
+        })),
+    };
+  }
+
+  /**
+   * Anonymises the subject's orders (see {@link ERASED_COLUMNS}), marking each `contactErasedAt`;
+   * writes one erasure notice per partner that received or was assigned any of them; deletes
+   * their confirmation mails (queued or sent: they name the contact) and the subject's saved cards.
+   * Runs in the closing transaction. Erasing again changes nothing and notifies nobody twice.
+   */
+  async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
+    const now = ctx.clock.now();
+    const orders = (await this.ordersOf(ctx, subject)).filter((o) => o.contactErasedAt === null);
+    const ids = orders.map((o) => o.id);
+    const numberOf = new Map(orders.map((o) => [o.id, o.number]));
+    const byPartner = new Map<string, Set<number>>();
+    const affect = (partnerId: string, number: number) => {
+      const set = byPartner.get(partnerId);
+      if (set) set.add(number);
+      else byPartner.set(partnerId, new Set([number]));
+    };
+    for (const order of orders) if (order.partnerId) affect(order.partnerId, order.number);
+    for (const chunk of chunks(ids)) {
+      const disclosed = await ctx.manager
+        .createQueryBuilder(DisclosureEntity, "d")
+        .select("d.partnerId", "partnerId")
+        .addSelect("d.orderId", "orderId")
+        .distinct(true)
+        .where("d.orderId IN (:...chunk)", { chunk })
+        .getRawMany<{ partnerId: string; orderId: string }>();
+      for (const d of disclosed) affect(d.partnerId, numberOf.get(d.orderId)!);
+      await ctx.manager.delete(JobEntity, { uniqueKey: In(chunk.map((id) => `mail:${orderConfirmationKey(id)}`)) });
+      await ctx.manager.update(
+        OrderEntity,
+        { id: In(chunk) },
+        { ...ERASED_COLUMNS, contactErasedAt: now, updatedAt: now },
+      );
+    }
+    await this.notices.notify(ctx, byPartner, now);
+    // Orders erased before but still in the account (none unless a closure was undone by hand).
+    await ctx.manager.update(OrderEntity, { userId: subject.userId }, { userId: null, updatedAt: now });
+    await this.billing.deleteAllFor(ctx, subject.userId);
+  }
+}

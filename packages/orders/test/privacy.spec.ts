@@ -1,0 +1,556 @@
+import {
+  AuditAction,
+  AuditEntryEntity,
+  JobEntity,
+  Role,
+  type ClaimedJob,
+  type PersonalDataSubject,
+  type RequestContext,
+} from "@honour/platform";
+import { testDatabaseKinds } from "@honour/testing";
+import type { UserEntity } from "@honour/users";
+import {
+  DisclosedField,
+  DisclosureEntity,
+  ERASED,
+  ErasureNoticeEntity,
+  formatOrderNumber,
+  LicenceEntity,
+  noticeOrderNumbers,
+  OrderEntity,
+  OrderLineEntity,
+  ordersJobs,
+  ORDERS_JOBS,
+  ProductKind,
+  SavedPaymentMethodEntity,
+  type OrderEntity as Order,
+  type PlaceOrderRequest,
+} from "../src";
+import { everyStoredValue, openOrdersTestBed, type OrdersTestBed } from "./orders-test-bed";
+
+/** Two people whose details must never mix. */
+const ADA = {
+  name: "Ada Lovelace",
+  email: "ada.lovelace@example.com",
+  phone: "+44 20 7946 0101",
+  organisation: "Analytical Engines Ltd",
+  address: { line1: "12 St James's Square", line2: "Flat 3b", city: "Marylebone", postcode: "SW1Y 4JH", country: "GB" },
+};
+const GRACE = {
+  name: "Grace Hopper",
+  email: "grace.hopper@example.org",
+  phone: "+1 703 555 0199",
+  organisation: "Compiler Works Inc",
+  address: { line1: "1 Navy Yard", line2: null, city: "Arlington", postcode: "22202", country: "US" },
+};
+
+/** The plain values of a contact that an erasure must remove. */
+function piiOf(contact: typeof ADA | typeof GRACE, accountEmail: string): string[] {
+  return [
+    contact.name,
+    contact.email,
+    contact.phone,
+    contact.organisation,
+    contact.address.line1,
+    ...(contact.address.line2 ? [contact.address.line2] : []),
+    contact.address.city,
+    contact.address.postcode,
+    accountEmail,
+  ];
+}
+
+const ORDERS_ACTIONS: string[] = [
+  AuditAction.ORDERS_VIEWED,
+  AuditAction.PARTNER_KEY_ISSUED,
+  AuditAction.PARTNER_KEY_REVOKED,
+];
+
+const ORDER_TABLES = [
+  "customer_order",
+  "order_line",
+  "order_licence",
+  "order_number",
+  "saved_payment_method",
+  "disclosure",
+  "erasure_notice",
+  "partner",
+  "partner_api_key",
+  "product",
+  "job",
+];
+
+describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => {
+  let bed: OrdersTestBed;
+  beforeAll(async () => {
+    bed = await openOrdersTestBed(kind);
+  });
+  afterAll(() => bed?.close());
+  beforeEach(async () => {
+    await bed.reset();
+    await bed.product({ sku: "HON-PRO", priceMinor: 4999, kind: ProductKind.LICENCE });
+    await bed.product({ sku: "HON-CARE", priceMinor: 1500, kind: ProductKind.SERVICE });
+  });
+
+  const subjectOf = (user: UserEntity): PersonalDataSubject => ({ userId: user.id, email: user.email, phone: null });
+
+  function requestFor(contact: typeof ADA | typeof GRACE, skus: string[], extra: Partial<PlaceOrderRequest> = {}) {
+    return bed.request(skus, { contact: { ...contact, address: { ...contact.address } }, ...extra });
+  }
+
+  async function staffMember(role = Role.SUPPORT) {
+    return bed.signUp(role);
+  }
+
+  /**
+   * Ada: an order in her history, assigned to partner P1 which read its contact and then lost it
+   * to P2 (reassigned) which fulfilled it; a second order with a saved card; her history switched
+   * off, and a third order placed after that. Grace: one order, assigned to P3. A guest order.
+   */
+  async function scenario() {
+    const ada = await bed.signUp();
+    const grace = await bed.signUp();
+    const staff = await staffMember();
+    const p1 = await bed.partner("First Resellers");
+    const p2 = await bed.partner("Second Resellers");
+    const p3 = await bed.partner("Third Resellers");
+    const assign = (order: Order, partnerId: string) =>
+      staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, partnerId));
+
+    const ada1 = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO", "HON-CARE"]));
+    await assign(ada1, p1.partner.id);
+    await bed.services.disclosures.record(p1.ctx, [
+      { order: ada1, fields: [DisclosedField.NAME, DisclosedField.EMAIL, DisclosedField.ADDRESS] },
+    ]);
+    await assign(ada1, p2.partner.id);
+    await p2.ctx.transaction((tx) => bed.services.orders.markFulfilled(tx, ada1.id));
+    const ada2 = await bed.place(ada.ctx, requestFor(ADA, ["HON-CARE"], { saveBillingDetails: true }));
+    await bed.users.users.updateProfile(ada.ctx, { keepOrderHistory: false });
+    const ada3 = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
+
+    const grace1 = await bed.place(
+      grace.ctx,
+      requestFor(GRACE, ["HON-PRO"], {
+        saveBillingDetails: true,
+        payment: {
+          cardNumber: "5555 5555 5555 4444",
+          expiryMonth: 4,
+          expiryYear: 2031,
+          cvc: "321",
+          cardholderName: "G",
+        },
+      }),
+    );
+    await assign(grace1, p3.partner.id);
+    await bed.services.disclosures.record(p3.ctx, [{ order: grace1, fields: [DisclosedField.NAME] }]);
+    const guest = await bed.place(bed.ctx(), requestFor(GRACE, ["HON-CARE"]));
+    return { ada, grace, staff, p1, p2, p3, ada1, ada2, ada3, grace1, guest };
+  }
+
+  const erase = (subject: PersonalDataSubject) =>
+    bed.ctx().transaction((tx) => bed.services.personalData.erase(tx, subject));
+
+  describe("export", () => {
+    it("registers one contributor named orders with the platform", () => {
+      expect(bed.platform.personalData.names).toContain("orders");
+      expect(bed.platform.personalData.names.filter((n) => n === "orders")).toHaveLength(1);
+    });
+
+    it("holds every order of the person, detached ones too, their saved cards and disclosures, and nothing of anyone else", async () => {
+      const s = await scenario();
+      const exported = await bed.services.personalData.export(bed.ctx(), subjectOf(s.ada.user));
+      const doc = exported as {
+        orders: {
+          number: string;
+          inOrderHistory: boolean;
+          totalMinor: number;
+          contact: unknown;
+          lines: { sku: string }[];
+          licences: { serial: string }[];
+          payment: unknown;
+          partner: string | null;
+        }[];
+        savedPaymentMethods: unknown[];
+        disclosures: unknown[];
+      };
+
+      expect(doc.orders.map((o) => o.number)).toEqual([s.ada1, s.ada2, s.ada3].map((o) => formatOrderNumber(o.number)));
+      expect(doc.orders.map((o) => o.inOrderHistory)).toEqual([false, false, false]);
+      expect(doc.orders[0]).toMatchObject({
+        status: "FULFILLED",
+        currency: "GBP",
+        totalMinor: 4999 + 1500,
+        placedAt: s.ada1.placedAt.toISOString(),
+        contact: {
+          name: ADA.name,
+          email: ADA.email,
+          phone: ADA.phone,
+          organisation: ADA.organisation,
+          address: ADA.address,
+        },
+        payment: { brand: "VISA", last4: "4176", expiryMonth: 12, expiryYear: 2030 },
+        partner: "Second Resellers",
+      });
+      expect(doc.orders[0]!.lines.map((l) => l.sku)).toEqual(["HON-PRO", "HON-CARE"]);
+      const licences = await bed.ctx().manager.findBy(LicenceEntity, { orderId: s.ada1.id });
+      expect(licences).toHaveLength(1);
+      expect(doc.orders[0]!.licences.map((l) => l.serial)).toEqual([licences[0]!.serial]);
+      expect(doc.savedPaymentMethods).toEqual([
+        expect.objectContaining({ brand: "VISA", last4: "4176", expiryMonth: 12, expiryYear: 2030 }),
+      ]);
+      expect(doc.disclosures).toEqual([
+        expect.objectContaining({
+          partnerName: "First Resellers",
+          orderNumber: formatOrderNumber(s.ada1.number),
+          fields: ["NAME", "EMAIL", "ADDRESS"],
+        }),
+      ]);
+
+      // Every stored row about Ada is there: her orders (by id and number) and her card.
+      const stored = await bed.ctx().manager.find(OrderEntity, { order: { id: "ASC" } });
+      const hers = stored.filter((o) => [s.ada1.id, s.ada2.id, s.ada3.id].includes(o.id));
+      expect(hers).toHaveLength(3);
+      // Nothing of Grace's, nor of the guest's, nor any token, hash or card number.
+      const text = JSON.stringify(exported);
+      for (const value of [...piiOf(GRACE, s.grace.user.email), formatOrderNumber(s.grace1.number)]) {
+        expect(text).not.toContain(value);
+      }
+      expect(text).not.toContain(formatOrderNumber(s.guest.number));
+      expect(text).not.toContain("Third Resellers");
+      expect(text).not.toContain("4444");
+      for (const o of hers) {
+        if (o.paymentToken) expect(text).not.toContain(o.paymentToken);
+        if (o.formerOwnerHash) expect(text).not.toContain(o.formerOwnerHash);
+      }
+      // JSON through and through: dates as ISO strings.
+      expect(JSON.parse(text)).toEqual(exported);
+    });
+
+    it("keeps two customers apart: each export has only their own orders and cards", async () => {
+      const s = await scenario();
+      const graces = (await bed.services.personalData.export(bed.ctx(), subjectOf(s.grace.user))) as {
+        orders: { number: string; inOrderHistory: boolean }[];
+        savedPaymentMethods: { last4: string }[];
+        disclosures: { partnerName: string }[];
+      };
+      expect(graces.orders).toEqual([
+        expect.objectContaining({ number: formatOrderNumber(s.grace1.number), inOrderHistory: true }),
+      ]);
+      expect(graces.savedPaymentMethods.map((c) => c.last4)).toEqual(["4444"]);
+      expect(graces.disclosures.map((d) => d.partnerName)).toEqual(["Third Resellers"]);
+      const text = JSON.stringify(graces);
+      for (const value of piiOf(ADA, s.ada.user.email)) expect(text).not.toContain(value);
+      // The guest order with Grace's contact is not hers to export: accounts do not prove the address.
+      expect(text).not.toContain(formatOrderNumber(s.guest.number));
+    });
+
+    it("is empty for a person without orders", async () => {
+      const { user } = await bed.signUp();
+      await scenario();
+      expect(await bed.services.personalData.export(bed.ctx(), subjectOf(user))).toEqual({
+        orders: [],
+        savedPaymentMethods: [],
+        disclosures: [],
+      });
+    });
+  });
+
+  describe("erasure", () => {
+    it("leaves no plain name, email, phone or address of the person in any orders table, and the totals still add up", async () => {
+      const s = await scenario();
+      const before = await bed.ctx().manager.find(OrderEntity, { order: { id: "ASC" } });
+      const linesBefore = await bed.ctx().manager.find(OrderLineEntity, { order: { id: "ASC" } });
+
+      await erase(subjectOf(s.ada.user));
+
+      const values = (await everyStoredValue(bed.db.dataSource)).filter((v) => ORDER_TABLES.includes(v.table));
+      const hits = values.filter((v) =>
+        piiOf(ADA, s.ada.user.email).some((pii) => v.value.toLowerCase().includes(pii.toLowerCase())),
+      );
+      expect(hits).toEqual([]);
+      // The scan finds what it looks for: Grace's details are all still there.
+      for (const pii of piiOf(GRACE, s.grace.user.email).slice(0, -1)) {
+        expect(values.some((v) => v.value.includes(pii))).toBe(true);
+      }
+
+      const after = await bed.ctx().manager.find(OrderEntity, { order: { id: "ASC" } });
+      const lines = await bed.ctx().manager.find(OrderLineEntity, { order: { id: "ASC" } });
+      expect(after.map((o) => [o.id, o.number, o.totalMinor, o.currency, o.status, o.placedAt.toISOString()])).toEqual(
+        before.map((o) => [o.id, o.number, o.totalMinor, o.currency, o.status, o.placedAt.toISOString()]),
+      );
+      expect(lines).toEqual(linesBefore);
+      for (const order of after) {
+        expect(lines.filter((l) => l.orderId === order.id).reduce((sum, l) => sum + l.totalMinor, 0)).toBe(
+          order.totalMinor,
+        );
+      }
+      const erased = after.filter((o) => [s.ada1.id, s.ada2.id, s.ada3.id].includes(o.id));
+      for (const order of erased) {
+        expect(order).toMatchObject({
+          userId: null,
+          formerOwnerHash: null,
+          contactName: ERASED,
+          contactEmail: ERASED,
+          contactPhone: null,
+          contactOrganisation: null,
+          addressLine1: ERASED,
+          addressLine2: null,
+          addressCity: ERASED,
+          addressPostcode: ERASED,
+          addressCountry: "GB",
+          paymentToken: null,
+          cardLast4: null,
+          cardExpiryMonth: null,
+          idempotencyKeyHash: null,
+          requestHash: null,
+          contactErasedAt: bed.clock.now(),
+        });
+        expect(order.paymentChargeId).toBeTruthy();
+      }
+      // Everyone else's orders are untouched.
+      const others = after.filter((o) => !erased.includes(o));
+      expect(others).toEqual(before.filter((o) => ![s.ada1.id, s.ada2.id, s.ada3.id].includes(o.id)));
+      expect(await bed.ctx().manager.countBy(SavedPaymentMethodEntity, { userId: s.ada.user.id })).toBe(0);
+      expect(await bed.ctx().manager.countBy(SavedPaymentMethodEntity, { userId: s.grace.user.id })).toBe(1);
+      // Her confirmation mails are gone; Grace's and the guest's stay.
+      const mails = await bed.ctx().manager.find(JobEntity, {});
+      expect(mails.map((j) => j.uniqueKey).sort()).toEqual(
+        [s.grace1.id, s.guest.id].map((id) => `mail:order-confirmation:${id}`).sort(),
+      );
+    });
+
+    it("notifies each partner that received or was assigned an erased order, naming it, and no other partner", async () => {
+      const s = await scenario();
+      await erase(subjectOf(s.ada.user));
+
+      const notices = await bed.ctx().manager.find(ErasureNoticeEntity, { order: { partnerId: "ASC" } });
+      const byPartner = new Map(notices.map((n) => [n.partnerId, noticeOrderNumbers(n)]));
+      // P1 read the contact (a disclosure), P2 was assigned it; P3 had only Grace's order.
+      expect(byPartner.get(s.p1.partner.id)).toEqual([s.ada1.number]);
+      expect(byPartner.get(s.p2.partner.id)).toEqual([s.ada1.number]);
+      expect(byPartner.has(s.p3.partner.id)).toBe(false);
+      expect(notices).toHaveLength(2);
+      for (const n of notices) {
+        expect(n.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(n.erasedAt).toEqual(bed.clock.now());
+      }
+
+      expect((await bed.services.erasureNotices.listForPartner(s.p1.ctx)).map(noticeOrderNumbers)).toEqual([
+        [s.ada1.number],
+      ]);
+      expect(await bed.services.erasureNotices.listForPartner(s.p3.ctx)).toEqual([]);
+    });
+
+    it("is idempotent: erasing again changes nothing and notifies nobody twice", async () => {
+      const s = await scenario();
+      await erase(subjectOf(s.ada.user));
+      const orders = await bed.ctx().manager.find(OrderEntity, { order: { id: "ASC" } });
+      bed.clock.advance(60_000);
+      await erase(subjectOf(s.ada.user));
+      expect(await bed.ctx().manager.find(OrderEntity, { order: { id: "ASC" } })).toEqual(orders);
+      expect(await bed.ctx().manager.count(ErasureNoticeEntity)).toBe(2);
+    });
+
+    it("rolls back with the closing transaction: nothing is erased, nobody notified", async () => {
+      const s = await scenario();
+      const orders = await bed.ctx().manager.find(OrderEntity, { order: { id: "ASC" } });
+      const jobs = await bed.ctx().manager.count(JobEntity);
+      await expect(
+        bed.ctx().transaction(async (tx: RequestContext) => {
+          await bed.services.personalData.erase(tx, subjectOf(s.ada.user));
+          expect(await tx.manager.countBy(OrderEntity, { contactName: ADA.name })).toBe(0);
+          throw new Error("a later contributor failed");
+        }),
+      ).rejects.toThrow("a later contributor failed");
+      expect(await bed.ctx().manager.find(OrderEntity, { order: { id: "ASC" } })).toEqual(orders);
+      expect(await bed.ctx().manager.count(ErasureNoticeEntity)).toBe(0);
+      expect(await bed.ctx().manager.countBy(SavedPaymentMethodEntity, { userId: s.ada.user.id })).toBe(1);
+      expect(await bed.ctx().manager.count(JobEntity)).toBe(jobs);
+    });
+
+    it("is what closing the account does (users.close runs every contributor)", async () => {
+      const s = await scenario();
+      await bed.users.users.close(bed.ctx(), s.ada.user.id);
+      const ada = await bed.ctx().manager.findBy(OrderEntity, { contactErasedAt: bed.clock.now() });
+      expect(ada.map((o) => o.id).sort()).toEqual([s.ada1.id, s.ada2.id, s.ada3.id].sort());
+      expect(await bed.ctx().manager.countBy(SavedPaymentMethodEntity, { userId: s.ada.user.id })).toBe(0);
+      expect(await bed.ctx().manager.count(ErasureNoticeEntity)).toBe(2);
+    });
+
+    it("leaves a guest order with the same e-mail alone (accounts do not prove the address)", async () => {
+      const s = await scenario();
+      await erase(subjectOf(s.grace.user));
+      const guest = await bed.ctx().manager.findOneByOrFail(OrderEntity, { id: s.guest.id });
+      expect(guest).toMatchObject({ contactName: GRACE.name, contactErasedAt: null });
+      expect((await bed.ctx().manager.findOneByOrFail(OrderEntity, { id: s.grace1.id })).contactErasedAt).toEqual(
+        bed.clock.now(),
+      );
+      // Grace's only partner, P3, hears of her order.
+      const notices = await bed.ctx().manager.find(ErasureNoticeEntity, {});
+      expect(notices.map((n) => [n.partnerId, noticeOrderNumbers(n)])).toEqual([[s.p3.partner.id, [s.grace1.number]]]);
+    });
+  });
+
+  describe("retention", () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const purge = () => {
+      const job = ordersJobs(bed.services).jobs.find((j) => j.name === ORDERS_JOBS.purgeErasedOrders)!;
+      return bed.ctx().transaction((tx) => job.handle(tx, {}, {} as ClaimedJob));
+    };
+
+    it("runs daily and keeps an erased order for CLOSED_ACCOUNT_RETENTION_DAYS, then deletes exactly it", async () => {
+      expect(ordersJobs(bed.services).schedules).toContainEqual({ job: ORDERS_JOBS.purgeErasedOrders, everyMs: DAY });
+      const days = bed.platform.config.retention.closedAccountsDays;
+      expect(bed.services.erasedOrderRetentionDays).toBe(days);
+
+      const s = await scenario();
+      const adaErasedAt = bed.clock.now();
+      await erase(subjectOf(s.ada.user));
+      bed.clock.advance(10 * DAY);
+      await erase(subjectOf(s.grace.user));
+      const ada = [s.ada1.id, s.ada2.id, s.ada3.id];
+      const count = async () => ({
+        orders: await bed.ctx().manager.count(OrderEntity),
+        lines: await bed.ctx().manager.count(OrderLineEntity),
+        licences: await bed.ctx().manager.count(LicenceEntity),
+        disclosures: await bed.ctx().manager.count(DisclosureEntity),
+        notices: await bed.ctx().manager.count(ErasureNoticeEntity),
+      });
+      const start = await count();
+      expect(start).toEqual({ orders: 5, lines: 6, licences: 1, disclosures: 2, notices: 3 });
+
+      // Exactly the period: not yet.
+      bed.clock.set(new Date(adaErasedAt.getTime() + days * DAY));
+      await purge();
+      expect(await count()).toEqual(start);
+
+      // A millisecond later Ada's orders go, with their lines, licences, disclosures and notices.
+      bed.clock.advance(1);
+      await purge();
+      expect(await count()).toEqual({ orders: 2, lines: 2, licences: 0, disclosures: 1, notices: 1 });
+      const left = await bed.ctx().manager.find(OrderEntity, {});
+      expect(left.map((o) => o.id).sort()).toEqual([s.grace1.id, s.guest.id].sort());
+      expect(left.some((o) => ada.includes(o.id))).toBe(false);
+
+      // Grace's, ten days later; the guest order (never erased) stays.
+      bed.clock.advance(10 * DAY);
+      await purge();
+      expect(await count()).toEqual({ orders: 1, lines: 1, licences: 0, disclosures: 0, notices: 0 });
+      expect((await bed.ctx().manager.find(OrderEntity, {})).map((o) => o.id)).toEqual([s.guest.id]);
+    });
+  });
+
+  describe("audit", () => {
+    const entries = () =>
+      bed
+        .ctx()
+        .manager.find(AuditEntryEntity, { order: { id: "ASC" } })
+        .then((rows) =>
+          rows
+            // Only what orders records (the accounts domain records the set-up's role changes).
+            .filter((e) => ORDERS_ACTIONS.includes(e.action))
+            .map((e) => ({ actorId: e.actorId, action: e.action, subjectId: e.subjectId, detail: e.detail }))
+            // The test clock stands still, so ids made in one millisecond do not sort by time.
+            .sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0)),
+        );
+
+    it("records one ORDERS_VIEWED per customer when staff list orders, and none for customers", async () => {
+      const ada = await bed.signUp();
+      const grace = await bed.signUp();
+      const a1 = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
+      const a2 = await bed.place(ada.ctx, requestFor(ADA, ["HON-CARE"]));
+      const g1 = await bed.place(grace.ctx, requestFor(GRACE, ["HON-PRO"]));
+      const guest = await bed.place(bed.ctx(), requestFor(GRACE, ["HON-CARE"]));
+      const staff = await staffMember(Role.ADMIN);
+      const own = await bed.place(staff.ctx, requestFor(GRACE, ["HON-CARE"]));
+
+      await bed.services.orders.listMine(ada.ctx, {});
+      await bed.services.orders.view(ada.ctx, a1.id);
+      expect(await entries()).toEqual([]);
+
+      const audited = new Set<string>();
+      await staff.ctx.transaction((tx) => bed.services.orders.listAll(tx, {}, audited));
+      // The same request reading one of Ada's orders again adds nothing.
+      await staff.ctx.transaction((tx) => bed.services.orders.view(tx, a2.id, audited));
+      const n = (o: Order) => formatOrderNumber(o.number);
+      expect(await entries()).toEqual(
+        expect.arrayContaining([
+          {
+            actorId: staff.user.id,
+            action: AuditAction.ORDERS_VIEWED,
+            subjectId: ada.user.id,
+            detail: `${n(a2)}, ${n(a1)}`,
+          },
+          { actorId: staff.user.id, action: AuditAction.ORDERS_VIEWED, subjectId: grace.user.id, detail: n(g1) },
+          {
+            actorId: staff.user.id,
+            action: AuditAction.ORDERS_VIEWED,
+            subjectId: null,
+            detail: `orders of no account: ${n(guest)}`,
+          },
+        ]),
+      );
+      expect(await entries()).toHaveLength(3);
+      expect(JSON.stringify(await entries())).not.toContain(n(own));
+
+      // Another request: another entry.
+      await staff.ctx.transaction((tx) => bed.services.orders.view(tx, a1.id));
+      expect((await entries()).filter((e) => e.subjectId === ada.user.id)).toHaveLength(2);
+    });
+
+    it("records staff assigning and cancelling as reading the order", async () => {
+      const ada = await bed.signUp();
+      const order = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
+      const staff = await staffMember();
+      const { partner } = await bed.partner();
+      await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, partner.id));
+      await staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id));
+      expect((await entries()).filter((e) => e.action === AuditAction.ORDERS_VIEWED)).toEqual([
+        {
+          actorId: staff.user.id,
+          action: "ORDERS_VIEWED",
+          subjectId: ada.user.id,
+          detail: formatOrderNumber(order.number),
+        },
+        {
+          actorId: staff.user.id,
+          action: "ORDERS_VIEWED",
+          subjectId: ada.user.id,
+          detail: formatOrderNumber(order.number),
+        },
+      ]);
+    });
+
+    it("records partner keys issued and revoked, naming the key by id and prefix, never the secret", async () => {
+      const admin = await staffMember(Role.ADMIN);
+      const partner = await admin.ctx.transaction((tx) =>
+        bed.services.partners.create(tx, { name: "Keyed", contactEmail: "keys@partner.example" }),
+      );
+      const key = await admin.ctx.transaction((tx) => bed.services.partners.issueApiKey(tx, partner.id));
+      await admin.ctx.transaction((tx) => bed.services.partners.revokeApiKey(tx, key.id));
+      await admin.ctx.transaction((tx) => bed.services.partners.revokeApiKey(tx, key.id));
+      expect(await entries()).toEqual([
+        {
+          actorId: admin.user.id,
+          action: AuditAction.PARTNER_KEY_ISSUED,
+          subjectId: partner.id,
+          detail: `API key ${key.id} ${key.prefix}`,
+        },
+        {
+          actorId: admin.user.id,
+          action: AuditAction.PARTNER_KEY_REVOKED,
+          subjectId: partner.id,
+          detail: `API key ${key.id} ${key.prefix}`,
+        },
+      ]);
+      expect(JSON.stringify(await bed.ctx().manager.find(AuditEntryEntity, {}))).not.toContain(key.secret.slice(17));
+    });
+
+    it("records nothing when issuing a key fails", async () => {
+      const admin = await staffMember(Role.ADMIN);
+      await expect(
+        admin.ctx.transaction((tx) => bed.services.partners.issueApiKey(tx, "0190a000-0000-7000-8000-000000000001")),
+      ).rejects.toMatchObject({ code: "NOT_FOUND" });
+      expect(await entries()).toEqual([]);
+    });
+  });
+});
