@@ -1,0 +1,215 @@
+import {
+  AuditAction,
+  hmac,
+  safeEqual,
+  UnauthenticatedException,
+  type AuditLog,
+  type PersonalDataRegistry,
+  type RequestContext,
+} from "@honour/platform";
+import { UserEntity, type UserService } from "@honour/users";
+import { In, LessThanOrEqual, MoreThan } from "typeorm";
+import { PrivacyErrorCode, PrivacyException } from "../privacy.exception";
+import { PrivacyRequestEntity, PrivacyRequestStatus, PrivacyRequestType } from "../request/privacy-request.entity";
+import { DataExportEntity, DataExportPartEntity, EXPORT_PART_CHARS } from "./data-export.entity";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const PURGE_BATCH = 100;
+
+/** The path of the download route; the gateway serves `GET /privacy/exports/:id/:sig`. */
+export const EXPORT_DOWNLOAD_PATH = "/privacy/exports";
+
+/** What the export document says it is, so that a reader can tell one from any other JSON. */
+export const EXPORT_FORMAT = "honour.personal-data-export/1";
+
+/**
+ * Download links of exports: `<PUBLIC_URL>/privacy/exports/<id>/<sig>` where `sig` is an HMAC
+ * of the id with the server secret. The link can be shown again at any time without storing a
+ * token, and guessing an id is not enough; the route also wants the subject's own session.
+ */
+export class ExportLinks {
+  constructor(
+    private readonly secret: string,
+    private readonly publicUrl: string,
+  ) {}
+
+  signature(exportId: string): string {
+    return hmac(this.secret, "privacy.export", exportId);
+  }
+
+  url(exportId: string): string {
+    return `${this.publicUrl}${EXPORT_DOWNLOAD_PATH}/${exportId}/${this.signature(exportId)}`;
+  }
+
+  verify(exportId: string, signature: string): boolean {
+    return /^[0-9a-f-]{36}$/.test(exportId) && safeEqual(signature, this.signature(exportId));
+  }
+}
+
+/** A download as the route sends it. */
+export interface ExportDownload {
+  fileName: string;
+  /** The JSON document. */
+  body: string;
+}
+
+/**
+ * Copies of a person's data: built by the worker from every registered contributor, stored in the
+ * database until they expire (`DATA_EXPORT_RETENTION_DAYS`), downloaded by their subject only.
+ */
+export class DataExportService {
+  constructor(
+    private readonly registry: PersonalDataRegistry,
+    private readonly users: UserService,
+    private readonly audit: AuditLog,
+    readonly links: ExportLinks,
+    private readonly retentionDays: number,
+  ) {}
+
+  /**
+   * The export job: builds the copy for ACCESS request `requestId`, stores it and marks the request
+   * COMPLETED, with a DATA_EXPORTED audit entry, all in `ctx`'s transaction. Does nothing for a
+   * request that is gone or no longer open; rejects it when its account has closed meanwhile.
+   */
+  async build(ctx: RequestContext, requestId: string): Promise<void> {
+    const request = await ctx.manager.findOneBy(PrivacyRequestEntity, { id: requestId });
+    if (!request || request.type !== PrivacyRequestType.ACCESS) return;
+    if (request.status === PrivacyRequestStatus.COMPLETED || request.status === PrivacyRequestStatus.REJECTED) return;
+    const now = ctx.clock.now();
+    const account = request.subjectUserId
+      ? await ctx.manager.findOneBy(UserEntity, { id: request.subjectUserId })
+      : null;
+    if (!account || account.closedAt) {
+      await ctx.manager.update(
+        PrivacyRequestEntity,
+        { id: request.id },
+        {
+          status: PrivacyRequestStatus.REJECTED,
+          rejectionReason: "The account was closed before the copy was made.",
+          completedAt: now,
+          updatedAt: now,
+          openKey: null,
+        },
+      );
+      return;
+    }
+
+    const subject = await this.users.personalDataSubject(ctx, account.id);
+    const sections = await this.registry.exportAll(ctx, subject);
+    const body = JSON.stringify(
+      { format: EXPORT_FORMAT, requestId: request.id, generatedAt: now.toISOString(), data: sections },
+      null,
+      2,
+    );
+    await ctx.manager.delete(DataExportPartEntity, { exportId: request.id });
+    await ctx.manager.delete(DataExportEntity, { id: request.id });
+    await ctx.manager.insert(DataExportEntity, {
+      id: request.id,
+      subjectUserId: account.id,
+      sizeBytes: Buffer.byteLength(body, "utf8"),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.retentionDays * DAY_MS),
+    });
+    const parts: DataExportPartEntity[] = [];
+    for (let offset = 0, part = 0; offset < body.length; offset += EXPORT_PART_CHARS, part += 1) {
+      parts.push(
+        Object.assign(new DataExportPartEntity(), {
+          exportId: request.id,
+          part,
+          content: body.slice(offset, offset + EXPORT_PART_CHARS),
+        }),
+      );
+    }
+    for (let i = 0; i < parts.length; i += 20) await ctx.manager.insert(DataExportPartEntity, parts.slice(i, i + 20));
+    await ctx.manager.update(
+      PrivacyRequestEntity,
+      { id: request.id },
+      { status: PrivacyRequestStatus.COMPLETED, completedAt: now, updatedAt: now, openKey: null },
+    );
+    await this.audit.record(ctx, { action: AuditAction.DATA_EXPORTED, subjectId: account.id, detail: request.id });
+  }
+
+  /**
+   * The export behind a download link, for its subject only, with a DATA_EXPORT_DOWNLOADED audit
+   * entry. `UNAUTHENTICATED` when nobody is signed in; `EXPORT_NOT_FOUND` for a wrong signature,
+   * an unknown id or someone else's export (never telling which); `EXPORT_EXPIRED` once the link
+   * has expired (the copy is deleted then or soon after); `EXPORT_NOT_READY` while it is built.
+   */
+  async download(ctx: RequestContext, exportId: string, signature: string): Promise<ExportDownload> {
+    const userId = ctx.userId;
+    if (!userId) throw new UnauthenticatedException("Sign in to download your data.");
+    const notFound = () => new PrivacyException(PrivacyErrorCode.EXPORT_NOT_FOUND, "There is no such export.");
+    if (!this.links.verify(exportId, signature)) throw notFound();
+    return ctx.transaction(async (tx) => {
+      const request = await tx.manager.findOneBy(PrivacyRequestEntity, { id: exportId });
+      if (!request || request.type !== PrivacyRequestType.ACCESS || request.subjectUserId !== userId) throw notFound();
+      if (request.status === PrivacyRequestStatus.REJECTED) throw notFound();
+      const stored = await tx.manager.findOneBy(DataExportEntity, { id: exportId });
+      const expired = new PrivacyException(PrivacyErrorCode.EXPORT_EXPIRED, "This download link has expired.");
+      if (!stored) {
+        if (request.status === PrivacyRequestStatus.COMPLETED) throw expired;
+        throw new PrivacyException(PrivacyErrorCode.EXPORT_NOT_READY, "Your copy is still being made.");
+      }
+      if (stored.subjectUserId !== userId) throw notFound();
+      if (stored.expiresAt.getTime() <= tx.clock.now().getTime()) throw expired;
+      const parts = await tx.manager.find(DataExportPartEntity, {
+        where: { exportId },
+        order: { part: "ASC" },
+      });
+      await this.audit.record(tx, { action: AuditAction.DATA_EXPORT_DOWNLOADED, subjectId: userId, detail: exportId });
+      return {
+        fileName: `personal-data-${stored.createdAt.toISOString().slice(0, 10)}-${exportId.slice(0, 8)}.json`,
+        body: parts.map((p) => p.content).join(""),
+      };
+    });
+  }
+
+  /** The download links of `userId`'s unexpired exports among `requestIds`, by request id. */
+  async linksFor(ctx: RequestContext, userId: string, requestIds: readonly string[]): Promise<Map<string, string>> {
+    if (requestIds.length === 0) return new Map();
+    const stored = await ctx.manager.find(DataExportEntity, {
+      select: { id: true },
+      where: { id: In([...requestIds]), subjectUserId: userId, expiresAt: MoreThan(ctx.clock.now()) },
+    });
+    return new Map(stored.map((e) => [e.id, this.links.url(e.id)]));
+  }
+
+  /** The account's stored exports (not their content), for its own data export. */
+  listFor(ctx: RequestContext, userId: string): Promise<DataExportEntity[]> {
+    return ctx.manager.find(DataExportEntity, { where: { subjectUserId: userId }, order: { createdAt: "ASC" } });
+  }
+
+  /** Deletes every stored export of the account (erasure). */
+  async deleteFor(ctx: RequestContext, userId: string): Promise<void> {
+    const ids = (await this.listFor(ctx, userId)).map((e) => e.id);
+    await this.deleteByIds(ctx, ids);
+  }
+
+  /** Deletes exports whose link has expired, in batches. Returns how many. */
+  async purgeExpired(ctx: RequestContext): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const batch = await ctx.manager.find(DataExportEntity, {
+        select: { id: true },
+        where: { expiresAt: LessThanOrEqual(ctx.clock.now()) },
+        order: { expiresAt: "ASC" },
+        take: PURGE_BATCH,
+      });
+      if (batch.length === 0) return total;
+      await ctx.transaction((tx) =>
+        this.deleteByIds(
+          tx,
+          batch.map((e) => e.id),
+        ),
+      );
+      total += batch.length;
+      if (batch.length < PURGE_BATCH) return total;
+    }
+  }
+
+  private async deleteByIds(ctx: RequestContext, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await ctx.manager.delete(DataExportPartEntity, { exportId: In(ids) });
+    await ctx.manager.delete(DataExportEntity, { id: In(ids) });
+  }
+}

@@ -1,0 +1,38 @@
+import type { JobDefinition, ScheduleDefinition } from "@honour/platform";
+import type { PrivacyServices } from "./privacy.module";
+import { PRIVACY_JOBS } from "./request/privacy-request.service";
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * The privacy domain's background work, for the worker: building data exports (queued with the
+ * request), deleting exports whose link expired (hourly), and purging the requests of closed
+ * accounts after `CLOSED_ACCOUNT_RETENTION_DAYS` (daily).
+ */
+export function privacyJobs(services: PrivacyServices): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] } {
+  return {
+    jobs: [
+      {
+        name: PRIVACY_JOBS.buildDataExport,
+        maxAttempts: 5,
+        handle: (ctx, payload) => ctx.transaction((tx) => services.exports.build(tx, String(payload.requestId))),
+      },
+      {
+        name: PRIVACY_JOBS.purgeExpiredExports,
+        handle: async (ctx) => {
+          await services.exports.purgeExpired(ctx);
+        },
+      },
+      {
+        name: PRIVACY_JOBS.purgeClosedAccountRequests,
+        handle: async (ctx) => {
+          await services.requests.purgeClosedAccounts(ctx);
+        },
+      },
+    ],
+    schedules: [
+      { job: PRIVACY_JOBS.purgeExpiredExports, everyMs: HOUR_MS },
+      { job: PRIVACY_JOBS.purgeClosedAccountRequests, everyMs: 24 * HOUR_MS },
+    ],
+  };
+}

@@ -1,0 +1,204 @@
+import {
+  ANONYMOUS,
+  createPlatform,
+  ForbiddenException,
+  loadConfig,
+  ManualClock,
+  PARTNER_ROLE,
+  platformModule,
+  RequestContext,
+  Role,
+  silentLogger,
+  SqlJobQueue,
+  UnauthenticatedException,
+  type Actor,
+  type ClaimedJob,
+  type Platform,
+} from "@honour/platform";
+import type { GraphQLContext } from "@honour/platform/graphql";
+import { consentModule, createConsentServices, type ConsentServices, type MailTransport } from "@honour/consent";
+import { createConsentResolvers } from "@honour/consent/graphql";
+import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import {
+  createUsersServices,
+  usersModule,
+  type RegistrationDetails,
+  type UserEntity,
+  type UsersServices,
+} from "@honour/users";
+import { createUsersResolvers } from "@honour/users/graphql";
+import { graphql, type GraphQLSchema } from "graphql";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildSchema, type AuthCheckerFn } from "type-graphql";
+import type { DataSource } from "typeorm";
+import { createPrivacyServices, privacyJobs, privacyModule, PRIVACY_JOBS, type PrivacyServices } from "../src";
+import { createPrivacyResolvers } from "../src/graphql";
+
+export const START = "2027-01-31T10:00:00.000Z";
+export const PASSWORD = "correct horse battery";
+export const SECRET = "a-test-secret-that-is-long-enough-0123456789";
+export const PUBLIC_URL = "https://www.honour.example";
+
+/** Mail goes nowhere: these tests are about requests, not messages. */
+const NO_MAIL: MailTransport = { kind: "smtp", send: async () => {}, close: () => {} };
+
+/** What the gateway's auth checker does (apps/gateway/src/graphql/auth-checker.ts). */
+const authChecker: AuthCheckerFn<GraphQLContext> = ({ context }, roles) => {
+  const actor = context.ctx.actor;
+  if (actor.kind === "user") {
+    if (roles.length > 0 && !roles.includes(actor.role)) throw new ForbiddenException();
+    return true;
+  }
+  if (actor.kind === "partner") {
+    if (!roles.includes(PARTNER_ROLE)) throw new ForbiddenException();
+    return true;
+  }
+  if (actor.kind === "anonymous") throw new UnauthenticatedException();
+  throw new ForbiddenException();
+};
+
+export interface Call {
+  data: Record<string, unknown> | null;
+  codes: (string | undefined)[];
+  reasons: (string | undefined)[];
+  clearedCookies: string[];
+}
+
+export interface PrivacyTestBed {
+  kind: TestDatabaseKind;
+  db: TestDataSource;
+  dataSource: DataSource;
+  clock: ManualClock;
+  platform: Platform;
+  users: UsersServices;
+  consent: ConsentServices;
+  services: PrivacyServices;
+  ctx(actor?: Actor): RequestContext;
+  signUp(details?: Partial<RegistrationDetails>): Promise<{ user: UserEntity; actor: Actor; ctx: RequestContext }>;
+  /** A signed-in staff member (or customer) with the role. */
+  staff(role: Role): Promise<Actor>;
+  /** Runs the queued jobs with these names (default: the export job) as the worker would; returns how many ran. */
+  runJobs(names?: string[]): Promise<number>;
+  /** Calls the GraphQL schema of users, consent and privacy as `actor`. */
+  call(source: string, variables?: Record<string, unknown>, actor?: Actor): Promise<Call>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function openPrivacyTestBed(kind: TestDatabaseKind): Promise<PrivacyTestBed> {
+  const db = await openTestDataSource(kind, [platformModule, usersModule, consentModule, privacyModule]);
+  const clock = new ManualClock(START);
+  const dataDir = mkdtempSync(join(tmpdir(), "honour-privacy-"));
+  const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: SECRET, PUBLIC_URL, HONOUR_DATA_DIR: dataDir });
+  const platform: Platform = createPlatform(config, db.dataSource, {
+    clock,
+    jobs: new SqlJobQueue(db.dataSource, clock, { backoffBaseMs: 10 }),
+    logger: silentLogger,
+  });
+  const users = createUsersServices(platform, { passwordHashing: { N: 2 ** 10, r: 8, p: 1 } });
+  const consent = createConsentServices(platform, users, { transport: NO_MAIL });
+  const services = createPrivacyServices(platform, users, consent);
+  const ctx = (actor: Actor = ANONYMOUS) => new RequestContext(db.dataSource, actor, clock);
+  const definitions = privacyJobs(services).jobs;
+  const resolvers = [
+    ...createUsersResolvers(users),
+    ...createConsentResolvers(consent),
+    ...createPrivacyResolvers(services),
+  ];
+  const schema: GraphQLSchema = await buildSchema({
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+    resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
+    container: { get: (cls) => resolvers.find((r) => r instanceof cls) },
+    authChecker,
+    validate: { forbidUnknownValues: false, stopAtFirstError: false },
+  });
+
+  const bed: PrivacyTestBed = {
+    kind,
+    db,
+    dataSource: db.dataSource,
+    clock,
+    platform,
+    users,
+    consent,
+    services,
+    ctx,
+    signUp: async (details = {}) => {
+      counter += 1;
+      const signedIn = await ctx().transaction((tx) =>
+        users.users.signUp(tx, {
+          email: `person${counter}@example.com`,
+          password: PASSWORD,
+          name: `Person ${counter}`,
+          ...details,
+        }),
+      );
+      const actor = await users.sessions.resolveActor(ctx(), signedIn.session.token);
+      return { user: signedIn.user, actor, ctx: ctx(actor) };
+    },
+    staff: async (role) => {
+      const { user, actor } = await bed.signUp({ communications: [] });
+      if (role === Role.CUSTOMER) return actor;
+      await users.users.setRole(ctx(), user.id, role);
+      return { ...actor, role } as Actor;
+    },
+    runJobs: async (names = [PRIVACY_JOBS.buildDataExport]) => {
+      let ran = 0;
+      for (;;) {
+        const job: ClaimedJob | null = await platform.jobs.claim("privacy-test", names);
+        if (!job) return ran;
+        const definition = definitions.find((d) => d.name === job.name)!;
+        const jobCtx = new RequestContext(db.dataSource, { kind: "system", name: `job:${job.name}` }, clock);
+        try {
+          await definition.handle(jobCtx, job.payload, job);
+          await platform.jobs.complete(job.id, "privacy-test");
+        } catch (error) {
+          await platform.jobs.fail(job.id, "privacy-test", error);
+          throw error;
+        }
+        ran += 1;
+      }
+    },
+    call: async (source, variables = {}, actor = ANONYMOUS) => {
+      const clearedCookies: string[] = [];
+      const contextValue: GraphQLContext = {
+        ctx: ctx(actor),
+        http: { setCookie: () => {}, clearCookie: (name) => void clearedCookies.push(name) },
+        loaders: new Map(),
+      };
+      const result = await graphql({ schema, source, variableValues: variables, contextValue });
+      const originals = (result.errors ?? []).map(
+        (e) => e.originalError as { code?: string; extra?: { reason?: string } } | undefined,
+      );
+      return {
+        data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
+        codes: (result.errors ?? []).map((e, i) => originals[i]?.code ?? (e.extensions?.code as string | undefined)),
+        reasons: originals.map((o) => o?.extra?.reason),
+        clearedCookies,
+      };
+    },
+    close: async () => {
+      consent.close();
+      await db.close();
+    },
+  };
+  return bed;
+}
+
+/** The error a promise rejects with, to assert on its `code`, `extra.reason` and `fields`. */
+export async function failure(promise: Promise<unknown>): Promise<{
+  code?: string;
+  fields?: { field: string }[];
+  message: string;
+  extra?: { reason?: string };
+}> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code?: string; message: string };
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
