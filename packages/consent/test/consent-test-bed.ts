@@ -121,8 +121,8 @@ export interface ConsentTestBed {
   /** Registers an account (and signs it in); returns its id, email and a context acting as it. */
   signUp(details?: Partial<RegistrationDetails>): Promise<{ user: UserEntity; actor: Actor; ctx: RequestContext }>;
   /**
-   * Closes an account the way issue 6 agreed (`UserService.close`: erase every contributor, then
-   * publish `users.accountClosed`), acting as `actor` (default: the system).
+   * Closes an account through `UserService.close` (every contributor erases, then
+   * `users.accountClosed` is published), acting as `actor` (default: the system).
    */
   closeAccount(userId: string, actor?: Actor): Promise<void>;
   /** A signed-in staff member (or customer) with the role. */
@@ -136,23 +136,6 @@ export interface ConsentTestBed {
 }
 
 let counter = 0;
-
-/** What users' erasure leaves of a profile (used only until users' closure does it itself). */
-const ERASED_PROFILE = (userId: string) => ({
-  email: `closed-${userId}@invalid`,
-  name: "Closed account",
-  organisation: null,
-  organisationUrl: null,
-  jobTitle: null,
-  referralSource: null,
-  phone: null,
-  fax: null,
-  addressLine1: null,
-  addressLine2: null,
-  addressCity: null,
-  addressPostcode: null,
-  addressCountry: null,
-});
 
 /** Consent and the tables it touches, children first. */
 const TABLES = [
@@ -222,19 +205,7 @@ export async function openConsentTestBed(
       return { user: signedIn.user, actor, ctx: ctx(actor) };
     },
     closeAccount: async (userId, actor = { kind: "system", name: "test" }) => {
-      if (platform.personalData.names.includes("account")) {
-        // users erases through the registry itself (its contributor is named "account").
-        await users.users.close(ctx(actor), userId);
-        return;
-      }
-      // Until users' closure erases: the same sequence, with the anonymisation users will do.
-      await ctx(actor).transaction(async (tx) => {
-        const user = await users.users.findById(tx, userId);
-        if (!user || user.closedAt) return;
-        await platform.personalData.eraseAll(tx, { userId, email: user.email, phone: user.phone });
-        await tx.manager.update(UserEntity, { id: userId }, ERASED_PROFILE(userId));
-        await users.users.close(tx, userId);
-      });
+      await users.users.close(ctx(actor), userId);
     },
     staff: async (role) => {
       // Staff tick nothing, so that their accounts do not show up in lists and campaigns.
