@@ -2,6 +2,8 @@ import { consentJobs, consentModule, createConsentServices, type ConsentServices
 import { createConsentResolvers } from "@honour/consent/graphql";
 import { createOrdersServices, ordersJobs, ordersModule, type OrdersServices } from "@honour/orders";
 import { createOrdersResolvers } from "@honour/orders/graphql";
+import { createPrivacyServices, privacyJobs, privacyModule, type PrivacyServices } from "@honour/privacy";
+import { createPrivacyResolvers } from "@honour/privacy/graphql";
 import { createStatsServices, statsJobs, statsModule, type StatsServices } from "@honour/stats";
 import { createStatsResolvers } from "@honour/stats/graphql";
 import { createUsersServices, usersJobs, usersModule, type UsersServices } from "@honour/users";
@@ -24,6 +26,7 @@ export const moduleDefinitions: readonly DomainModuleDefinition[] = [
   ordersModule,
   consentModule,
   statsModule,
+  privacyModule,
 ];
 
 export interface AppServices {
@@ -31,6 +34,7 @@ export interface AppServices {
   orders: OrdersServices;
   stats: StatsServices;
   consent: ConsentServices;
+  privacy: PrivacyServices;
   /** Turns a partner API key (`Authorization: Bearer hpk_…`) into a partner actor, or throws UNAUTHENTICATED. */
   partnerKeys?: { resolveApiKey(ctx: RequestContext, key: string): Promise<Actor> };
 }
@@ -42,7 +46,10 @@ export function createAppServices(platform: Platform): AppServices {
     smtpUrl: platform.config.smtpUrl,
     mailFrom: platform.config.mailFrom,
   });
-  return { users, orders, consent, stats: createStatsServices(platform), partnerKeys: orders.partners };
+  const stats = createStatsServices(platform);
+  // Last: privacy builds on users and consent, and its personal data contributor erases first.
+  const privacy = createPrivacyServices(platform, users, consent);
+  return { users, orders, consent, stats, privacy, partnerKeys: orders.partners };
 }
 
 /** Resolver instances of every domain, for buildSchema's container. */
@@ -52,7 +59,8 @@ export function createAppResolvers(services: AppServices): object[] {
     ...createOrdersResolvers(services.orders),
     ...createConsentResolvers(services.consent),
     ...createStatsResolvers(services.stats),
+    ...createPrivacyResolvers(services.privacy),
   ];
 }
 
-export { consentJobs, ordersJobs, statsJobs, usersJobs };
+export { consentJobs, ordersJobs, privacyJobs, statsJobs, usersJobs };

@@ -34,6 +34,7 @@ import { userLoader } from "@honour/users/graphql";
 import { createAppResolvers, createAppServices, moduleDefinitions, type AppServices } from "./app-modules";
 import { createErrorFormatter } from "./graphql/error-formatter";
 import { registerConsentRoutes } from "./http/consent.routes";
+import { registerPrivacyRoutes } from "./http/privacy.routes";
 import { registerStatsRoutes } from "./http/stats.routes";
 import { DEFAULT_QUERY_LIMITS, complexityLimitPlugin, depthLimitRule, type QueryLimits } from "./graphql/query-limits";
 import { buildGatewaySchema } from "./graphql/schema";
@@ -193,6 +194,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
 
     await registerStatsRoutes(app, services.stats);
     await registerConsentRoutes(app, services.consent, dataSource, clock, `${config.publicUrl}/preferences`);
+    await registerPrivacyRoutes(app, services.privacy, services.users, dataSource, clock);
     app.get("/healthz", async () => ({ status: "ok" }));
     let schemaCurrent = false;
     app.get("/readyz", async (_request, reply) => {

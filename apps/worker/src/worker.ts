@@ -17,6 +17,7 @@ import {
 } from "@honour/platform";
 import { consentJobs, consentModule, createConsentServices } from "@honour/consent";
 import { createOrdersServices, ordersJobs, ordersModule } from "@honour/orders";
+import { createPrivacyServices, privacyJobs, privacyModule } from "@honour/privacy";
 import { createStatsServices, SqlSecurityLog, statsJobs, statsModule } from "@honour/stats";
 import { createUsersServices, usersJobs, usersModule } from "@honour/users";
 import type { DataSource } from "typeorm";
@@ -29,6 +30,7 @@ export const MODULES: readonly DomainModuleDefinition[] = [
   ordersModule,
   consentModule,
   statsModule,
+  privacyModule,
 ];
 
 /**
@@ -43,7 +45,16 @@ function moduleJobs(platform: Platform): { jobs: JobDefinition[]; schedules: Sch
     mailFrom: platform.config.mailFrom,
   });
   const stats = createStatsServices(platform);
-  return [platformJobs(platform), usersJobs(users), ordersJobs(orders), consentJobs(consent), statsJobs(stats)];
+  // Last, as in the gateway: privacy builds on users and consent, and exports from every domain.
+  const privacy = createPrivacyServices(platform, users, consent);
+  return [
+    platformJobs(platform),
+    usersJobs(users),
+    ordersJobs(orders),
+    consentJobs(consent),
+    statsJobs(stats),
+    privacyJobs(privacy),
+  ];
 }
 
 export interface StartWorkerOptions {
