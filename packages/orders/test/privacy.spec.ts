@@ -478,7 +478,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
             actorId: staff.user.id,
             action: AuditAction.ORDERS_VIEWED,
             subjectId: ada.user.id,
-            detail: `${n(a2)}, ${n(a1)}`,
+            detail: `${n(a1)}, ${n(a2)}`,
           },
           { actorId: staff.user.id, action: AuditAction.ORDERS_VIEWED, subjectId: grace.user.id, detail: n(g1) },
           {

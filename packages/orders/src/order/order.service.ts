@@ -281,7 +281,7 @@ export class OrderService {
   /**
    * Records that a staff member read these orders of other people: one `ORDERS_VIEWED` entry per
    * customer not yet in `audited` (subject: the customer's user id; detail: their order numbers,
-   * or how many when they do not fit). Orders of no account (guests, detached history) make one
+   * ascending, or how many when they do not fit). Orders of no account (guests, detached history) make one
    * entry without a subject. Customers and partners reading orders record nothing; nor does a
    * staff member reading their own.
    */
@@ -299,7 +299,11 @@ export class OrderService {
       const seen = `orders:${key || "no-account"}`;
       if (audited.has(seen)) continue;
       audited.add(seen);
-      const numbers = list.map((o) => formatOrderNumber(o.number)).join(", ");
+      const numbers = list
+        .map((o) => o.number)
+        .sort((a, b) => a - b)
+        .map(formatOrderNumber)
+        .join(", ");
       const prefix = key ? "" : "orders of no account: ";
       const detail = prefix.length + numbers.length <= 200 ? `${prefix}${numbers}` : `${prefix}${list.length} orders`;
       await this.audit.record(ctx, { action: AuditAction.ORDERS_VIEWED, subjectId: key || null, detail });
