@@ -565,6 +565,23 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
       expect((await bed.ctx().manager.findOneByOrFail(UserEntity, { id: user.id })).name).toBe("");
     });
 
+    it("lets only an administrator correct a staff account", async () => {
+      const marketing = await staff(Role.MARKETING);
+      const support = await staff(Role.SUPPORT);
+      const admin = await staff(Role.ADMIN);
+
+      const bySupport = await failure(
+        bed.services.users.correctAccount(support.ctx, marketing.user.id, { email: "mine@example.com" }),
+      );
+      const byAdmin = await bed.services.users.correctAccount(admin.ctx, marketing.user.id, { name: "Mark Eting" });
+
+      expect(bySupport.code).toBe(ErrorCode.FORBIDDEN);
+      expect(byAdmin.name).toBe("Mark Eting");
+      expect((await auditEntries()).map((e) => [e.actorId, e.action])).toEqual([
+        [admin.user.id, AuditAction.PERSON_CORRECTED],
+      ]);
+    });
+
     it("records a read, not a correction, when nothing changes", async () => {
       const { user } = await bed.signUp({ name: "Ada" });
       const support = await staff(Role.SUPPORT);

@@ -631,7 +631,8 @@ export class UserService {
    * Staff correct someone's account at their request (rectification), with the same checks as
    * {@link updateProfile}; a new email must be free (`CONFLICT`) but needs no password. Throws
    * `NOT_FOUND` for an unknown id, `FORBIDDEN` for the caller's own account (that is
-   * `updateProfile`, with its password check) and `CONFLICT` for a closed account. The audit log
+   * `updateProfile`, with its password check) or, unless the caller is ADMIN, for a staff account,
+   * and `CONFLICT` for a closed account. The audit log
    * records PERSON_CORRECTED with the names of the changed fields (never their values) and the
    * security log a staff action, in one transaction with the change.
    */
@@ -644,6 +645,10 @@ export class UserService {
         const user = await this.findById(tx, userId);
         if (!user) throw new NotFoundException("User");
         if (user.closedAt) throw new AccountClosedException();
+        // Staff accounts carry rights: only an administrator corrects them.
+        if (user.role !== Role.CUSTOMER && actor.role !== Role.ADMIN) {
+          throw new ForbiddenException("Only an administrator can correct a staff account.");
+        }
         const set = correctionsOf(checks, user, changes);
         checks.throwIfAny();
         const fields = changedFields(user, set);
