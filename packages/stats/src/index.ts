@@ -40,6 +40,8 @@ export { SaltService, SALT_MAX_AGE_MS } from "./salt/salt.service";
 
 export { DailyStatsEntity, RollupDimension } from "./rollup/daily-stats.entity";
 export { HourlyStatsEntity } from "./rollup/hourly-stats.entity";
+export { PeriodStatsEntity } from "./rollup/period-stats.entity";
+export { planRange, rangeSums, rebuildPeriods, monthOf, tenthOf, periodBounds, type RangePlan } from "./rollup/periods";
 export { StatsLabelEntity } from "./rollup/stats-label.entity";
 export { RollupService } from "./rollup/rollup.service";
 
@@ -66,13 +68,8 @@ export {
   type HostResolver,
   type SecurityEventFilter,
 } from "./security/security-log.service";
-export {
-  securityPersonalData,
-  maskEmails,
-  SECURITY_PERSONAL_DATA,
-  ERASED,
-} from "./security/security-personal-data";
+export { securityPersonalData, maskEmails, SECURITY_PERSONAL_DATA, ERASED } from "./security/security-personal-data";
 // The contract the security log implements lives in platform; re-exported for callers here.
 export { SecurityEventKind, type SecurityLog, type SecurityEventRecord } from "@honour/platform";
 
-export { SiteTimeZone, addDays, isLocalDay, type LocalDay } from "./zone/site-time-zone";
+export { SiteTimeZone, addDays, daysBetween, isLocalDay, type LocalDay } from "./zone/site-time-zone";

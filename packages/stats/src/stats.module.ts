@@ -5,9 +5,11 @@ import { PageViewEntity } from "./ingest/page-view.entity";
 import { reduceHost } from "./ingest/page-view-reduction";
 import { CreateStats1795631687260 } from "./migrations/1795631687260-create-stats.migration";
 import { StatsLabels1795632370343 } from "./migrations/1795632370343-stats-labels.migration";
+import { StatsPeriods1795638478177 } from "./migrations/1795638478177-stats-periods.migration";
 import { StatsQueryService } from "./query/stats-query.service";
 import { DailyStatsEntity } from "./rollup/daily-stats.entity";
 import { HourlyStatsEntity } from "./rollup/hourly-stats.entity";
+import { PeriodStatsEntity } from "./rollup/period-stats.entity";
 import { StatsLabelEntity } from "./rollup/stats-label.entity";
 import { RollupService } from "./rollup/rollup.service";
 import { DailySaltEntity } from "./salt/daily-salt.entity";
@@ -29,11 +31,12 @@ export const statsModule: DomainModuleDefinition = {
     PageViewEntity,
     DailySaltEntity,
     DailyStatsEntity,
+    PeriodStatsEntity,
     StatsLabelEntity,
     HourlyStatsEntity,
     SecurityEventEntity,
   ],
-  migrations: [CreateStats1795631687260, StatsLabels1795632370343],
+  migrations: [CreateStats1795631687260, StatsLabels1795632370343, StatsPeriods1795638478177],
 };
 
 /**

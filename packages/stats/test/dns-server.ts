@@ -139,5 +139,10 @@ function ipv6Bytes(ip: string): Buffer {
 /** An IPv6 address written in full (`2001:0db8:0000:…`), as the PTR keys of this server are. */
 export function fullIpv6(ip: string): string {
   const bytes = ipv6Bytes(ip);
-  return Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2).toString(16).padStart(4, "0")).join(":");
+  return Array.from({ length: 8 }, (_, i) =>
+    bytes
+      .readUInt16BE(i * 2)
+      .toString(16)
+      .padStart(4, "0"),
+  ).join(":");
 }

@@ -71,7 +71,14 @@ describe.each(testDatabaseKinds())("what the statistics store, on %s", (kind) =>
         }
       }
     }
-    expect(scanned.sort()).toEqual(["stats_daily", "stats_hourly", "stats_label", "stats_page_view", "stats_salt"]);
+    expect(scanned.sort()).toEqual([
+      "stats_daily",
+      "stats_hourly",
+      "stats_label",
+      "stats_page_view",
+      "stats_period",
+      "stats_salt",
+    ]);
     expect(cells).toBeGreaterThan(30);
   });
 

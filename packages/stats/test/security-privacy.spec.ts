@@ -52,7 +52,9 @@ describe.each(testDatabaseKinds())("the security log's personal data contributor
   it("is registered once under the name the export's section uses, whatever services are built", async () => {
     bed.otherProcess();
     await bed.restart();
-    expect(bed.platform.personalData.names.filter((n) => n === SECURITY_PERSONAL_DATA)).toEqual([SECURITY_PERSONAL_DATA]);
+    expect(bed.platform.personalData.names.filter((n) => n === SECURITY_PERSONAL_DATA)).toEqual([
+      SECURITY_PERSONAL_DATA,
+    ]);
   });
 
   it("exports the events about the person, newest first, and none about anyone else", async () => {

@@ -19,6 +19,7 @@ import {
   DailySaltEntity,
   DailyStatsEntity,
   HourlyStatsEntity,
+  PeriodStatsEntity,
   PageViewEntity,
   SecurityEventEntity,
   SqlSecurityLog,
@@ -132,6 +133,7 @@ export async function openStatsTestBed(kind: TestDatabaseKind, options: StatsOpt
       for (const entity of [
         PageViewEntity,
         DailyStatsEntity,
+        PeriodStatsEntity,
         StatsLabelEntity,
         HourlyStatsEntity,
         DailySaltEntity,

@@ -1,6 +1,14 @@
-import { addDays, SiteTimeZone } from "@honour/stats";
+import {
+  addDays,
+  daysBetween,
+  planRange,
+  rangeSums,
+  RollupDimension,
+  SiteTimeZone,
+  type RangePlan,
+} from "@honour/stats";
 import { GraphQLTestClient } from "@honour/testing";
-import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
+import { createConnection, type Connection, type ResultSetHeader, type RowDataPacket } from "mysql2/promise";
 import { compare, load, mean, report, type BenchEnv, type LoadRequest, type LoadResult } from "./bench-kit";
 
 const USER_AGENT =
@@ -12,8 +20,19 @@ const eventBody = (tag: string) =>
 
 const STATS = "query Stats($input: StatsQueryInput!) { stats(input: $input) { rows { key visitors pageviews } } }";
 
-/** The seeded rollups: 90 days of 100 000 page views a day, spread Zipf-like over these many labels. */
-const SEED = { days: 90, viewsPerDay: 100_000, pages: 1000, referrers: 200, browsers: 12, sources: 30 };
+/**
+ * The seeded rollups: 100 000 page views a day, spread Zipf-like over these many labels, for
+ * `seededDays` up to yesterday; the queries cover `days`.
+ */
+const SEED = {
+  days: 90,
+  seededDays: 130,
+  viewsPerDay: 100_000,
+  pages: 1000,
+  referrers: 200,
+  browsers: 12,
+  sources: 30,
+};
 const QUERY_RATE = 100;
 
 /**
@@ -22,8 +41,10 @@ const QUERY_RATE = 100;
  * event was stored, and the `stats` query over 90 days of rollups.
  */
 export async function runStatsBench(env: BenchEnv): Promise<void> {
-  await ingestBench(env);
-  await queryBench(env);
+  // BENCH_STATS=query (or ingest) runs one half only.
+  const parts = process.env.BENCH_STATS?.split(",").filter(Boolean) ?? ["ingest", "query"];
+  if (parts.includes("ingest")) await ingestBench(env);
+  if (parts.includes("query")) await queryBench(env);
 }
 
 async function ingestBench(env: BenchEnv): Promise<void> {
@@ -113,15 +134,24 @@ async function ingestBench(env: BenchEnv): Promise<void> {
 
 async function queryBench(env: BenchEnv): Promise<void> {
   const zone = new SiteTimeZone(process.env.SITE_TIME_ZONE ?? "Europe/London");
-  const to = addDays(zone.dayOf(Date.now()), -1);
+  const today = zone.dayOf(Date.now());
+  const to = addDays(today, -1);
   const from = addDays(to, -(SEED.days - 1));
+  const seededFrom = addDays(to, -(SEED.seededDays - 1));
+  // The 90 days within the seeded ones that read the most rows: months cut mid-tenth at both ends.
+  const cost = (start: string) => setsRead(planRange(start, addDays(start, SEED.days - 1), today));
+  let worst = seededFrom;
+  for (let start = seededFrom; start <= from; start = addDays(start, 1)) if (cost(start) > cost(worst)) worst = start;
+  const worstTo = addDays(worst, SEED.days - 1);
 
   const db = await connect(env);
   const client = new GraphQLTestClient(env.gatewayUrl);
   try {
     const started = Date.now();
-    const rows = await seedRollups(db, zone, from, to);
-    console.log(`\nseeded ${rows} rollup rows (${SEED.days} days ${from}…${to}) in ${Date.now() - started} ms`);
+    const rows = await seedRollups(db, zone, seededFrom, to);
+    console.log(
+      `\nseeded ${rows} rollup rows (${SEED.seededDays} days ${seededFrom}…${to}) in ${Date.now() - started} ms`,
+    );
 
     await client.ok(`mutation ($input: RegisterInput!) { register(input: $input) { user { id } } }`, {
       input: {
@@ -140,16 +170,26 @@ async function queryBench(env: BenchEnv): Promise<void> {
     cookie: `honour_session=${client.cookies.get("honour_session")}`,
   };
 
+  await sqlBench(
+    env,
+    [
+      [`${from}…${to}`, from, to],
+      [`${worst}…${worstTo}`, worst, worstTo],
+    ],
+    today,
+  );
+
   const durationS = Math.max(2, Math.round(env.durationS / 2));
   const results: Record<string, LoadResult[]> = {};
-  for (const [dimension, expected] of [
-    ["PAGE", 100],
-    ["DATE", SEED.days],
+  for (const [name, dimension, expected, start, end] of [
+    [`PAGE ${from}…${to}`, "PAGE", 100, from, to],
+    [`PAGE ${worst}…${worstTo}`, "PAGE", 100, worst, worstTo],
+    [`DATE ${from}…${to}`, "DATE", SEED.days, from, to],
   ] as const) {
     const body = JSON.stringify({
       query: STATS,
       operationName: "Stats",
-      variables: { input: { from, to, metrics: ["VISITORS", "PAGEVIEWS"], dimension } },
+      variables: { input: { from: start, to: end, metrics: ["VISITORS", "PAGEVIEWS"], dimension } },
     });
     // It must answer the whole range before its speed means anything.
     const answer = (await fetch(`${env.gatewayUrl}/graphql`, { method: "POST", headers, body }).then((r) =>
@@ -161,7 +201,7 @@ async function queryBench(env: BenchEnv): Promise<void> {
     }
     const request: LoadRequest = { url: `${env.gatewayUrl}/graphql`, headers, body, connections: 4, rate: QUERY_RATE };
     await load({ ...request, durationS: 1 }, env);
-    results[`stats ${dimension}`] = [await load({ ...request, durationS }, env)];
+    results[name] = [await load({ ...request, durationS }, env)];
   }
   console.log(
     `\nstats query, ${SEED.days} days of ${SEED.viewsPerDay} views a day (${SEED.pages} pages), ` +
@@ -169,11 +209,70 @@ async function queryBench(env: BenchEnv): Promise<void> {
   );
   for (const [name, [r]] of Object.entries(results)) {
     console.log(
-      `${name.padEnd(22)} ${r!.rps.toFixed(0).padStart(8)} req/s   p50 ${r!.p50.toFixed(1).padStart(6)} ms   ` +
+      `${name.padEnd(28)} ${r!.rps.toFixed(0).padStart(8)} req/s   p50 ${r!.p50.toFixed(1).padStart(6)} ms   ` +
         `p95 ${r!.p95.toFixed(1).padStart(6)} ms   p99 ${r!.p99.toFixed(1).padStart(6)} ms   errors ${r!.errors}   ` +
         `goal p95 < 50 ms: ${r!.p95 < 50 ? "met" : "NOT met"}`,
     );
     if (r!.errors > 0) throw new Error(`${name}: requests failed during the benchmark; the figures are not valid.`);
+  }
+}
+
+/** Periods and days (up to yesterday, the last seeded) a plan reads. */
+function setsRead(plan: RangePlan): number {
+  const yesterday = addDays(new SiteTimeZone(process.env.SITE_TIME_ZONE ?? "Europe/London").dayOf(Date.now()), -1);
+  let sets = plan.plus.periods.length + plan.minus.periods.length;
+  for (const [a, b] of [...plan.plus.days, ...plan.minus.days]) {
+    if (a <= yesterday) sets += daysBetween(a, b < yesterday ? b : yesterday) + 1;
+  }
+  return sets;
+}
+
+/**
+ * The PAGE ranking's SQL alone, one connection, alternating: summed from the daily rows only (as
+ * before the monthly rollups) and from months plus or minus days (as the query does now).
+ */
+async function sqlBench(env: BenchEnv, ranges: [string, string, string][], today: string): Promise<void> {
+  const db = await connect(env);
+  const tail =
+    "GROUP BY u.labelId HAVING SUM(u.p) > 0 ORDER BY sumVisitors DESC, sumPageviews DESC, labelId ASC LIMIT 100";
+  const head = "SELECT u.labelId AS labelId, SUM(u.v) AS sumVisitors, SUM(u.p) AS sumPageviews FROM";
+  const ROUNDS = 60;
+  try {
+    console.log(`\nstats PAGE ranking, the SQL alone, ${ROUNDS} runs each alternating (ms)`);
+    for (const [name, from, to] of ranges) {
+      const daily = {
+        sql:
+          `${head} (SELECT d.\`labelId\` AS labelId, d.\`visitors\` AS v, d.\`pageviews\` AS p FROM \`stats_daily\` d ` +
+          `WHERE d.\`dimension\` = ? AND d.\`day\` BETWEEN ? AND ?) u ${tail}`,
+        params: [RollupDimension.PAGE, from, to],
+      };
+      const plan = planRange(from, to, today);
+      const sums = rangeSums(RollupDimension.PAGE, plan);
+      const monthly = { sql: `${head} (${sums.sql}) u ${tail}`, params: sums.params };
+      const [a] = await db.query<RowDataPacket[]>(daily.sql, daily.params);
+      const [b] = await db.query<RowDataPacket[]>(monthly.sql, monthly.params);
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${name}: the two sums differ`);
+      const times: Record<"daily" | "monthly", number[]> = { daily: [], monthly: [] };
+      for (let i = 0; i < ROUNDS; i++) {
+        for (const [key, q] of [
+          ["daily", daily],
+          ["monthly", monthly],
+        ] as const) {
+          const started = process.hrtime.bigint();
+          await db.query(q.sql, q.params);
+          times[key].push(Number(process.hrtime.bigint() - started) / 1e6);
+        }
+      }
+      const pct = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.ceil((p / 100) * xs.length) - 1]!;
+      const periods = plan.plus.periods.length + plan.minus.periods.length;
+      console.log(
+        `${name}: daily rows only p50 ${pct(times.daily, 50).toFixed(1)} p95 ${pct(times.daily, 95).toFixed(1)}; ` +
+          `${periods} periods ± ${setsRead(plan) - periods} days p50 ${pct(times.monthly, 50).toFixed(1)} ` +
+          `p95 ${pct(times.monthly, 95).toFixed(1)}; same rows: yes`,
+      );
+    }
+  } finally {
+    await db.end();
   }
 }
 
@@ -229,13 +328,26 @@ async function seedRollups(db: Connection, zone: SiteTimeZone, from: string, to:
       daily.slice(i, i + 5000),
     ]);
   }
+  // The months and their tenths, as the rollups rebuild them from their days.
+  let periodRows = 0;
+  const tenth =
+    "CONCAT(LEFT(`day`, 7), '/', CASE WHEN SUBSTRING(`day`, 9, 2) <= '10' THEN '1' " +
+    "WHEN SUBSTRING(`day`, 9, 2) <= '20' THEN '2' ELSE '3' END)";
+  for (const period of [tenth, "LEFT(`day`, 7)"]) {
+    const [result] = await db.query<ResultSetHeader>(
+      "INSERT INTO `stats_period` (`dimension`, `period`, `labelId`, `visitors`, `pageviews`) " +
+        `SELECT \`dimension\`, ${period}, \`labelId\`, SUM(\`visitors\`), SUM(\`pageviews\`) FROM \`stats_daily\` ` +
+        `GROUP BY \`dimension\`, ${period}, \`labelId\``,
+    );
+    periodRows += result.affectedRows;
+  }
   const hourly = zone.hoursOf(from, to).map(({ start }) => {
     const iso = new Date(start).toISOString();
     const pageviews = Math.round((SEED.viewsPerDay / 24) * jitter());
     return [`${iso.slice(0, 10)} ${iso.slice(11, 19)}`, Math.round(pageviews * 0.8), pageviews];
   });
   await db.query("INSERT INTO `stats_hourly` (`hour`, `visitors`, `pageviews`) VALUES ?", [hourly]);
-  return daily.length + hourly.length;
+  return daily.length + periodRows + hourly.length;
 }
 
 function connect(env: BenchEnv): Promise<Connection> {

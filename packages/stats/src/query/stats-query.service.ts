@@ -3,6 +3,7 @@ import { Between, In } from "typeorm";
 import { DailyStatsEntity, RollupDimension } from "../rollup/daily-stats.entity";
 import { HourlyStatsEntity } from "../rollup/hourly-stats.entity";
 import { StatsLabelEntity } from "../rollup/stats-label.entity";
+import { planRange, rangeSums } from "../rollup/periods";
 import { daysFrom, toDate } from "../rollup/rollup.service";
 import { requireRole } from "../stats.access";
 import { addDays, daysBetween, isLocalDay, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
@@ -88,27 +89,26 @@ export class StatsQueryService {
     if (dimension === StatsDimension.DATE) return present(await this.dates(ctx, query.from, query.to)).slice(0, limit);
 
     const rollup = ROLLUP_DIMENSION[dimension]!;
-    const select = ctx.manager
-      .createQueryBuilder(DailyStatsEntity, "d")
-      .select("d.labelId", "labelId")
-      .addSelect("SUM(d.visitors)", "sumVisitors")
-      .addSelect("SUM(d.pageviews)", "sumPageviews")
-      .where("d.dimension = :rollup AND d.day BETWEEN :from AND :to", { rollup, from: query.from, to: query.to });
+    const today = this.zone.dayOf(ctx.clock.now().getTime());
+    const { sql: sums, params } = rangeSums(rollup, planRange(query.from, query.to, today));
     if (dimension === StatsDimension.NONE) {
-      const [total] = await select.getRawMany<{ sumVisitors: string | null; sumPageviews: string | null }>();
+      const [total] = (await ctx.manager.query(
+        `SELECT SUM(u.v) AS sumVisitors, SUM(u.p) AS sumPageviews FROM (${sums}) u`,
+        params,
+      )) as { sumVisitors: string | number | null; sumPageviews: string | number | null }[];
       return present([
         { key: null, visitors: Number(total?.sumVisitors ?? 0), pageviews: Number(total?.sumPageviews ?? 0) },
       ]);
     }
-    // Grouped by the label's integer id, and only the rows kept are given their text.
+    // Grouped by the label's integer id, and only the rows kept are given their text. A label
+    // seen only on days a period's row brought in and took away again sums to no page views: no row.
     const order = wantVisitors ? ["sumVisitors", "sumPageviews"] : ["sumPageviews", "sumVisitors"];
-    const rows = await select
-      .groupBy("d.labelId")
-      .orderBy(order[0]!, "DESC")
-      .addOrderBy(order[1]!, "DESC")
-      .addOrderBy("d.labelId", "ASC")
-      .limit(limit ?? STATS_DEFAULT_LIMIT)
-      .getRawMany<{ labelId: number | string; sumVisitors: string; sumPageviews: string }>();
+    const rows = (await ctx.manager.query(
+      `SELECT u.labelId AS labelId, SUM(u.v) AS sumVisitors, SUM(u.p) AS sumPageviews FROM (${sums}) u ` +
+        `GROUP BY u.labelId HAVING SUM(u.p) > 0 ` +
+        `ORDER BY ${order[0]} DESC, ${order[1]} DESC, labelId ASC LIMIT ?`,
+      [...params, limit ?? STATS_DEFAULT_LIMIT],
+    )) as { labelId: number | string; sumVisitors: string | number; sumPageviews: string | number }[];
     const ids = rows.map((row) => Number(row.labelId)).filter((id) => id !== 0);
     const labels = new Map(
       ids.length === 0

@@ -4,6 +4,7 @@ import { PageViewEntity } from "../ingest/page-view.entity";
 import { addDays, daysBetween, isLocalDay, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
 import { DailyStatsEntity, RollupDimension } from "./daily-stats.entity";
 import { HourlyStatsEntity } from "./hourly-stats.entity";
+import { rebuildPeriods } from "./periods";
 import { StatsLabelEntity } from "./stats-label.entity";
 
 /** The page view column each dimension counts by. */
@@ -142,6 +143,7 @@ export class RollupService {
       .values(hourly)
       .orUpdate(["visitors", "pageviews"], ["hour"])
       .execute();
+    await rebuildPeriods(manager, day);
   }
 
   /**
