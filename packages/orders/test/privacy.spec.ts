@@ -376,6 +376,44 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       expect(await bed.ctx().manager.count(ErasureNoticeEntity)).toBe(2);
     });
 
+    it("refuses an order for an account closed meanwhile (a request begun before the closure)", async () => {
+      const ada = await bed.signUp();
+      await bed.users.users.close(bed.ctx(), ada.user.id);
+      await expect(bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]))).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+      expect(await bed.ctx().manager.count(OrderEntity)).toBe(0);
+      expect(bed.provider.charges).toBe(0);
+    });
+
+    (kind === "mysql" ? it : it.skip)(
+      "erases an order that was being placed while the account closed (MySQL: the closure waits for it)",
+      async () => {
+        const ada = await bed.signUp();
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let placed!: () => void;
+        const inserted = new Promise<void>((resolve) => (placed = resolve));
+        const placing = ada.ctx.transaction(async (tx) => {
+          const order = await bed.services.orders.place(tx, requestFor(ADA, ["HON-PRO"]));
+          placed();
+          await gate;
+          return order;
+        });
+        await inserted;
+        let erased = false;
+        const erasing = erase(subjectOf(ada.user)).then(() => (erased = true));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(erased).toBe(false);
+        release();
+        const order = await placing;
+        await erasing;
+        expect(await bed.ctx().manager.findOneByOrFail(OrderEntity, { id: order.id })).toMatchObject({
+          userId: null,
+          contactName: ERASED,
+          contactEmail: ERASED,
+        });
+      },
+    );
+
     it("leaves a guest order with the same e-mail alone (accounts do not prove the address)", async () => {
       const s = await scenario();
       await erase(subjectOf(s.grace.user));

@@ -20,6 +20,7 @@ import {
   type PageArgs,
   type RequestContext,
   type SecurityLog,
+  UnauthenticatedException,
 } from "@honour/platform";
 import { UserEntity, type UsersServices } from "@honour/users";
 import type { SavedPaymentMethodService } from "../billing/saved-payment-method.service";
@@ -501,7 +502,8 @@ export class OrderService {
   /**
    * The buyer's profile switches. On MySQL/MariaDB they are read with a shared lock on the account
    * (UsersServices has no locking read): a concurrent switch-off then waits for this order and
-   * detaches it too, instead of missing an order it could not see yet. SQLite runs one
+   * detaches it too, instead of missing an order it could not see yet, and so does a concurrent
+   * closure (the orders contributor locks the account row first). A closed account places nothing. SQLite runs one
    * transaction at a time, so the accounts service's plain read is enough there.
    */
   private async lockBuyer(
@@ -511,12 +513,14 @@ export class OrderService {
     const user = isMysql(ctx.dataSource)
       ? await ctx.manager
           .createQueryBuilder(UserEntity, "u")
-          .select(["u.id", "u.keepOrderHistory", "u.keepBillingDetails"])
+          .select(["u.id", "u.keepOrderHistory", "u.keepBillingDetails", "u.closedAt"])
           .where("u.id = :userId", { userId })
           .setLock("pessimistic_read")
           .getOne()
       : await this.users.users.findById(ctx, userId);
     if (!user) throw new NotFoundException("User");
+    // A request that began before the account was closed: its session has ended since.
+    if (user.closedAt) throw new UnauthenticatedException("This account is closed.");
     return { id: user.id, keepOrderHistory: user.keepOrderHistory, keepBillingDetails: user.keepBillingDetails };
   }
 

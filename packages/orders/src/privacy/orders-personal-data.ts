@@ -1,9 +1,11 @@
 import {
+  isMysql,
   JobEntity,
   type PersonalDataContributor,
   type PersonalDataSubject,
   type RequestContext,
 } from "@honour/platform";
+import { UserEntity } from "@honour/users";
 import { In } from "typeorm";
 import type { SavedPaymentMethodService } from "../billing/saved-payment-method.service";
 import { DisclosureEntity } from "../disclosure/disclosure.entity";
@@ -75,16 +77,36 @@ export class OrdersPersonalData implements PersonalDataContributor {
     private readonly notices: ErasureNoticeService,
   ) {}
 
-  /** The subject's orders by number (oldest first), erased ones included. */
-  async ordersOf(ctx: RequestContext, subject: Pick<PersonalDataSubject, "userId">): Promise<OrderEntity[]> {
-    return ctx.manager
+  /**
+   * The subject's orders by number (oldest first), erased ones included. `forUpdate` (erasure): on
+   * MySQL/MariaDB the account row is locked first, so an order being placed for it (which holds a
+   * shared lock on that row until it commits) is finished and seen, and none starts until the
+   * closure commits; the orders are then read with a locking read, which sees the latest committed
+   * rows rather than the transaction's snapshot.
+   */
+  async ordersOf(
+    ctx: RequestContext,
+    subject: Pick<PersonalDataSubject, "userId">,
+    forUpdate = false,
+  ): Promise<OrderEntity[]> {
+    const mysql = forUpdate && isMysql(ctx.dataSource);
+    if (mysql) {
+      await ctx.manager
+        .createQueryBuilder(UserEntity, "u")
+        .select("u.id")
+        .where("u.id = :userId", { userId: subject.userId })
+        .setLock("pessimistic_write")
+        .getRawMany();
+    }
+    const query = ctx.manager
       .createQueryBuilder(OrderEntity, "o")
       .where("o.userId = :userId OR o.formerOwnerHash = :hash", {
         userId: subject.userId,
         hash: formerOwnerHash(this.secret, subject.userId),
       })
-      .orderBy("o.number", "ASC")
-      .getMany();
+      .orderBy("o.number", "ASC");
+    if (mysql) query.setLock("pessimistic_write");
+    return query.getMany();
   }
 
   /**
@@ -191,7 +213,7 @@ export class OrdersPersonalData implements PersonalDataContributor {
    */
   async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
     const now = ctx.clock.now();
-    const orders = (await this.ordersOf(ctx, subject)).filter((o) => o.contactErasedAt === null);
+    const orders = (await this.ordersOf(ctx, subject, true)).filter((o) => o.contactErasedAt === null);
     const ids = orders.map((o) => o.id);
     const numberOf = new Map(orders.map((o) => [o.id, o.number]));
     const byPartner = new Map<string, Set<number>>();
