@@ -24,6 +24,7 @@ describe("stats options", () => {
       hostnameLookupTimeoutMs: 2000,
     });
     expect(resolveStatsOptions({ timeZone: undefined })).toEqual(DEFAULT_STATS_OPTIONS);
+    expect(() => resolveStatsOptions({ dnsServers: ["127.0.0.1:5353", "[::1]:53", "192.0.2.53"] })).not.toThrow();
   });
 
   it("names every bad option at once", () => {
@@ -35,6 +36,7 @@ describe("stats options", () => {
         siteHosts: ["https://honour.example/"],
         rawEventRetentionDays: 0,
         batchSize: 5000,
+        dnsServers: ["dns.example:53"],
       });
     } catch (e) {
       error = e;
@@ -44,6 +46,7 @@ describe("stats options", () => {
     expect((error as ConfigException).problems).toEqual([
       expect.stringContaining("timeZone"),
       expect.stringContaining("10.0.0.0/99"),
+      expect.stringContaining("dnsServers"),
       expect.stringContaining("siteHosts"),
       expect.stringContaining("rawEventRetentionDays"),
       expect.stringContaining("batchSize"),

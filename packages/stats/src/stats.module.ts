@@ -1,3 +1,4 @@
+import { Resolver } from "node:dns/promises";
 import { ConfigException, type DomainModuleDefinition, type Platform } from "@honour/platform";
 import { IngestService } from "./ingest/ingest.service";
 import { parseIpRanges } from "./ingest/ip-ranges";
@@ -169,6 +170,13 @@ export function resolveStatsOptions(options: StatsOptions): ResolvedStatsOptions
     parseIpRanges(resolved.excludedIpRanges);
   } catch (error) {
     problems.push(`excludedIpRanges: ${(error as Error).message}`);
+  }
+  if (options.dnsServers && options.dnsServers.length > 0) {
+    try {
+      new Resolver().setServers([...options.dnsServers]);
+    } catch {
+      problems.push(`dnsServers: ${options.dnsServers.join(", ")} are not IP addresses with optional ports`);
+    }
   }
   for (const host of resolved.siteHosts) {
     if (!/^[a-z0-9.-]+$/i.test(host) || reduceHost(host) === "")

@@ -185,9 +185,10 @@ export class SecurityEventService {
   /** The forward-confirmed host name of `ip`, or `ip` itself; reverse and forward within the time limit. */
   private async hostnameOf(ip: string): Promise<string> {
     if (isIP(ip) === 0) return ip;
-    const resolver = this.resolvers();
+    let resolver: HostResolver | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
+      resolver = this.resolvers();
       const name = await Promise.race([
         confirmedHostname(resolver, ip),
         new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.lookupTimeoutMs))),
@@ -199,7 +200,7 @@ export class SecurityEventService {
       return ip;
     } finally {
       clearTimeout(timer);
-      resolver.cancel();
+      resolver?.cancel();
     }
   }
 }
