@@ -173,6 +173,10 @@ describe.each(testDatabaseKinds())("data export end to end on %s", (kind) => {
     const staff = await json(await admin.fetch(path));
     expect(staff).toMatchObject({ status: 404, body: { code: "EXPORT_NOT_FOUND" } });
     expect((await ada.client.fetch(path)).status).toBe(200);
+    // The signed link never reaches the request log.
+    const logs = t.logs.join("");
+    expect(logs).toContain("/privacy/exports/[REDACTED]");
+    expect(logs).not.toContain(path.split("/").pop());
 
     // Five days on (DATA_EXPORT_RETENTION_DAYS): the link is refused, and the copy disappears.
     await t.gateway.dataSource.manager.update(DataExportEntity, { id }, { expiresAt: new Date(Date.now() - 1000) });

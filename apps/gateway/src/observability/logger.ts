@@ -20,8 +20,11 @@ export const REDACTED_PATHS = [
   "err.driverError",
 ];
 
-/** Path segments after these prefixes are tokens (unsubscribe links, downloads): mask them. */
-const TOKEN_ROUTES = /^(\/(?:unsubscribe|download|exports?)\/)[^/?#]+/;
+/**
+ * Everything after these prefixes is a token or a signed link (unsubscribe links, downloads,
+ * `/privacy/exports/:id/:sig`): mask it all, every segment.
+ */
+const TOKEN_ROUTES = /^((?:\/privacy)?\/(?:unsubscribe|download|exports?)\/)[^?#]+/;
 
 /** The URL as logged: token segments masked and query values dropped. */
 export function safeUrl(url: string): string {
