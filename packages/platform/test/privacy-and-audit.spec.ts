@@ -67,6 +67,36 @@ describe.each(testDatabaseKinds())("audit log, personal data registry and job hi
       expect(next.nodes.map((e) => e.action)).toEqual(["PERSON_VIEWED"]);
     });
 
+    it("records a list of entries with one statement, each with the actor and time, and nothing for none", async () => {
+      const ctx = asUser("staff-1");
+      const queries: string[] = [];
+      const logger = db.dataSource.logger;
+      const originalLogQuery = logger.logQuery.bind(logger);
+      const spy = jest.spyOn(logger, "logQuery").mockImplementation((query, ...rest) => {
+        if (/insert/i.test(query)) queries.push(query);
+        return originalLogQuery(query, ...rest);
+      });
+      try {
+        await audit.recordMany(ctx, []);
+        expect(await db.dataSource.manager.count(AuditEntryEntity)).toBe(0);
+        await audit.recordMany(ctx, [
+          { action: AuditAction.PERSON_VIEWED, subjectId: "user-a" },
+          { action: AuditAction.PERSON_VIEWED, subjectId: "user-b", detail: "x".repeat(300) },
+        ]);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(queries).toHaveLength(1);
+      const rows = await db.dataSource.manager.find(AuditEntryEntity, { order: { subjectId: "ASC" } });
+      expect(rows.map((e) => [e.actorId, e.actorKind, e.action, e.subjectId, e.at.toISOString()])).toEqual([
+        ["staff-1", "user", "PERSON_VIEWED", "user-a", START],
+        ["staff-1", "user", "PERSON_VIEWED", "user-b", START],
+      ]);
+      expect(rows[0]!.detail).toBeNull();
+      expect(rows[1]!.detail).toHaveLength(200);
+      expect(new Set(rows.map((e) => e.id)).size).toBe(2);
+    });
+
     it("commits and rolls back with the caller's transaction", async () => {
       await expect(
         asUser("staff-1").transaction(async (tx) => {

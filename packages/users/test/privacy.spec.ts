@@ -261,6 +261,27 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
       ]);
     });
 
+    it("refuses to close the last open administrator account, and closes it once there is another", async () => {
+      const first = await staff(Role.ADMIN);
+      const closedAt = async (id: string) => (await bed.ctx().manager.findOneByOrFail(UserEntity, { id })).closedAt;
+
+      const refused = await failure(bed.services.users.close(first.ctx, first.user.id));
+      expect(refused.code).toBe(ErrorCode.CONFLICT);
+      expect(refused.message).toMatch(/last administrator/);
+      expect(await closedAt(first.user.id)).toBeNull();
+      expect((await bed.services.sessions.resolveActor(bed.ctx(), first.token)).kind).toBe("user");
+      expect(await auditEntries()).toEqual([]);
+
+      const second = await staff(Role.ADMIN);
+      await bed.services.users.close(first.ctx, first.user.id);
+      expect(await closedAt(first.user.id)).toEqual(bed.clock.now());
+      // Now the second is the last one; a customer's closure is never held up by this.
+      expect((await failure(bed.services.users.close(second.ctx, second.user.id))).code).toBe(ErrorCode.CONFLICT);
+      const customer = await bed.signUp();
+      await bed.services.users.close(customer.ctx, customer.user.id);
+      expect(await closedAt(customer.user.id)).toEqual(bed.clock.now());
+    });
+
     it("gives every contributor the subject as it was before anything was erased", async () => {
       const { user } = await ada();
       const platform = createPlatform(bed.platform.config, bed.db.dataSource, {

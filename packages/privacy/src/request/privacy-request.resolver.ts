@@ -42,7 +42,8 @@ export class PrivacyRequestResolver {
   @Mutation(() => Boolean, {
     description:
       "Closes your account with your current password: your data is erased everywhere, you are signed out, and an " +
-      "ERASURE request is recorded as completed. Cannot be undone. Signed-in users.",
+      "ERASURE request is recorded as completed. Cannot be undone. Signed-in users. CONFLICT for the last " +
+      "administrator account.",
   })
   async closeAccount(
     @Arg("password", () => String) password: string,

@@ -184,15 +184,16 @@ export class PrivacyRequestService {
       const qb = tx.manager.getRepository(PrivacyRequestEntity).createQueryBuilder("request");
       if (query.status) qb.andWhere("request.status = :status", { status: query.status });
       const page = await paginate(qb, query, "DESC");
-      for (const request of page.nodes) {
-        if (request.subjectUserId || request.requesterContact) {
-          await this.audit.record(tx, {
+      await this.audit.recordMany(
+        tx,
+        page.nodes
+          .filter((request) => request.subjectUserId || request.requesterContact)
+          .map((request) => ({
             action: AuditAction.PERSON_VIEWED,
             subjectId: request.subjectUserId,
             detail: `privacy request ${request.id}`,
-          });
-        }
-      }
+          })),
+      );
       const own = page.nodes.filter((r) => r.subjectUserId === tx.userId && r.type === PrivacyRequestType.ACCESS);
       const links = tx.userId
         ? await this.dataExports.linksFor(

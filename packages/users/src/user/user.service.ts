@@ -1,7 +1,5 @@
 import {
   AuditAction,
-  AuditEntryEntity,
-  auditActor,
   type AuditLog,
   Channel,
   Topic,
@@ -606,12 +604,21 @@ export class UserService {
   async list(ctx: RequestContext, args: UserSearchArgs): Promise<Connection<UserEntity>> {
     return ctx.transaction(async (tx) => {
       const page = await this.search(tx, args);
-      await recordPersonViews(
+      await this.recordPersonViews(
         tx,
         page.nodes.map((u) => u.id),
       );
       return page;
     });
+  }
+
+  /** PERSON_VIEWED for each account a staff member read, leaving out their own: one statement. */
+  private async recordPersonViews(ctx: RequestContext, userIds: readonly string[]): Promise<void> {
+    const subjects = [...new Set(userIds)].filter((id) => id !== ctx.userId);
+    await this.audit.recordMany(
+      ctx,
+      subjects.map((subjectId) => ({ action: AuditAction.PERSON_VIEWED, subjectId })),
+    );
   }
 
   /**
@@ -622,7 +629,7 @@ export class UserService {
     return ctx.transaction(async (tx) => {
       const user = await this.findById(tx, userId);
       if (!user) throw new NotFoundException("User");
-      await recordPersonViews(tx, [user.id]);
+      await this.recordPersonViews(tx, [user.id]);
       return user;
     });
   }
@@ -654,7 +661,7 @@ export class UserService {
         const fields = changedFields(user, set);
         if (fields.length === 0) {
           // Nothing to correct, but the caller gets the record back: a read like any other.
-          await recordPersonViews(tx, [user.id]);
+          await this.recordPersonViews(tx, [user.id]);
           return user;
         }
         if (set.email !== undefined && (await tx.manager.existsBy(UserEntity, { email: set.email }))) {
@@ -728,13 +735,33 @@ export class UserService {
    * the profile is anonymised and `closedAt` set), then `users.accountClosed` is published and
    * the audit log records ACCOUNT_CLOSED. A failure anywhere rolls all of it back.
    *
-   * Closing a closed account changes nothing and returns it. `NOT_FOUND` for an unknown id.
+   * Closing a closed account changes nothing and returns it. `NOT_FOUND` for an unknown id;
+   * `CONFLICT` for the last open ADMIN account, which would leave nobody able to run the site.
    * Returns the anonymised account. Check the password first with {@link verifyPassword}.
    */
   async close(ctx: RequestContext, userId: string): Promise<UserEntity> {
     return ctx.transaction(async (tx) => {
+      const mysql = isMysql(tx.dataSource);
+      const found = await tx.manager.findOne(UserEntity, { select: { id: true, role: true }, where: { id: userId } });
+      if (!found) throw new NotFoundException("User");
+      if (found.role === Role.ADMIN) {
+        // Every open ADMIN row, locked in id order (the same order in every closure, so two
+        // administrators closing at once wait for each other instead of both going).
+        const admins = tx.manager
+          .createQueryBuilder(UserEntity, "u")
+          .select("u.id")
+          .where("u.role = :role AND u.closedAt IS NULL", { role: Role.ADMIN })
+          .orderBy("u.id", "ASC");
+        if (mysql) admins.setLock("pessimistic_write");
+        const open = await admins.getMany();
+        if (open.some((a) => a.id === userId) && open.length === 1)
+          throw new DomainException(
+            ErrorCode.CONFLICT,
+            "This is the last administrator account: give another account the ADMIN role before closing it.",
+          );
+      }
       const query = tx.manager.createQueryBuilder(UserEntity, "u").where("u.id = :userId", { userId });
-      if (isMysql(tx.dataSource)) query.setLock("pessimistic_write");
+      if (mysql) query.setLock("pessimistic_write");
       const user = await query.getOne();
       if (!user) throw new NotFoundException("User");
       if (user.closedAt) return user;
@@ -863,25 +890,4 @@ async function insertUser(ctx: RequestContext, user: UserEntity): Promise<void> 
 /** The person an account stands for, as every domain's contributor is told. */
 function subjectOf(user: UserEntity): PersonalDataSubject {
   return { userId: user.id, email: user.email, phone: user.phone };
-}
-
-/**
- * Records PERSON_VIEWED for each account a staff member read, leaving out their own: one
- * multi-row insert however many accounts a page holds. Written straight to the platform's audit
- * table (the audit log's contract records one entry at a time), with the same columns.
- */
-async function recordPersonViews(ctx: RequestContext, userIds: readonly string[]): Promise<void> {
-  const subjects = [...new Set(userIds)].filter((id) => id !== ctx.userId);
-  if (subjects.length === 0) return;
-  const at = ctx.clock.now();
-  const actor = auditActor(ctx);
-  const entries = subjects.map((subjectId) => ({
-    id: newId(at.getTime()),
-    ...actor,
-    action: AuditAction.PERSON_VIEWED,
-    subjectId,
-    detail: null,
-    at,
-  }));
-  await ctx.manager.createQueryBuilder().insert().into(AuditEntryEntity).values(entries).updateEntity(false).execute();
 }
