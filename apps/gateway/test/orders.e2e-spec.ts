@@ -437,6 +437,11 @@ describe.each(testDatabaseKinds())("orders over HTTP on %s", (kind) => {
 
     expect(stored.length).toBeGreaterThan(100);
     expect(logs.length).toBeGreaterThan(10);
+    // The check itself finds a CVC that stands alone, and not one inside an id or a key.
+    const probe = (value: string) => cardDataHits([{ where: "probe", value }], VISA);
+    expect(probe(`{"cvc":"${VISA.cvc}"}`)).toHaveLength(1);
+    expect(probe(`cvc=${VISA.cvc} name=x`)).toHaveLength(1);
+    expect(probe(`key hpk_a${VISA.cvc}b of 0193a2b4-${VISA.cvc}0-7abc-8def-0123456789ab`)).toEqual([]);
     expect(cardDataHits(everything, VISA)).toEqual([]);
     expect(cardDataHits(everything, AMEX)).toEqual([]);
   });

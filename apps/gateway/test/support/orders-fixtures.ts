@@ -198,7 +198,8 @@ export function cardDataHits(
   texts: { where: string; value: string }[],
   card: { digits: string; cvc: string },
 ): string[] {
-  const cvc = new RegExp(`(?<![0-9])${card.cvc}(?![0-9])`);
+  // A CVC that leaked stands alone ("cvc":"847", cvc=847); inside an id or a key ("…-a847b…") it is chance.
+  const cvc = new RegExp(`(?<![0-9A-Za-z])${card.cvc}(?![0-9A-Za-z])`);
   return texts
     .filter(({ value }) => {
       if (value.replace(/[\s-]/g, "").includes(card.digits)) return true;
@@ -206,7 +207,7 @@ export function cardDataHits(
         /^[0-9a-f-]+$/i.test(value) ||
         /^[0-9A-Z]{5}(-[0-9A-Z]{5})+$/.test(value) ||
         /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/.test(value);
-      return !random && cvc.test(value);
+      return !random && cvc.test(value.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ""));
     })
-    .map(({ where }) => where);
+    .map(({ where, value }) => `${where}: ${value.slice(0, 120)}`);
 }
