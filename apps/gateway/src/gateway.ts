@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
@@ -35,6 +36,7 @@ import { createAppResolvers, createAppServices, moduleDefinitions, type AppServi
 import { createErrorFormatter } from "./graphql/error-formatter";
 import { registerConsentRoutes } from "./http/consent.routes";
 import { registerPrivacyRoutes } from "./http/privacy.routes";
+import { createEventEndpoint, EVENT_PATH } from "./http/event-endpoint";
 import { registerStatsRoutes } from "./http/stats.routes";
 import { DEFAULT_QUERY_LIMITS, complexityLimitPlugin, depthLimitRule, type QueryLimits } from "./graphql/query-limits";
 import { buildGatewaySchema } from "./graphql/schema";
@@ -90,6 +92,21 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       if (admin) await system.transaction((ctx) => services.users.users.ensureAdmin(ctx, admin.email, admin.password));
     }
 
+    const metrics = new GatewayMetrics();
+    let closing = false;
+    const debugLog = logger.isLevelEnabled("debug");
+    const pageViews = createEventEndpoint({
+      accept: (request) => services.stats.ingest.accept(request),
+      trustProxy: config.trustProxy,
+      closing: () => closing,
+      answered: (request, status, startedAt) => {
+        metrics.httpRequests.inc({ route: EVENT_PATH, method: "POST", status: String(status) });
+        const ms = Math.round(performance.now() - startedAt);
+        if (status >= 500) logger.warn({ req: request, res: { statusCode: status }, ms }, "request completed");
+        else if (debugLog) logger.debug({ req: request, res: { statusCode: status }, ms }, "request completed");
+      },
+      failed: (err) => logger.error({ err }, "a page view could not be taken"),
+    });
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
       trustProxy: config.trustProxy,
@@ -97,9 +114,12 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       bodyLimit: 1_048_576,
       // One line per request, written by the onResponse hook below at debug level.
       logController: new LogController({ disableRequestLogging: true }),
+      // The page-view beacon is answered before Fastify's router; everything else is Fastify's.
+      serverFactory: (handler) =>
+        createServer((request, response) => {
+          if (!pageViews(request, response)) handler(request, response);
+        }),
     });
-    const metrics = new GatewayMetrics();
-    let closing = false;
     // A response finished while shutting down tells keep-alive clients to go, so close() needn't
     // wait for their idle connections to time out.
     app.addHook("onSend", (_request, reply, payload, done) => {
@@ -192,7 +212,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       handler: fastifyApolloHandler(apollo, { context }),
     });
 
-    await registerStatsRoutes(app, services.stats);
+    await registerStatsRoutes(app);
     await registerConsentRoutes(app, services.consent, dataSource, clock, `${config.publicUrl}/preferences`);
     await registerPrivacyRoutes(app, services.privacy, services.users, dataSource, clock);
     app.get("/healthz", async () => ({ status: "ok" }));

@@ -77,6 +77,44 @@ describe.each(testDatabaseKinds())("statistics and the security log over HTTP on
     expect(binary.status).toBeLessThan(500);
   });
 
+  it("explains refusals with a code, counts every answer in /metrics and logs the route, not the visitor", async () => {
+    const view = JSON.stringify({ url: "https://www.honour.example/metrics-check" });
+    const tooBig = await beacon("x".repeat(20_000));
+    expect(await tooBig.json()).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+    const malformed = await beacon("{not json");
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: "BAD_EVENT" });
+    expect((await beacon(view)).status).toBe(202);
+    expect(
+      (
+        await t
+          .client()
+          .fetch("/api/event?from=test", {
+            method: "POST",
+            headers: { "content-type": "text/plain", "user-agent": CHROME },
+            body: view,
+          })
+      ).status,
+    ).toBe(202);
+    // Another method on the beacon's path is Fastify's: an ordinary 404.
+    expect((await t.client().fetch("/api/event")).status).toBe(404);
+
+    const metrics = await (await t.client().fetch("/metrics")).text();
+    const count = (status: number) =>
+      Number(
+        new RegExp(`honour_http_requests_total\\{route="/api/event",method="POST",status="${status}"\\} (\\d+)`).exec(
+          metrics,
+        )?.[1] ?? 0,
+      );
+    expect(count(202)).toBeGreaterThanOrEqual(2);
+    expect(count(400)).toBeGreaterThanOrEqual(1);
+    expect(count(413)).toBeGreaterThanOrEqual(1);
+
+    const logs = t.logs.join("");
+    expect(logs).toContain('"url":"/api/event?from=[REDACTED]"');
+    expect(logs).not.toContain(VISITOR_IP);
+  });
+
   it("serves the tracking script, which respects Do-Not-Track and Global Privacy Control", async () => {
     const response = await t.client().fetch("/js/honour.js");
     expect(response.status).toBe(200);

@@ -1,0 +1,115 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import proxyAddr from "@fastify/proxy-addr";
+import type { IngestRequest, IngestStatus } from "@honour/stats";
+
+/** The page-view beacon's path. */
+export const EVENT_PATH = "/api/event";
+
+/** Beacons are small: `{ url, referrer }`. Anything larger is not ours. */
+export const EVENT_BODY_LIMIT = 8 * 1024;
+
+/** What each refusal says, for whoever reads it (browsers ignore a beacon's answer). */
+const REFUSALS: Record<number, string> = {
+  400: JSON.stringify({ code: "BAD_EVENT", message: "The body is not a page view: JSON { url, referrer } in UTF-8." }),
+  413: JSON.stringify({ code: "PAYLOAD_TOO_LARGE", message: `A page view is at most ${EVENT_BODY_LIMIT} bytes.` }),
+  500: JSON.stringify({ code: "INTERNAL_SERVER_ERROR", message: "The page view could not be taken." }),
+  503: JSON.stringify({ code: "UNAVAILABLE", message: "Page views cannot be taken just now; try again later." }),
+};
+
+export interface EventEndpointOptions {
+  /** The stats package's ingest: checks, reduces and buffers one page view, answering at once. */
+  accept(request: IngestRequest): IngestStatus;
+  /** Trust `X-Forwarded-For` for the client's address, as Fastify's `trustProxy: true` does. */
+  trustProxy: boolean;
+  /** True while the gateway shuts down: answers tell keep-alive clients to go. */
+  closing(): boolean;
+  /** Called once per answered request (metrics, the request log). */
+  answered(request: IncomingMessage, status: number, startedAt: number): void;
+  /** Called when something that is not the client's fault went wrong. */
+  failed(error: unknown): void;
+}
+
+const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+const trustAll = () => true;
+
+/**
+ * `POST /api/event`, served straight from node:http ahead of Fastify's router: the busiest route
+ * by far, and one that needs none of Fastify's machinery (no session, no cookies, no JSON reply).
+ * Returns false for any other request, which Fastify then serves as usual.
+ *
+ * The body is read up to {@link EVENT_BODY_LIMIT} bytes (413 beyond it, and the connection
+ * closes rather than reading the rest); the stats package decides the rest (202, 400, 503).
+ */
+export function createEventEndpoint(
+  options: EventEndpointOptions,
+): (request: IncomingMessage, response: ServerResponse) => boolean {
+  const clientIp = options.trustProxy
+    ? (request: IncomingMessage) => proxyAddr(request, trustAll)
+    : (request: IncomingMessage) => request.socket.remoteAddress ?? "";
+
+  const answer = (request: IncomingMessage, response: ServerResponse, status: number, startedAt: number) => {
+    if (response.headersSent) return;
+    const body = REFUSALS[status] ?? "";
+    const headers: Record<string, string | number> = { "cache-control": "no-store", "content-length": body.length };
+    if (body) headers["content-type"] = "application/json; charset=utf-8";
+    // Past the body limit the rest of the body is never read, so the connection cannot be reused.
+    if (status === 413 || options.closing()) headers.connection = "close";
+    response.writeHead(status, headers);
+    response.end(body);
+    options.answered(request, status, startedAt);
+  };
+
+  return (request, response) => {
+    if (request.method !== "POST") return false;
+    const url = request.url ?? "";
+    if (url !== EVENT_PATH && !(url.startsWith(EVENT_PATH) && url[EVENT_PATH.length] === "?")) return false;
+
+    const startedAt = performance.now();
+    const declared = Number(request.headers["content-length"]);
+    if (declared > EVENT_BODY_LIMIT) {
+      answer(request, response, 413, startedAt);
+      return true;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    request.on("data", (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > EVENT_BODY_LIMIT) {
+        done = true;
+        chunks.length = 0;
+        answer(request, response, 413, startedAt);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => {
+      if (done) return;
+      done = true;
+      let status: number;
+      try {
+        status = options.accept({
+          body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+          contentType: request.headers["content-type"],
+          headers: {
+            userAgent: request.headers["user-agent"],
+            dnt: first(request.headers.dnt),
+            secGpc: first(request.headers["sec-gpc"]),
+            referer: request.headers.referer,
+          },
+          ip: clientIp(request),
+        });
+      } catch (error) {
+        options.failed(error);
+        status = 500;
+      }
+      answer(request, response, status, startedAt);
+    });
+    // The client went away mid-body: nothing was accepted, and nobody is left to answer.
+    request.on("error", () => {
+      done = true;
+    });
+    return true;
+  };
+}
