@@ -42,14 +42,9 @@ export class PostalAddressInput implements PostalAddressChange {
   country!: string;
 }
 
-@InputType({ description: "Fields left out stay as they are; null clears an optional field." })
-export class UpdateProfileInput implements ProfileChanges {
-  @Field(() => String, { nullable: true, description: "Needs currentPassword." })
-  @IsOptional()
-  @IsEmail()
-  @MaxLength(USER_LIMITS.email)
-  email?: string | null;
-
+/** The details a person and staff on their behalf both correct; each input adds its own fields. */
+@InputType()
+abstract class AccountDetailsInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsNotEmpty()
@@ -96,6 +91,15 @@ export class UpdateProfileInput implements ProfileChanges {
   @IsOptional()
   @ValidateNested()
   address?: PostalAddressInput | null;
+}
+
+@InputType({ description: "Fields left out stay as they are; null clears an optional field." })
+export class UpdateProfileInput extends AccountDetailsInput implements ProfileChanges {
+  @Field(() => String, { nullable: true, description: "Needs currentPassword." })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(USER_LIMITS.email)
+  email?: string | null;
 
   @Field(() => Boolean, {
     nullable: true,
@@ -124,59 +128,12 @@ export class UpdateProfileInput implements ProfileChanges {
   description:
     "Staff corrections to someone's account at their request. Fields left out stay as they are; null clears an optional field.",
 })
-export class UpdateUserInput implements AccountCorrections {
+export class UpdateUserInput extends AccountDetailsInput implements AccountCorrections {
   @Field(() => String, { nullable: true, description: "Must not belong to another account." })
   @IsOptional()
   @IsEmail()
   @MaxLength(USER_LIMITS.email)
   email?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsNotEmpty()
-  @MaxLength(USER_LIMITS.name)
-  name?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(USER_LIMITS.organisation)
-  organisation?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsUrl({ protocols: ["http", "https"], require_protocol: true })
-  @MaxLength(USER_LIMITS.organisationUrl)
-  organisationUrl?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(USER_LIMITS.jobTitle)
-  jobTitle?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(USER_LIMITS.referralSource)
-  referralSource?: string | null;
-
-  @Field(() => String, {
-    nullable: true,
-    description: "International form (E.164), e.g. +44 20 7946 0000; spaces, dashes, dots and brackets are dropped.",
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  phone?: string | null;
-
-  @Field(() => String, { nullable: true, description: "International form (E.164), like phone." })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
-  fax?: string | null;
-
-  @Field(() => PostalAddressInput, { nullable: true, description: "Replaces the whole address; null clears it." })
-  @IsOptional()
-  @ValidateNested()
-  address?: PostalAddressInput | null;
 }
 
 @InputType({ description: "Every other session of the account ends." })
