@@ -77,16 +77,23 @@ export function row(name: string, results: LoadResult[]): string {
   );
 }
 
-/** Alternates the contenders round by round (after one warm-up each), so drift hits all alike. */
+/**
+ * Alternates the contenders round by round (after one warm-up each), so drift hits all alike, and
+ * starts each round with the next contender, so none always runs right after the same other one
+ * (one that leaves the database flushing its writes slows whoever comes next).
+ */
 export async function compare(
   env: BenchEnv,
   contenders: Record<string, LoadRequest>,
 ): Promise<Record<string, LoadResult[]>> {
-  const results: Record<string, LoadResult[]> = {};
-  for (const request of Object.values(contenders))
-    await load({ ...request, durationS: Math.min(3, env.durationS) }, env);
+  const entries = Object.entries(contenders);
+  const results: Record<string, LoadResult[]> = Object.fromEntries(entries.map(([name]) => [name, []]));
+  for (const [, request] of entries) await load({ ...request, durationS: Math.min(3, env.durationS) }, env);
   for (let round = 0; round < env.rounds; round++) {
-    for (const [name, request] of Object.entries(contenders)) (results[name] ??= []).push(await load(request, env));
+    for (let i = 0; i < entries.length; i++) {
+      const [name, request] = entries[(round + i) % entries.length]!;
+      results[name]!.push(await load(request, env));
+    }
   }
   return results;
 }
