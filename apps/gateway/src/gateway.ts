@@ -115,10 +115,18 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       // One line per request, written by the onResponse hook below at debug level.
       logController: new LogController({ disableRequestLogging: true }),
       // The page-view beacon is answered before Fastify's router; everything else is Fastify's.
-      serverFactory: (handler) =>
-        createServer((request, response) => {
+      serverFactory: (handler, opts) => {
+        const server = createServer((request, response) => {
           if (!pageViews(request, response)) handler(request, response);
-        }),
+        });
+        // The timeouts Fastify sets on a server it creates itself (keep-alive 72 s, not Node's 5 s,
+        // which a load balancer's idle timeout would outlive).
+        const timeouts = opts as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
+        server.keepAliveTimeout = timeouts.keepAliveTimeout;
+        server.requestTimeout = timeouts.requestTimeout;
+        server.setTimeout(timeouts.connectionTimeout);
+        return server;
+      },
     });
     // A response finished while shutting down tells keep-alive clients to go, so close() needn't
     // wait for their idle connections to time out.

@@ -19,6 +19,19 @@ describe("gateway HTTP surface", () => {
     expect(await ready.json()).toEqual({ status: "ready" });
   });
 
+  it("keeps idle connections open as Fastify would (72 s), on every route including the beacon", async () => {
+    const server = t.gateway.app.server;
+    expect(server.keepAliveTimeout).toBe(72_000);
+    expect((await t.client().fetch("/healthz")).headers.get("keep-alive")).toBe("timeout=72");
+    const beacon = await t.client().fetch("/api/event", {
+      method: "POST",
+      headers: { "content-type": "text/plain", "user-agent": "Mozilla/5.0 Firefox/133.0" },
+      body: JSON.stringify({ url: "http://127.0.0.1/" }),
+    });
+    expect(beacon.status).toBe(202);
+    expect(beacon.headers.get("keep-alive")).toBe("timeout=72");
+  });
+
   it("counts requests and latency per operation in Prometheus format", async () => {
     await t.client().ok(ME);
     const response = await t.client().fetch("/metrics");
