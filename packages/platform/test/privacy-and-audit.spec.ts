@@ -171,6 +171,9 @@ describe.each(testDatabaseKinds())("audit log, personal data registry and job hi
       await queue.enqueue(asSystem(), "mail.transactional", { to: "ada_1%@example.com", template: "password-changed" });
       await queue.enqueue(asSystem(), "mail.transactional", { to: "ada@example.com", template: "order" });
       await queue.enqueue(asSystem(), "mail.transactional", { to: "adaX1Y@example.com", template: "order" });
+      // Addresses that contain Ada's, or that hers is the start of, are someone else's.
+      await queue.enqueue(asSystem(), "mail.transactional", { to: "sada_1%@example.com", template: "order" });
+      await queue.enqueue(asSystem(), "mail.transactional", { to: "ada_1%@example.com.au", template: "order" });
       const subject = { userId: "u1", email: "ada_1%@example.com", phone: null };
       const exported = await jobHistoryContributor.export(asSystem(), subject);
       expect(exported).toEqual({
@@ -178,7 +181,12 @@ describe.each(testDatabaseKinds())("audit log, personal data registry and job hi
       });
       await jobHistoryContributor.erase(asSystem(), subject);
       const left = await db.dataSource.getRepository(JobEntity).find();
-      expect(left.map((j) => j.payload["to"]).sort()).toEqual(["ada@example.com", "adaX1Y@example.com"]);
+      expect(left.map((j) => j.payload["to"]).sort()).toEqual([
+        "ada@example.com",
+        "adaX1Y@example.com",
+        "ada_1%@example.com.au",
+        "sada_1%@example.com",
+      ]);
     });
   });
 });

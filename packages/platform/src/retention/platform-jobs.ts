@@ -52,9 +52,12 @@ export async function purgeJobHistory(ctx: RequestContext, before: Date): Promis
   return result.affected ?? 0;
 }
 
-/** Jobs whose payload names the subject's e-mail address (transactional mail, mostly). */
+/**
+ * Jobs whose payload holds the subject's e-mail address as a whole JSON string (a message's
+ * `"address": "ada@example.com"`): quotes included, so `sada@example.com` is not Ada's.
+ */
 function jobsAbout(ctx: RequestContext, subject: PersonalDataSubject) {
-  const pattern = `%${JSON.stringify(subject.email).slice(1, -1).replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  const pattern = `%${JSON.stringify(subject.email).replace(/[!%_]/g, (c) => `!${c}`)}%`;
   return ctx.manager
     .getRepository(JobEntity)
     .createQueryBuilder("job")
