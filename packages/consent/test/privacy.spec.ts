@@ -580,6 +580,29 @@ describe.each(testDatabaseKinds())("privacy rights in consent on %s", (kind) => 
       );
     });
 
+    // SQLite transactions take turns, so only MySQL/MariaDB can commit a grant inside another's.
+    (kind === "mysql" ? it : it.skip)(
+      "withdraws a grant committed after the caller's transaction took its snapshot",
+      async () => {
+        const ada = await person(ADA);
+        await bed.services.consent.withdrawAll(bed.ctx(support), ada.user.id);
+        expect(await granted(ada.user.id)).toEqual([]);
+
+        const withdrawn = await bed.ctx(support).transaction(async (tx) => {
+          // A plain read takes the transaction's snapshot (as a privacy request's handler does)…
+          await tx.manager.findBy(ConsentPreferenceEntity, { userId: ada.user.id });
+          // …then Ada ticks the newsletter in the preference centre, committed on another connection.
+          await bed.services.consent.setPreferences(ada.ctx, [
+            { topic: Topic.NEWSLETTER, channel: Channel.EMAIL, granted: true },
+          ]);
+          return bed.services.consent.withdrawAll(tx, ada.user.id);
+        });
+
+        expect(withdrawn).toBe(1);
+        expect(await granted(ada.user.id)).toEqual([]);
+      },
+    );
+
     it("refuses an unknown account with NOT_FOUND and an unknown method with BAD_USER_INPUT, writing nothing", async () => {
       const ada = await bed.signUp();
       const before = await consentSnapshot(bed.dataSource);

@@ -210,10 +210,11 @@ export class ConsentService {
       checks.throwIfAny();
     }
     return ctx.transaction(async (tx) => {
-      await this.account(tx, userId);
-      // Read under the account's lock, so that a grant committed a moment ago is withdrawn too.
       await this.lockAccount(tx, userId);
-      const granted = await tx.manager.findBy(ConsentPreferenceEntity, { userId, granted: true });
+      await this.account(tx, userId);
+      // A locking read: the latest state even when the caller's snapshot is older, so that a
+      // grant committed a moment ago is withdrawn too.
+      const granted = (await this.currentPreferences(tx, userId)).filter((row) => row.granted);
       const changes = granted.map(({ topic, channel }) => ({ topic, channel, granted: false }));
       return this.record(tx, userId, changes, method, actorFor(tx, userId));
     });
@@ -235,7 +236,7 @@ export class ConsentService {
     return ctx.transaction(async (tx) => {
       // One writer per account at a time, so the current state is the ledger's last word.
       await this.lockAccount(tx, userId);
-      const rows = await tx.manager.findBy(ConsentPreferenceEntity, { userId });
+      const rows = await this.currentPreferences(tx, userId);
       const current = new Map(rows.map((row) => [keyOf(row), row]));
       const policyVersion = await this.policy.currentVersion(tx);
       const now = tx.clock.now();
@@ -305,6 +306,17 @@ export class ConsentService {
     const user = await this.users.findById(ctx, userId);
     if (!user) throw new NotFoundException("User");
     return user;
+  }
+
+  /**
+   * The account's current preferences. On MySQL/MariaDB a locking read (under the account's lock,
+   * so it waits for nobody new): it sees the latest committed state, not the snapshot an earlier
+   * plain read in the caller's transaction took, which may predate a change it waited for.
+   */
+  private currentPreferences(ctx: RequestContext, userId: string): Promise<ConsentPreferenceEntity[]> {
+    const query = ctx.manager.createQueryBuilder(ConsentPreferenceEntity, "p").where("p.userId = :userId", { userId });
+    if (isMysql(ctx.dataSource)) query.setLock("pessimistic_write");
+    return query.getMany();
   }
 
   private async lockAccount(ctx: RequestContext, userId: string): Promise<void> {

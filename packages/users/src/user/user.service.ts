@@ -742,29 +742,30 @@ export class UserService {
   async close(ctx: RequestContext, userId: string): Promise<UserEntity> {
     return ctx.transaction(async (tx) => {
       const mysql = isMysql(tx.dataSource);
-      const found = await tx.manager.findOne(UserEntity, { select: { id: true, role: true }, where: { id: userId } });
-      if (!found) throw new NotFoundException("User");
-      if (found.role === Role.ADMIN) {
-        // Every open ADMIN row, locked in id order (the same order in every closure, so two
-        // administrators closing at once wait for each other instead of both going).
+      // A locking read first: on MySQL/MariaDB a transaction's snapshot is taken by its first
+      // plain read, so everything read after the lock includes what committed while it waited
+      // (an order being placed, a copy of the data being built, a consent just given).
+      const query = tx.manager.createQueryBuilder(UserEntity, "u").where("u.id = :userId", { userId });
+      if (mysql) query.setLock("pessimistic_write");
+      const user = await query.getOne();
+      if (!user) throw new NotFoundException("User");
+      if (user.closedAt) return user;
+      if (user.role === Role.ADMIN) {
+        // The open ADMIN rows, locked in id order, so two administrators closing at once cannot
+        // both leave (one waits for the other, or the database picks one to fail).
         const admins = tx.manager
           .createQueryBuilder(UserEntity, "u")
           .select("u.id")
           .where("u.role = :role AND u.closedAt IS NULL", { role: Role.ADMIN })
           .orderBy("u.id", "ASC");
         if (mysql) admins.setLock("pessimistic_write");
-        const open = await admins.getMany();
-        if (open.some((a) => a.id === userId) && open.length === 1)
+        const others = (await admins.getMany()).filter((a) => a.id !== userId);
+        if (others.length === 0)
           throw new DomainException(
             ErrorCode.CONFLICT,
             "This is the last administrator account: give another account the ADMIN role before closing it.",
           );
       }
-      const query = tx.manager.createQueryBuilder(UserEntity, "u").where("u.id = :userId", { userId });
-      if (mysql) query.setLock("pessimistic_write");
-      const user = await query.getOne();
-      if (!user) throw new NotFoundException("User");
-      if (user.closedAt) return user;
       await this.personalData.eraseAll(tx, subjectOf(user));
       await this.events.publish(tx, "users.accountClosed", { userId });
       await this.audit.record(tx, { action: AuditAction.ACCOUNT_CLOSED, subjectId: userId });
