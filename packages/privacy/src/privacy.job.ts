@@ -15,7 +15,14 @@ export function privacyJobs(services: PrivacyServices): { jobs: JobDefinition[];
       {
         name: PRIVACY_JOBS.buildDataExport,
         maxAttempts: 5,
-        handle: (ctx, payload) => ctx.transaction((tx) => services.exports.build(tx, String(payload.requestId))),
+        handle: (ctx, payload) =>
+          ctx.transaction((tx) =>
+            services.exports.build(
+              tx,
+              String(payload.requestId),
+              typeof payload.userId === "string" ? payload.userId : undefined,
+            ),
+          ),
       },
       {
         name: PRIVACY_JOBS.purgeExpiredExports,

@@ -1,6 +1,7 @@
 import {
   AuditAction,
   hmac,
+  isMysql,
   safeEqual,
   UnauthenticatedException,
   type AuditLog,
@@ -46,6 +47,24 @@ export class ExportLinks {
   }
 }
 
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+
+/**
+ * The document cut into parts of at most `size` UTF-16 units for storage, never between the two
+ * halves of a character such as an emoji (each half alone is not text, and the database would
+ * store it as U+FFFD). Joined, the parts are the document.
+ */
+export function splitIntoParts(body: string, size: number = EXPORT_PART_CHARS): string[] {
+  const parts: string[] = [];
+  for (let offset = 0; offset < body.length; ) {
+    let end = Math.min(offset + size, body.length);
+    if (end < body.length && isHighSurrogate(body.charCodeAt(end - 1))) end -= 1;
+    parts.push(body.slice(offset, end));
+    offset = end;
+  }
+  return parts;
+}
+
 /** A download as the route sends it. */
 export interface ExportDownload {
   fileName: string;
@@ -71,14 +90,29 @@ export class DataExportService {
    * COMPLETED, with a DATA_EXPORTED audit entry, all in `ctx`'s transaction. Does nothing for a
    * request that is gone or no longer open; rejects it when its account has closed meanwhile.
    */
-  async build(ctx: RequestContext, requestId: string): Promise<void> {
-    const request = await ctx.manager.findOneBy(PrivacyRequestEntity, { id: requestId });
+  async build(ctx: RequestContext, requestId: string, subjectUserId?: string): Promise<void> {
+    // Locking reads first, the account before the request, in the order closure takes them: a
+    // closure that is erasing the person finishes before this reads anything (and this sees the
+    // account closed), or waits until this copy is stored (and then erases it). On MySQL/MariaDB
+    // the snapshot of every later plain read is taken after these locks.
+    const mysql = isMysql(ctx.dataSource);
+    const lockRequest = (mode: "pessimistic_read" | "pessimistic_write") => {
+      const query = ctx.manager
+        .createQueryBuilder(PrivacyRequestEntity, "request")
+        .where("request.id = :requestId", { requestId });
+      if (mysql) query.setLock(mode);
+      return query.getOne();
+    };
+    // Jobs queued before the payload named the account: find it from the request.
+    const userId = subjectUserId ?? (await lockRequest("pessimistic_read"))?.subjectUserId ?? null;
+    const accountQuery = ctx.manager.createQueryBuilder(UserEntity, "u").where("u.id = :userId", { userId });
+    if (mysql) accountQuery.setLock("pessimistic_read");
+    const account = userId ? await accountQuery.getOne() : null;
+    const request = await lockRequest("pessimistic_write");
     if (!request || request.type !== PrivacyRequestType.ACCESS) return;
     if (request.status === PrivacyRequestStatus.COMPLETED || request.status === PrivacyRequestStatus.REJECTED) return;
+    if (request.subjectUserId !== userId) return;
     const now = ctx.clock.now();
-    const account = request.subjectUserId
-      ? await ctx.manager.findOneBy(UserEntity, { id: request.subjectUserId })
-      : null;
     if (!account || account.closedAt) {
       await ctx.manager.update(
         PrivacyRequestEntity,
@@ -110,16 +144,9 @@ export class DataExportService {
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.retentionDays * DAY_MS),
     });
-    const parts: DataExportPartEntity[] = [];
-    for (let offset = 0, part = 0; offset < body.length; offset += EXPORT_PART_CHARS, part += 1) {
-      parts.push(
-        Object.assign(new DataExportPartEntity(), {
-          exportId: request.id,
-          part,
-          content: body.slice(offset, offset + EXPORT_PART_CHARS),
-        }),
-      );
-    }
+    const parts = splitIntoParts(body).map((content, part) =>
+      Object.assign(new DataExportPartEntity(), { exportId: request.id, part, content }),
+    );
     for (let i = 0; i < parts.length; i += 20) await ctx.manager.insert(DataExportPartEntity, parts.slice(i, i + 20));
     await ctx.manager.update(
       PrivacyRequestEntity,

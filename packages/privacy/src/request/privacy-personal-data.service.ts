@@ -21,7 +21,7 @@ export class PrivacyPersonalData implements PersonalDataContributor {
   ) {}
 
   async export(ctx: RequestContext, subject: PersonalDataSubject): Promise<Record<string, unknown>> {
-    const requests = await this.requests.about(ctx, subject).getMany();
+    const requests = await this.requests.about(ctx, subject);
     const stored = await this.dataExports.listFor(ctx, subject.userId);
     return {
       requests: requests.map((r) => ({
@@ -54,14 +54,13 @@ export class PrivacyPersonalData implements PersonalDataContributor {
    */
   async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
     await this.dataExports.deleteFor(ctx, subject.userId);
-    const ids = (await this.requests.about(ctx, subject).select("request.id", "id").getRawMany<{ id: string }>()).map(
-      (r) => r.id,
-    );
-    if (ids.length === 0) return;
-    await ctx.manager.update(
-      PrivacyRequestEntity,
-      { id: In(ids) },
-      { requesterContact: null, notes: null, extensionReason: null, rejectionReason: null },
-    );
+    const ids = (await this.requests.about(ctx, subject)).map((r) => r.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      await ctx.manager.update(
+        PrivacyRequestEntity,
+        { id: In(ids.slice(i, i + 500)) },
+        { requesterContact: null, notes: null, extensionReason: null, rejectionReason: null },
+      );
+    }
   }
 }

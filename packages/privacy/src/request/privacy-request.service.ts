@@ -10,6 +10,8 @@ import {
   type Actor,
   type AuditLog,
   type Connection,
+  JobEntity,
+  JobStatus,
   type JobQueue,
   type PageArgs,
   type RequestContext,
@@ -20,6 +22,7 @@ import { In, IsNull, LessThanOrEqual } from "typeorm";
 import type { DataExportService } from "../export/data-export.service";
 import { FieldChecks, PrivacyErrorCode, PrivacyException } from "../privacy.exception";
 import { daysLeft, dueDate } from "./due-date";
+import { contactNames } from "./contact-match";
 import {
   MAX_EXTENSION_MONTHS,
   OPEN_STATUSES,
@@ -100,6 +103,9 @@ function isOpen(request: PrivacyRequestEntity): boolean {
  * closing the account), those staff enter from letters and calls, their due dates and extensions,
  * and what completing each type does.
  */
+/** Requests read at a time when looking for a person's contact among them. */
+const CONTACT_SCAN_PAGE = 500;
+
 export class PrivacyRequestService {
   constructor(
     private readonly users: UserService,
@@ -123,7 +129,13 @@ export class PrivacyRequestService {
         status: In([...OPEN_STATUSES]),
       });
     const existing = await open();
-    if (existing) return this.view(ctx, existing, new Map());
+    if (existing) {
+      // Its copy may have failed for good (the job died): asking again tries again.
+      if (existing.status === PrivacyRequestStatus.IN_PROGRESS) {
+        await ctx.transaction((tx) => this.ensureExportJob(tx, existing.id, userId));
+      }
+      return this.view(ctx, existing, new Map());
+    }
     try {
       const request = await ctx.transaction(async (tx) => {
         const created = await this.insert(tx, {
@@ -133,15 +145,7 @@ export class PrivacyRequestService {
           subjectUserId: userId,
           receivedAt: tx.clock.now(),
         });
-        await this.jobs.enqueue(
-          tx,
-          PRIVACY_JOBS.buildDataExport,
-          { requestId: created.id },
-          {
-            uniqueKey: `${PRIVACY_JOBS.buildDataExport}:${created.id}`,
-            maxAttempts: 5,
-          },
-        );
+        await this.ensureExportJob(tx, created.id, userId);
         return created;
       });
       return this.view(ctx, request, new Map());
@@ -152,6 +156,29 @@ export class PrivacyRequestService {
       if (!winner) throw error;
       return this.view(ctx, winner, new Map());
     }
+  }
+
+  /**
+   * Queues the job that builds the copy for ACCESS request `requestId`, unless one is queued or
+   * running. A build that failed on every attempt (DEAD) leaves the request IN_PROGRESS; this
+   * queues a new attempt, under a new unique key.
+   */
+  private async ensureExportJob(ctx: RequestContext, requestId: string, userId: string): Promise<void> {
+    const prefix = `${PRIVACY_JOBS.buildDataExport}:${requestId}`;
+    const earlier = await ctx.manager
+      .getRepository(JobEntity)
+      .createQueryBuilder("job")
+      .select(["job.status", "job.uniqueKey"])
+      .where("job.uniqueKey = :prefix OR job.uniqueKey LIKE :like", { prefix, like: `${prefix}:%` })
+      .getMany();
+    if (earlier.some((job) => job.status === JobStatus.PENDING || job.status === JobStatus.RUNNING)) return;
+    await this.jobs.enqueue(
+      ctx,
+      PRIVACY_JOBS.buildDataExport,
+      { requestId, userId },
+      // The first attempt keeps the plain key; each later one gets its own.
+      { uniqueKey: earlier.length === 0 ? prefix : `${prefix}:${newId(ctx.clock.now().getTime())}`, maxAttempts: 5 },
+    );
   }
 
   /** The signed-in user's requests, newest first, with download links on their completed exports. */
@@ -314,17 +341,8 @@ export class PrivacyRequestService {
             );
           }
           status = PrivacyRequestStatus.IN_PROGRESS;
-          if (request.status !== PrivacyRequestStatus.IN_PROGRESS) {
-            await this.jobs.enqueue(
-              tx,
-              PRIVACY_JOBS.buildDataExport,
-              { requestId: request.id },
-              {
-                uniqueKey: `${PRIVACY_JOBS.buildDataExport}:${request.id}`,
-                maxAttempts: 5,
-              },
-            );
-          }
+          // Queued unless a build is already queued or running (one that died is tried again).
+          await this.ensureExportJob(tx, request.id, account.id);
           break;
         }
         case PrivacyRequestType.ERASURE: {
@@ -480,18 +498,32 @@ export class PrivacyRequestService {
     return total + (anonymous.affected ?? 0);
   }
 
-  /** Requests about `subject` (by account, or naming their email or phone as the contact). */
-  about(ctx: RequestContext, subject: { userId: string; email: string; phone: string | null }) {
-    const escape = (value: string) => `%${value.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-    const qb = ctx.manager
-      .getRepository(PrivacyRequestEntity)
-      .createQueryBuilder("request")
-      .where("request.subjectUserId = :userId", { userId: subject.userId })
-      .orWhere("LOWER(request.requesterContact) LIKE :email ESCAPE '!'", {
-        email: escape(subject.email.toLowerCase()),
-      });
-    if (subject.phone) qb.orWhere("request.requesterContact LIKE :phone ESCAPE '!'", { phone: escape(subject.phone) });
-    return qb.orderBy("request.id", "ASC");
+  /**
+   * Requests about `subject`, oldest first: those of their account, and those whose contact (as
+   * staff typed it) names their email address or telephone number exactly ({@link contactNames}).
+   * Contacts are few (only staff enter them) and free text, so they are compared here, not by SQL.
+   */
+  async about(
+    ctx: RequestContext,
+    subject: { userId: string; email: string; phone: string | null },
+  ): Promise<PrivacyRequestEntity[]> {
+    const repository = ctx.manager.getRepository(PrivacyRequestEntity);
+    const own = await repository.find({ where: { subjectUserId: subject.userId }, order: { id: "ASC" } });
+    const found = new Map(own.map((r) => [r.id, r]));
+    for (let after = ""; ;) {
+      const page = await repository
+        .createQueryBuilder("request")
+        .where("request.requesterContact IS NOT NULL AND request.id > :after", { after })
+        .orderBy("request.id", "ASC")
+        .limit(CONTACT_SCAN_PAGE)
+        .getMany();
+      for (const request of page) {
+        if (contactNames(request.requesterContact!, subject)) found.set(request.id, request);
+      }
+      if (page.length < CONTACT_SCAN_PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /**
