@@ -413,6 +413,37 @@ describe.each(testDatabaseKinds())("privacy rights in consent on %s", (kind) => 
     });
   });
 
+  describe("records under a shared fax number or postal address", () => {
+    it("are not the person's: neither in their export nor erased with their account", async () => {
+      const ada = await person(ADA);
+      const household = [
+        {
+          channel: Channel.MAIL,
+          value: `${ADA.line1}, ${ADA.city}, ${ADA.postcode}, GB`,
+          note: "Letter from the lodger",
+        },
+        { channel: Channel.FAX, value: ADA.fax, note: "Fax from the office manager" },
+      ];
+      for (const request of household) await bed.services.suppressions.recordRemovalRequest(bed.ctx(support), request);
+
+      const exported = await exportOf(ada.user.id);
+      expect(exported.removalRequests.map((r) => r.channel)).toEqual(["TELEPHONE"]);
+      expect(JSON.stringify(exported)).not.toContain("lodger");
+      expect(JSON.stringify(exported)).not.toContain("office manager");
+
+      await bed.closeAccount(ada.user.id);
+      const notes = (await bed.dataSource.manager.find(RemovalRequestEntity, { order: { id: "ASC" } })).map((r) => [
+        r.channel,
+        r.note,
+      ]);
+      expect(notes.sort()).toEqual([
+        ["FAX", "Fax from the office manager"],
+        ["MAIL", "Letter from the lodger"],
+        ["TELEPHONE", null],
+      ]);
+    });
+  });
+
   describe("registering again with the same email after closure", () => {
     async function closedAda() {
       const ada = await bed.signUp({

@@ -1,7 +1,7 @@
 import { Channel, type PersonalDataContributor, type PersonalDataSubject, type RequestContext } from "@honour/platform";
 import { normaliseEmail, normalisePhoneNumber, type UserService } from "@honour/users";
 import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "../campaign/outbox-message.entity";
-import { identifierOf, type ConsentKeys } from "../consent-keys";
+import type { ConsentKeys } from "../consent-keys";
 import { ConsentAction, ConsentActorKind, ConsentMethod } from "../preference/consent-event.entity";
 import type { ConsentLedger } from "../preference/consent-ledger";
 import { ConsentPreferenceEntity } from "../preference/consent-preference.entity";
@@ -67,8 +67,9 @@ const iso = (date: Date | null | undefined): string | null => (date ? new Date(d
  *
  * A person's rows are found by the account id (preferences, outbox, unsubscribe tokens, and
  * suppression entries made for the account), by the keyed hash of the account id (the ledger),
- * and by the keyed hashes of their identifiers (suppression entries and removal requests): the
- * subject's email and phone, and, while the profile can still be read, its fax and postal address.
+ * and by the keyed hashes of their own identifiers (suppression entries and removal requests):
+ * the subject's email and phone. Not by fax or postal address, which a household or an office
+ * shares: a neighbour's letter is not this person's to receive or erase.
  *
  * Erasure (inside the closing transaction, before `users.accountClosed` is published):
  * - every grant is withdrawn in the ledger (method ACCOUNT_CLOSED); the ledger deletes nothing and
@@ -99,7 +100,7 @@ export class ConsentPersonalData implements PersonalDataContributor {
 
   async export(ctx: RequestContext, subject: PersonalDataSubject): Promise<ConsentDataExport> {
     const { userId } = subject;
-    const identifiers = await this.identifiers(ctx, subject);
+    const identifiers = this.personalIdentifiers(subject);
     const events = await this.ledger.history(ctx, this.keys.subject(userId));
     const preferences = await ctx.manager.find(ConsentPreferenceEntity, {
       where: { userId },
@@ -164,8 +165,7 @@ export class ConsentPersonalData implements PersonalDataContributor {
 
   async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
     const { userId } = subject;
-    // Read before anything changes: the profile may still give the fax and postal address.
-    const identifiers = await this.identifiers(ctx, subject);
+    const identifiers = this.personalIdentifiers(subject);
 
     if (await this.users.findById(ctx, userId)) {
       await this.consent.withdrawAll(ctx, userId, ConsentMethod.ACCOUNT_CLOSED);
@@ -201,8 +201,13 @@ export class ConsentPersonalData implements PersonalDataContributor {
     );
   }
 
-  /** The keyed forms of the subject's identifiers, one per channel and value. */
-  private async identifiers(ctx: RequestContext, subject: PersonalDataSubject): Promise<KeyedIdentifier[]> {
+  /**
+   * The keyed forms of the identifiers that are the subject's own: their email address and
+   * telephone number. A fax number or a postal address is often a household's or an office's, so
+   * records kept under those (a removal request a neighbour made by letter) are not theirs to
+   * receive or erase; their own opt-outs on those channels carry their account id instead.
+   */
+  private personalIdentifiers(subject: PersonalDataSubject): KeyedIdentifier[] {
     const found = new Map<string, KeyedIdentifier>();
     const add = (channel: Channel, identifier: string | null | undefined) => {
       if (!identifier) return;
@@ -211,9 +216,6 @@ export class ConsentPersonalData implements PersonalDataContributor {
     };
     add(Channel.EMAIL, normaliseEmail(subject.email));
     if (subject.phone) add(Channel.TELEPHONE, normalisePhoneNumber(subject.phone) ?? subject.phone);
-    const user = await this.users.findById(ctx, subject.userId);
-    if (user)
-      for (const channel of [Channel.TELEPHONE, Channel.FAX, Channel.MAIL]) add(channel, identifierOf(channel, user));
     return [...found.values()];
   }
 }
