@@ -6,11 +6,13 @@ import {
   PageViewEntity,
   PeriodStatsEntity,
   planRange,
+  rebuildPeriods,
   tenthOf,
   StatsDimension,
   StatsMetric,
   type StatsRow,
 } from "../src";
+import type { EntityManager } from "typeorm";
 import { openStatsTestBed, system, userActor, type StatsTestBed } from "./stats-test-bed";
 
 const BOTH = [StatsMetric.VISITORS, StatsMetric.PAGEVIEWS];
@@ -188,6 +190,39 @@ describe.each(testDatabaseKinds())("period rollups on %s", (kind) => {
 
   it("keeps every month and tenth equal to the sums of its days", async () => {
     await expectPeriodsEqualDays();
+  });
+
+  it("rebuilds a day's periods by primary key, never reading the whole of stats_period or stats_daily", async () => {
+    const statements: [string, unknown[]][] = [];
+    const recorder = {
+      query: async (sql: string, params: unknown[]) => {
+        statements.push([sql, params]);
+        return [];
+      },
+    } as unknown as EntityManager;
+    await rebuildPeriods(recorder, "2026-09-15");
+    expect(statements).toHaveLength(4);
+    for (const [sql, params] of statements) {
+      // The SELECT an INSERT … SELECT reads with (MariaDB explains no INSERT).
+      const read = sql.replace(/^INSERT INTO .*?\) (?=SELECT)/, "");
+      if (kind === "sqlite") {
+        const plan: { detail: string }[] = await bed.db.dataSource.query(`EXPLAIN QUERY PLAN ${read}`, params);
+        expect({ sql, plan: plan.map((row) => row.detail) }).toEqual({
+          sql,
+          plan: expect.not.arrayContaining([expect.stringMatching(/^SCAN /)]),
+        });
+        expect(plan.map((row) => row.detail).join(" ")).toMatch(/SEARCH .* USING (PRIMARY KEY|INDEX sqlite_autoindex)/);
+      } else {
+        const plan: { table: string; type: string; key: string | null }[] = await bed.db.dataSource.query(
+          `EXPLAIN ${read}`,
+          params,
+        );
+        expect({ sql, plan: plan.map((row) => [row.table, row.type, row.key]) }).toEqual({
+          sql,
+          plan: [[expect.any(String), "range", "PRIMARY"]],
+        });
+      }
+    }
   });
 
   it.each(RANGES)("answers %s…%s exactly as the daily rows do, in every ranking and in total", async (from, to) => {

@@ -1,6 +1,6 @@
 import type { EntityManager } from "typeorm";
 import { addDays, type LocalDay } from "../zone/site-time-zone";
-import type { RollupDimension } from "./daily-stats.entity";
+import { RollupDimension } from "./daily-stats.entity";
 
 /**
  * The periods of `stats_period`: calendar months and their tenths, in the site's calendar. A
@@ -155,27 +155,41 @@ export function rangeSums(dimension: RollupDimension, plan: RangePlan): { sql: s
   return { sql: parts.join(" UNION ALL "), params };
 }
 
+/** Every dimension, so that conditions on a period or on days can use the primary keys, which begin with it. */
+const DIMENSIONS: readonly RollupDimension[] = Object.values(RollupDimension);
+
+/** `x.\`dimension\` IN (?, …)` for every dimension, with its parameters. */
+function allDimensions(alias: string): { sql: string; params: readonly RollupDimension[] } {
+  return { sql: `${alias}\`dimension\` IN (${DIMENSIONS.map(() => "?").join(", ")})`, params: DIMENSIONS };
+}
+
 /**
  * Writes anew the rows of the tenth and the month `day` falls in: the tenth as the sums of its
  * days in `stats_daily`, then the month as the sums of its tenths. Whatever happened to the day
  * before (rolled up again, a late view), its periods then equal their days. Runs in the caller's
  * transaction, after the day's own rows.
+ *
+ * Every condition names all the dimensions: the primary keys begin with the dimension, so that
+ * a period or a few days are found by key instead of by reading (and on MariaDB locking) whole tables.
  */
 export async function rebuildPeriods(manager: EntityManager, day: LocalDay): Promise<void> {
   const tenth = tenthOf(day);
   const [first, last] = periodBounds(tenth);
   const insert = "INSERT INTO `stats_period` (`dimension`, `period`, `labelId`, `visitors`, `pageviews`) ";
-  await manager.query("DELETE FROM `stats_period` WHERE `period` = ?", [tenth]);
+  const plain = allDimensions("");
+  const d = allDimensions("d.");
+  const t = allDimensions("t.");
+  await manager.query(`DELETE FROM \`stats_period\` WHERE ${plain.sql} AND \`period\` = ?`, [...plain.params, tenth]);
   await manager.query(
     `${insert}SELECT d.\`dimension\`, ?, d.\`labelId\`, SUM(d.\`visitors\`), SUM(d.\`pageviews\`) ` +
-      "FROM `stats_daily` d WHERE d.`day` BETWEEN ? AND ? GROUP BY d.`dimension`, d.`labelId`",
-    [tenth, first, last],
+      `FROM \`stats_daily\` d WHERE ${d.sql} AND d.\`day\` BETWEEN ? AND ? GROUP BY d.\`dimension\`, d.\`labelId\``,
+    [tenth, ...d.params, first, last],
   );
   const month = monthOf(day);
-  await manager.query("DELETE FROM `stats_period` WHERE `period` = ?", [month]);
+  await manager.query(`DELETE FROM \`stats_period\` WHERE ${plain.sql} AND \`period\` = ?`, [...plain.params, month]);
   await manager.query(
     `${insert}SELECT t.\`dimension\`, ?, t.\`labelId\`, SUM(t.\`visitors\`), SUM(t.\`pageviews\`) ` +
-      "FROM `stats_period` t WHERE t.`period` IN (?, ?, ?) GROUP BY t.`dimension`, t.`labelId`",
-    [month, `${month}/1`, `${month}/2`, `${month}/3`],
+      `FROM \`stats_period\` t WHERE ${t.sql} AND t.\`period\` IN (?, ?, ?) GROUP BY t.\`dimension\`, t.\`labelId\``,
+    [month, ...t.params, `${month}/1`, `${month}/2`, `${month}/3`],
   );
 }
