@@ -18,7 +18,7 @@ const HOUR_MS = 60 * MINUTE_MS;
  * - salt rotation every hour: today's salt is made within the hour a day begins, and none is kept
  *   48 hours. A worker enqueues the hour's run when it starts, so this also runs at start-up;
  * - rollups every 5 minutes (yesterday and today; `{ days: ["2026-11-24", …] }` for others still
- *   within the raw retention);
+ *   within the raw retention), each first rebuilding the periods of daily rows that have none;
  * - deletion of raw page views past their retention, hourly;
  * - deletion of security events past theirs, hourly;
  * - host names of new security events, every minute, each lookup with a time limit.

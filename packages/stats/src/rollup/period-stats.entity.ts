@@ -7,8 +7,9 @@ import type { RollupDimension } from "./daily-stats.entity";
  * the 10th, `/2` the 11th to the 20th, `/3` the 21st to the end). Visitor ids change every day,
  * so a period's visitors are exactly the sum of its days'. Rebuilt whenever a day is rolled up,
  * in the same transaction: its tenth from the tenth's days, then its month from the month's
- * tenths, so a period always equals its days. A query over a quarter reads a few periods and a
- * few days instead of ninety days.
+ * tenths, so a period always equals its days; days rolled up before this table existed get
+ * theirs at the next rollup (`RollupService.repairPeriods`). A query over a quarter reads a few
+ * periods and a few days instead of ninety days.
  */
 @Entity("stats_period")
 export class PeriodStatsEntity {

@@ -193,3 +193,46 @@ export async function rebuildPeriods(manager: EntityManager, day: LocalDay): Pro
     [month, ...t.params, `${month}/1`, `${month}/2`, `${month}/3`],
   );
 }
+
+/**
+ * The tenths to rebuild so that every period with daily rows has its rows: each tenth of a day
+ * with daily rows that has no rows itself, or whose month has none, oldest first. Every rolled-up
+ * day has a TOTAL row, and every rebuilt period a TOTAL row, so the TOTAL rows (one a day, four a
+ * month) tell. Reads every TOTAL row: for a start-up check or when {@link periodsLookIncomplete}
+ * says so, not for every rollup.
+ */
+export async function missingTenths(manager: EntityManager): Promise<string[]> {
+  const days = (await manager.query("SELECT d.`day` AS day FROM `stats_daily` d WHERE d.`dimension` = ?", [
+    RollupDimension.TOTAL,
+  ])) as { day: string }[];
+  const periods = (await manager.query("SELECT p.`period` AS period FROM `stats_period` p WHERE p.`dimension` = ?", [
+    RollupDimension.TOTAL,
+  ])) as { period: string }[];
+  const present = new Set(periods.map((row) => row.period));
+  const missing = new Set<string>();
+  for (const { day } of days) {
+    const tenth = tenthOf(day);
+    if (!present.has(tenth) || !present.has(monthOf(day))) missing.add(tenth);
+  }
+  return [...missing].sort();
+}
+
+/**
+ * A cheap check, two reads by primary key: whether the oldest day with daily rows falls before the
+ * oldest tenth with period rows (or there is none). Periods are written with their days, so the
+ * only ones missing are those of days rolled up before `stats_period` existed, all older than any
+ * period row (on SQLite the table comes from the entities, with no migration to fill it).
+ */
+export async function periodsLookIncomplete(manager: EntityManager): Promise<boolean> {
+  const [oldestDay] = (await manager.query(
+    "SELECT d.`day` AS day FROM `stats_daily` d WHERE d.`dimension` = ? ORDER BY d.`day` LIMIT 1",
+    [RollupDimension.TOTAL],
+  )) as { day: string }[];
+  if (!oldestDay) return false;
+  const [oldestTenth] = (await manager.query(
+    "SELECT p.`period` AS period FROM `stats_period` p WHERE p.`dimension` = ? AND p.`period` LIKE ? " +
+      "ORDER BY p.`period` LIMIT 1",
+    [RollupDimension.TOTAL, "%/%"],
+  )) as { period: string }[];
+  return !oldestTenth || oldestTenth.period > tenthOf(oldestDay.day);
+}

@@ -4,7 +4,7 @@ import { PageViewEntity } from "../ingest/page-view.entity";
 import { addDays, daysBetween, isLocalDay, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
 import { DailyStatsEntity, RollupDimension } from "./daily-stats.entity";
 import { HourlyStatsEntity } from "./hourly-stats.entity";
-import { rebuildPeriods } from "./periods";
+import { missingTenths, periodBounds, periodsLookIncomplete, rebuildPeriods } from "./periods";
 import { StatsLabelEntity } from "./stats-label.entity";
 
 /** The page view column each dimension counts by. */
@@ -33,6 +33,9 @@ interface CountRow {
  * (written after an outage) is counted at the next run.
  */
 export class RollupService {
+  /** Whether this process has made sure, once, that every period with daily rows has its rows. */
+  private periodsComplete = false;
+
   constructor(
     private readonly zone: SiteTimeZone,
     private readonly rawRetentionDays: number,
@@ -55,9 +58,29 @@ export class RollupService {
         ]);
       }
     }
+    await this.repairPeriods(ctx);
     const unique = [...new Set(wanted)].sort();
     for (const day of unique) await ctx.transaction((tx) => this.rollUpDay(tx.manager, day));
     return unique;
+  }
+
+  /**
+   * Rebuilds the months and tenths of days that have daily rows but no period rows: days rolled
+   * up before `stats_period` existed, which the MariaDB migration fills but SQLite (whose tables
+   * come from the entities) does not, and which no rollup visits again. Run at every rollup: the
+   * first in a process compares every day with the periods; later ones only make the cheap check
+   * of {@link periodsLookIncomplete}. Each tenth (with its month) in a transaction of its own,
+   * newest first, so that a repair cut short leaves the oldest missing and the check sees it.
+   * Returns the tenths rebuilt, oldest first.
+   */
+  async repairPeriods(ctx: RequestContext): Promise<string[]> {
+    if (this.periodsComplete && !(await periodsLookIncomplete(ctx.manager))) return [];
+    const missing = await missingTenths(ctx.manager);
+    for (const tenth of [...missing].reverse()) {
+      await ctx.transaction((tx) => rebuildPeriods(tx.manager, periodBounds(tenth)[0]));
+    }
+    this.periodsComplete = true;
+    return missing;
   }
 
   /** The first day whose raw page views are all still kept. */
