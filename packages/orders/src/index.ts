@@ -83,7 +83,12 @@ export {
 } from "./disclosure/disclosure.service";
 
 export { ErasureNoticeEntity } from "./privacy/erasure-notice.entity";
-export { ErasureNoticeService, ERASURE_NOTICE_PAGE_SIZE, noticeOrderNumbers } from "./privacy/erasure-notice.service";
+export {
+  ErasureNoticeService,
+  ERASURE_NOTICE_PAGE_SIZE,
+  ERASURE_NOTICE_POLL_OVERLAP_MINUTES,
+  noticeOrderNumbers,
+} from "./privacy/erasure-notice.service";
 export { OrdersPersonalData, ERASED } from "./privacy/orders-personal-data";
-export { ErasedOrderRetention } from "./privacy/erased-order-retention";
+export { ErasedOrderRetention, ERASED_ORDER_PURGE_BATCH } from "./privacy/erased-order-retention";
 export { formerOwnerHash } from "./order/former-owner";

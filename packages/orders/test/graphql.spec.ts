@@ -14,7 +14,14 @@ import { testDatabaseKinds } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
 import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
 import { buildSchema, type AuthChecker } from "type-graphql";
-import { DisclosureEntity, ERASURE_NOTICE_PAGE_SIZE, formatOrderNumber, ProductKind, type OrderEntity } from "../src";
+import {
+  DisclosureEntity,
+  ERASURE_NOTICE_PAGE_SIZE,
+  ERASURE_NOTICE_POLL_OVERLAP_MINUTES,
+  formatOrderNumber,
+  ProductKind,
+  type OrderEntity,
+} from "../src";
 import { createOrdersResolvers } from "../src/graphql";
 import { CARD, openOrdersTestBed, statementsOf, type OrdersTestBed } from "./orders-test-bed";
 
@@ -605,6 +612,52 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       const all = [...first, ...second].flatMap((n) => n.orderNumbers);
       expect(new Set(all).size).toBe(153);
       expect(all).not.toContain(formatOrderNumber(5000));
+    });
+
+    it("tells partners to poll with an overlap and de-duplicate by id, which catches a notice that commits late", async () => {
+      const query = schema.getQueryType()!.getFields().partnerErasureNotices!;
+      const overlap = `minus ${ERASURE_NOTICE_POLL_OVERLAP_MINUTES} minutes`;
+      expect(query.description).toContain(overlap);
+      expect(query.description).toContain("de-duplicate by id");
+      expect(query.description).toContain("at least once");
+      expect(query.args.find((a) => a.name === "since")!.description).toContain(overlap);
+
+      const partner = await bed.partner();
+      const t0 = bed.clock.now().getTime();
+      const notify = (number: number, at: number) =>
+        bed.services.erasureNotices.notify(bed.ctx(), new Map([[partner.partner.id, [number]]]), new Date(at));
+      type Notice = { id: string; orderNumbers: string[]; erasedAt: string };
+      const ask = async (since?: number) =>
+        (await call(NOTICES, since === undefined ? {} : { since: new Date(since).toISOString() }, partner.actor)).data
+          ?.partnerErasureNotices as Notice[];
+      // A partner following the description: each poll starts the overlap before the newest erasedAt seen.
+      const seen = new Map<string, Notice>();
+      let received = 0;
+      const poll = async () => {
+        const newest = Math.max(...[...seen.values()].map((n) => Date.parse(n.erasedAt)));
+        let answer = await ask(seen.size === 0 ? undefined : newest - ERASURE_NOTICE_POLL_OVERLAP_MINUTES * 60_000);
+        for (;;) {
+          received += answer.length;
+          for (const n of answer) seen.set(n.id, n);
+          if (answer.length < ERASURE_NOTICE_PAGE_SIZE) return;
+          answer = await ask(Date.parse(answer[answer.length - 1]!.erasedAt));
+        }
+      };
+
+      // Closure B, stamped at t0, commits; the partner polls and sees it.
+      await notify(2, t0);
+      await poll();
+      expect([...seen.values()].map((n) => n.orderNumbers)).toEqual([[formatOrderNumber(2)]]);
+      // Closure A was stamped two minutes earlier (another server's clock, a long closure) and commits only now.
+      await notify(1, t0 - 2 * 60_000);
+      // Asking from the newest erasedAt seen would never show it ...
+      expect(await ask(t0)).toEqual([]);
+      // ... the overlap does; B comes again under the same id and counts once.
+      await poll();
+      expect(received).toBe(3);
+      expect([...seen.values()].flatMap((n) => n.orderNumbers).sort()).toEqual(
+        [formatOrderNumber(1), formatOrderNumber(2)].sort(),
+      );
     });
 
     it("audits staff reading customers' orders: one entry per customer per request", async () => {

@@ -2,17 +2,19 @@ import {
   AuditAction,
   AuditEntryEntity,
   JobEntity,
+  RequestContext,
   Role,
   type ClaimedJob,
   type PersonalDataSubject,
-  type RequestContext,
 } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import type { UserEntity } from "@honour/users";
+import { In } from "typeorm";
 import {
   DisclosedField,
   DisclosureEntity,
   ERASED,
+  ErasedOrderRetention,
   ErasureNoticeEntity,
   formatOrderNumber,
   LicenceEntity,
@@ -414,6 +416,44 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       },
     );
 
+    (kind === "mysql" ? it : it.skip)(
+      "takes the erasure time after waiting for the locks, not when the closure starts (MySQL)",
+      async () => {
+        const ada = await bed.signUp();
+        const staff = await staffMember();
+        const p1 = await bed.partner("First Resellers");
+        const first = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
+        await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, first.id, p1.partner.id));
+        // An order being placed holds the account row: the closure waits for it.
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let placed!: () => void;
+        const inserted = new Promise<void>((resolve) => (placed = resolve));
+        const placing = ada.ctx.transaction(async (tx) => {
+          const order = await bed.services.orders.place(tx, requestFor(ADA, ["HON-CARE"]));
+          placed();
+          await gate;
+          return order;
+        });
+        await inserted;
+        const started = bed.clock.now();
+        const erasing = erase(subjectOf(ada.user));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        // Time passes while the closure waits (a long lock wait).
+        bed.clock.advance(90_000);
+        release();
+        const second = await placing;
+        await erasing;
+        const erasedAt = new Date(started.getTime() + 90_000);
+        const orders = await bed.ctx().manager.findBy(OrderEntity, { id: In([first.id, second.id]) });
+        expect(orders.map((o) => o.contactErasedAt)).toEqual([erasedAt, erasedAt]);
+        const notices = await bed.ctx().manager.find(ErasureNoticeEntity, {});
+        expect(notices.map((n) => [n.partnerId, noticeOrderNumbers(n), n.erasedAt])).toEqual([
+          [p1.partner.id, [first.number], erasedAt],
+        ]);
+      },
+    );
+
     it("leaves a guest order with the same e-mail alone (accounts do not prove the address)", async () => {
       const s = await scenario();
       await erase(subjectOf(s.grace.user));
@@ -430,10 +470,56 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
 
   describe("retention", () => {
     const DAY = 24 * 60 * 60 * 1000;
+    /** The context the job runner hands a handler: the system acting, outside any transaction. */
+    const runnerCtx = () => {
+      const ctx = new RequestContext(
+        bed.db.dataSource,
+        { kind: "system", name: `job:${ORDERS_JOBS.purgeErasedOrders}` },
+        bed.clock,
+      );
+      expect(ctx.inTransaction).toBe(false);
+      return ctx;
+    };
     const purge = () => {
       const job = ordersJobs(bed.services).jobs.find((j) => j.name === ORDERS_JOBS.purgeErasedOrders)!;
-      return bed.ctx().transaction((tx) => job.handle(tx, {}, {} as ClaimedJob));
+      return job.handle(runnerCtx(), {}, {} as ClaimedJob);
     };
+
+    /** Each order with what hangs off it, and any line, licence or disclosure whose order is gone. */
+    async function contents() {
+      const m = bed.ctx().manager;
+      const [orders, lines, licences, disclosures] = await Promise.all([
+        m.find(OrderEntity, {}),
+        m.find(OrderLineEntity, {}),
+        m.find(LicenceEntity, {}),
+        m.find(DisclosureEntity, {}),
+      ]);
+      const ids = new Set(orders.map((o) => o.id));
+      return {
+        orders: new Map(
+          orders.map((o) => [
+            o.id,
+            {
+              totalMinor: o.totalMinor,
+              linesMinor: lines.filter((l) => l.orderId === o.id).reduce((sum, l) => sum + l.totalMinor, 0),
+              lines: lines
+                .filter((l) => l.orderId === o.id)
+                .map((l) => l.id)
+                .sort(),
+              licences: licences
+                .filter((l) => l.orderId === o.id)
+                .map((l) => l.id)
+                .sort(),
+              disclosures: disclosures
+                .filter((d) => d.orderId === o.id)
+                .map((d) => d.id)
+                .sort(),
+            },
+          ]),
+        ),
+        orphans: [...lines, ...licences, ...disclosures].filter((row) => !ids.has(row.orderId)).length,
+      };
+    }
 
     it("runs daily and keeps an erased order for CLOSED_ACCOUNT_RETENTION_DAYS, then deletes exactly it", async () => {
       expect(ordersJobs(bed.services).schedules).toContainEqual({ job: ORDERS_JOBS.purgeErasedOrders, everyMs: DAY });
@@ -474,6 +560,70 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       await purge();
       expect(await count()).toEqual({ orders: 1, lines: 1, licences: 0, disclosures: 0, notices: 0 });
       expect((await bed.ctx().manager.find(OrderEntity, {})).map((o) => o.id)).toEqual([s.guest.id]);
+    });
+
+    it("deletes each batch in a transaction of its own: a crash at any statement leaves every order whole", async () => {
+      const BATCH = 2;
+      const days = bed.services.erasedOrderRetentionDays;
+      let crashAt = 1;
+      for (; crashAt < 30; crashAt += 1) {
+        await bed.reset();
+        await bed.product({ sku: "HON-PRO", priceMinor: 4999, kind: ProductKind.LICENCE });
+        await bed.product({ sku: "HON-CARE", priceMinor: 1500, kind: ProductKind.SERVICE });
+        const s = await scenario();
+        await erase(subjectOf(s.ada.user));
+        await erase(subjectOf(s.grace.user));
+        const erased = [s.ada1.id, s.ada2.id, s.ada3.id, s.grace1.id];
+        const before = await contents();
+        expect(before.orders.size).toBe(5);
+        for (const order of before.orders.values()) expect(order.linesMinor).toBe(order.totalMinor);
+        bed.clock.advance(days * DAY + 1);
+
+        // The process dies just before the crashAt-th DELETE reaches the database.
+        const retention = new ErasedOrderRetention(bed.services.erasureNotices, BATCH);
+        const deletes: boolean[] = [];
+        const { logger } = bed.db.dataSource;
+        const original = logger.logQuery.bind(logger);
+        logger.logQuery = (query, parameters, runner) => {
+          if (/^\s*DELETE\b/i.test(query)) {
+            deletes.push(runner?.isTransactionActive ?? false);
+            if (deletes.length === crashAt) throw new Error("the worker died");
+          }
+          return original(query, parameters, runner);
+        };
+        let crashed = false;
+        try {
+          await retention.purge(runnerCtx(), new Date(bed.clock.now().getTime() - days * DAY));
+        } catch (error) {
+          expect((error as Error).message).toBe("the worker died");
+          crashed = true;
+        } finally {
+          logger.logQuery = original;
+        }
+
+        // Every DELETE ran inside a transaction, although the job's context had none.
+        expect(deletes.length).toBeGreaterThan(0);
+        expect(deletes.every(Boolean)).toBe(true);
+        const after = await contents();
+        expect(after.orphans).toBe(0);
+        // What is left is exactly as it was: no order lost a line, licence or disclosure.
+        for (const [id, order] of after.orders) expect([id, order]).toEqual([id, before.orders.get(id)]);
+        // What went, went in whole batches, and only erased orders went.
+        const gone = [...before.orders.keys()].filter((id) => !after.orders.has(id));
+        expect(gone.every((id) => erased.includes(id))).toBe(true);
+        expect(gone.length % BATCH).toBe(0);
+        if (!crashed) {
+          expect(gone.sort()).toEqual([...erased].sort());
+          expect([...after.orders.keys()]).toEqual([s.guest.id]);
+          expect(await bed.ctx().manager.count(ErasureNoticeEntity)).toBe(0);
+          break;
+        }
+        // Running again (the next day's job) finishes the work.
+        await retention.purge(runnerCtx(), new Date(bed.clock.now().getTime() - days * DAY));
+        expect([...(await contents()).orders.keys()]).toEqual([s.guest.id]);
+      }
+      // At least two batches of orders and the notices: a crash before each DELETE was tried.
+      expect(crashAt).toBeGreaterThanOrEqual(4);
     });
   });
 

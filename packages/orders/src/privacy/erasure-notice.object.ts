@@ -1,5 +1,6 @@
 import { GraphQLDateTime } from "graphql-scalars";
 import { ArgsType, Field, ID, ObjectType } from "type-graphql";
+import { ERASURE_NOTICE_POLL_OVERLAP_MINUTES } from "./erasure-notice.service";
 
 @ObjectType("ErasureNotice", {
   simpleResolvers: true,
@@ -8,7 +9,9 @@ import { ArgsType, Field, ID, ObjectType } from "type-graphql";
     "erase your copies of their personal data.",
 })
 export class ErasureNoticeObject {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: "The notice's own id, the same in every answer that holds it: de-duplicate by it.",
+  })
   id!: string;
 
   @Field(() => [String], { description: "The affected orders' numbers (HON-000123), ascending." })
@@ -22,7 +25,10 @@ export class ErasureNoticeObject {
 export class ErasureNoticesArgs {
   @Field(() => GraphQLDateTime, {
     nullable: true,
-    description: "Only notices erased after this time (exclusive): the last erasedAt you have seen.",
+    description:
+      `Only notices erased after this time (exclusive). To poll: the newest erasedAt you have seen minus ` +
+      `${ERASURE_NOTICE_POLL_OVERLAP_MINUTES} minutes (a notice can appear late; de-duplicate by id). ` +
+      "To page: the last erasedAt of the previous answer.",
   })
   since?: Date | null;
 }

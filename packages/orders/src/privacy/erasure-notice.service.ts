@@ -9,6 +9,15 @@ import { ErasureNoticeEntity } from "./erasure-notice.entity";
  */
 export const ERASURE_NOTICE_PAGE_SIZE = 100;
 
+/**
+ * How far before the newest `erasedAt` it has seen a partner should start each poll, in minutes.
+ * A notice's `erasedAt` is taken inside the closing transaction, shortly before it commits, and by
+ * the clock of the server that ran it: one can become visible after another with a later
+ * `erasedAt` (concurrent closures, lock waits, clocks that differ between servers). Polling from
+ * this much earlier, and de-duplicating by id, catches it; notices are delivered at least once.
+ */
+export const ERASURE_NOTICE_POLL_OVERLAP_MINUTES = 5;
+
 /** The order numbers a notice names, ascending. */
 export function noticeOrderNumbers(notice: Pick<ErasureNoticeEntity, "orderNumbers">): number[] {
   return notice.orderNumbers === "" ? [] : notice.orderNumbers.split(",").map(Number);
@@ -55,7 +64,10 @@ export class ErasureNoticeService {
   /**
    * The calling partner's notices erased after `since` (exclusive; all when null), oldest first:
    * at most {@link ERASURE_NOTICE_PAGE_SIZE}, plus any that share the last one's time. A partner
-   * pages by asking again with the last notice's `erasedAt`. Anyone but a partner: `FORBIDDEN`.
+   * pages by asking again with the last notice's `erasedAt`, and starts each poll
+   * {@link ERASURE_NOTICE_POLL_OVERLAP_MINUTES} before the newest `erasedAt` it has seen (a notice
+   * can commit after a later one is visible), de-duplicating by id. Anyone but a partner:
+   * `FORBIDDEN`.
    */
   async listForPartner(ctx: RequestContext, since?: Date | null): Promise<ErasureNoticeEntity[]> {
     const actor = ctx.actor;

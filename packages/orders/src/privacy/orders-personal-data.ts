@@ -210,9 +210,15 @@ export class OrdersPersonalData implements PersonalDataContributor {
    * writes one erasure notice per partner that received or was assigned any of them; deletes
    * their confirmation mails (queued or sent: they name the contact) and the subject's saved cards.
    * Runs in the closing transaction. Erasing again changes nothing and notifies nobody twice.
+   *
+   * The erasure time (`contactErasedAt` and the notices' `erasedAt`) is read from the clock as late
+   * as possible: after the locks are held and everything that could wait on another transaction
+   * has run, so that it is as close as can be to the commit. Partners poll notices by `erasedAt`
+   * (`partnerErasureNotices(since)`); a notice whose time is well before its commit could appear
+   * behind one they have already seen. What is left (the rest of the closure, clocks that differ
+   * between servers) is covered by the overlap partners are told to poll with.
    */
   async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
-    const now = ctx.clock.now();
     const orders = (await this.ordersOf(ctx, subject, true)).filter((o) => o.contactErasedAt === null);
     const ids = orders.map((o) => o.id);
     const numberOf = new Map(orders.map((o) => [o.id, o.number]));
@@ -233,15 +239,20 @@ export class OrdersPersonalData implements PersonalDataContributor {
         .getRawMany<{ partnerId: string; orderId: string }>();
       for (const d of disclosed) affect(d.partnerId, numberOf.get(d.orderId)!);
       await ctx.manager.delete(JobEntity, { uniqueKey: In(chunk.map((id) => `mail:${orderConfirmationKey(id)}`)) });
+    }
+    await this.billing.deleteAllFor(ctx, subject.userId);
+    // From here on only rows this transaction already holds (on MySQL/MariaDB `ordersOf` locked
+    // every order of the subject) and the new notices: nothing that waits on another transaction.
+    const now = ctx.clock.now();
+    for (const chunk of chunks(ids)) {
       await ctx.manager.update(
         OrderEntity,
         { id: In(chunk) },
         { ...ERASED_COLUMNS, contactErasedAt: now, updatedAt: now },
       );
     }
-    await this.notices.notify(ctx, byPartner, now);
     // Orders erased before but still in the account (none unless a closure was undone by hand).
     await ctx.manager.update(OrderEntity, { userId: subject.userId }, { userId: null, updatedAt: now });
-    await this.billing.deleteAllFor(ctx, subject.userId);
+    await this.notices.notify(ctx, byPartner, now);
   }
 }
