@@ -109,7 +109,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
     });
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
-      trustProxy: config.trustProxy,
+      trustProxy: typeof config.trustProxy === "boolean" ? config.trustProxy : [...config.trustProxy],
       forceCloseConnections: "idle",
       bodyLimit: 1_048_576,
       // One line per request, written by the onResponse hook below at debug level.

@@ -49,7 +49,7 @@ describe("POST /api/event ahead of Fastify", () => {
   let failures: unknown[];
   let fallThrough: string[];
   let closing: boolean;
-  let trustProxy: boolean;
+  let trustProxy: boolean | string[];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -117,6 +117,20 @@ describe("POST /api/event ahead of Fastify", () => {
     // A new endpoint reads the setting when it is created: the server makes one per request.
     await send(port, { headers: { ...headers, "x-forwarded-for": "198.51.100.7, 10.0.0.2" }, chunks: [view] });
     expect(accepted[0]!.ip).toBe("198.51.100.7");
+  });
+
+  it("behind listed proxies, takes the address left of the last trusted hop, not what the client wrote", async () => {
+    trustProxy = ["127.0.0.0/8", "10.0.0.0/8"];
+    // The client claims 192.0.2.1; the edge proxy (10.0.0.2) appended the client's real address.
+    await send(port, {
+      headers: { ...headers, "x-forwarded-for": "192.0.2.1, 198.51.100.7, 10.0.0.2" },
+      chunks: [view],
+    });
+    expect(accepted[0]!.ip).toBe("198.51.100.7");
+    // From an untrusted peer nothing in the header counts.
+    trustProxy = ["10.0.0.0/8"];
+    await send(port, { headers: { ...headers, "x-forwarded-for": "198.51.100.7" }, chunks: [view] });
+    expect(accepted[1]!.ip).toBe("127.0.0.1");
   });
 
   it("accepts a query string and leaves every other method and path to Fastify", async () => {

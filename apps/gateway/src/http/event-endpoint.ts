@@ -19,8 +19,11 @@ const REFUSALS: Record<number, string> = {
 export interface EventEndpointOptions {
   /** The stats package's ingest: checks, reduces and buffers one page view, answering at once. */
   accept(request: IngestRequest): IngestStatus;
-  /** Trust `X-Forwarded-For` for the client's address, as Fastify's `trustProxy: true` does. */
-  trustProxy: boolean;
+  /**
+   * Whose `X-Forwarded-For` to believe, as Fastify's `trustProxy` takes it (the `TRUST_PROXY`
+   * setting): nobody, every hop, or the proxies at these addresses and CIDR ranges.
+   */
+  trustProxy: boolean | readonly string[];
   /** True while the gateway shuts down: answers tell keep-alive clients to go. */
   closing(): boolean;
   /** Called once per answered request (metrics, the request log). */
@@ -43,8 +46,14 @@ const trustAll = () => true;
 export function createEventEndpoint(
   options: EventEndpointOptions,
 ): (request: IncomingMessage, response: ServerResponse) => boolean {
-  const clientIp = options.trustProxy
-    ? (request: IncomingMessage) => proxyAddr(request, trustAll)
+  const trust =
+    options.trustProxy === true
+      ? trustAll
+      : Array.isArray(options.trustProxy) && options.trustProxy.length > 0
+        ? proxyAddr.compile([...options.trustProxy])
+        : null;
+  const clientIp = trust
+    ? (request: IncomingMessage) => proxyAddr(request, trust)
     : (request: IncomingMessage) => request.socket.remoteAddress ?? "";
 
   const answer = (request: IncomingMessage, response: ServerResponse, status: number, startedAt: number) => {

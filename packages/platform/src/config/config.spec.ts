@@ -49,6 +49,19 @@ describe("loadConfig", () => {
     });
   });
 
+  it("trusts no proxy, every proxy, or the proxies at the addresses and ranges given, and names a bad value", () => {
+    expect(loadConfig(env({ TRUST_PROXY: "false" })).trustProxy).toBe(false);
+    expect(loadConfig(env({ TRUST_PROXY: "1" })).trustProxy).toBe(true);
+    expect(loadConfig(env({ TRUST_PROXY: " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32" })).trustProxy).toEqual([
+      "10.0.0.0/8",
+      "192.0.2.7",
+      "2001:db8::/32",
+    ]);
+    for (const bad of ["yes", "10.0.0.0/33", "10.0.0.1, proxy.internal"]) {
+      expect(() => loadConfig(env({ TRUST_PROXY: bad }))).toThrow(/TRUST_PROXY must be true, false, or the proxies'/);
+    }
+  });
+
   it("reads the mail, proxy, statistics and security-log settings", () => {
     const config = loadConfig(
       env({

@@ -75,8 +75,9 @@ class EnvironmentVariables {
   })
   MAIL_FROM?: string;
 
+  /** true, false, or the proxies' addresses and CIDR ranges: checked by `parseTrustProxy`. */
   @IsOptional()
-  @IsBooleanString({ message: "must be true or false" })
+  @IsString()
   TRUST_PROXY?: string;
 
   @IsString()
@@ -182,7 +183,12 @@ export interface HonourConfig {
   /** The sender of outgoing mail; unset: `"Honour" <no-reply@host of PUBLIC_URL>`. */
   readonly mailFrom?: string;
   /** Behind a load balancer: take the client's address from X-Forwarded-For. */
-  readonly trustProxy: boolean;
+  /**
+   * Whose `X-Forwarded-For` to believe for the client's address: nobody (false), every hop (true:
+   * the leftmost address, which the client itself can write unless the proxy replaces the header),
+   * or the proxies at these addresses and CIDR ranges (the address left of the last trusted hop).
+   */
+  readonly trustProxy: boolean | readonly string[];
   readonly stats: {
     /** The site's time zone: days and hours of the statistics are in it. */
     readonly timeZone: string;
@@ -259,6 +265,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
   for (const range of excludedIps) {
     if (!isCidr(range)) problems.push(`STATS_EXCLUDED_IPS has "${range}", which is not an IP address or CIDR range`);
   }
+  const trustProxy = parseTrustProxy(vars.TRUST_PROXY ?? "");
+  if (trustProxy === null) {
+    problems.push(
+      `TRUST_PROXY must be true, false, or the proxies' IP addresses and CIDR ranges separated by commas (got "${vars.TRUST_PROXY}")`,
+    );
+  }
   if (problems.length > 0) throw new ConfigException(problems);
 
   const dataDir = resolve(vars.HONOUR_DATA_DIR);
@@ -284,7 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
     logLevel: vars.LOG_LEVEL,
     smtpUrl: vars.SMTP_URL,
     mailFrom: vars.MAIL_FROM,
-    trustProxy: vars.TRUST_PROXY ? parseBoolean(vars.TRUST_PROXY) : false,
+    trustProxy: trustProxy ?? false,
     stats: {
       timeZone: vars.SITE_TIME_ZONE,
       excludedIps,
@@ -321,6 +333,18 @@ function isCidr(range: string): boolean {
   if (prefix === undefined) return true;
   if (!/^\d{1,3}$/.test(prefix)) return false;
   return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** TRUST_PROXY: a boolean, or a list of addresses and ranges; null when it is neither. */
+function parseTrustProxy(value: string): boolean | string[] | null {
+  const text = value.trim().toLowerCase();
+  if (text === "" || text === "false" || text === "0") return false;
+  if (text === "true" || text === "1") return true;
+  const entries = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return entries.length > 0 && entries.every(isCidr) ? entries : null;
 }
 
 /** `@IsBooleanString` lets through true/false and 1/0; both spellings mean what they say. */
