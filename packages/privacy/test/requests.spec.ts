@@ -1,4 +1,4 @@
-import { AuditAction, AuditEntryEntity, ErrorCode, JobEntity, Role, Topic, Channel } from "@honour/platform";
+import { AuditAction, AuditEntryEntity, ErrorCode, JobEntity, JobStatus, Role, Topic, Channel } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { SessionEntity, UserEntity } from "@honour/users";
 import {
@@ -168,7 +168,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       const mine = async () => (await jobs()).filter((j) => j.payload.requestId === request.id);
       expect((await mine())[0]!.payload).toEqual({ requestId: request.id, userId: user.id });
       // Every attempt failed (a contributor threw, the database was away): the job is dead.
-      await bed.dataSource.manager.update(JobEntity, { id: (await mine())[0]!.id }, { status: "DEAD" as never });
+      await bed.dataSource.manager.update(JobEntity, { id: (await mine())[0]!.id }, { status: JobStatus.DEAD });
 
       const again = await bed.services.requests.requestDataExport(ctx);
       expect(again.id).toBe(request.id);

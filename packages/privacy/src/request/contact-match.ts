@@ -1,4 +1,4 @@
-import { normalisePhoneNumber } from "@honour/users";
+import { normaliseEmail, normalisePhoneNumber } from "@honour/users";
 
 /** An address inside free text: no spaces, brackets, quotes or separators around the @. */
 const EMAIL_IN_TEXT = /[^\s<>()[\]{},;:"'`]+@[^\s<>()[\]{},;:"'`]+/g;
@@ -9,15 +9,16 @@ const MIN_NATIONAL_DIGITS = 8;
 
 /**
  * True when a requester's contact, as staff typed it ("Ada, ada@example.com, 020 7946 0000"),
- * names this person: one of its email addresses is theirs (ignoring case), or one of its numbers
+ * names this person: one of its email addresses is theirs (in the form accounts store, so case
+ * and Unicode composition do not matter), or one of its numbers
  * is their telephone number in any common notation (`+44 20 7946 0000`, `0044…`, or national
  * `020 7946 0000`, compared by the digits after the trunk 0). Never by substring: `sada@x` is
  * not `ada@x`, and `+4420794600001` is not `+442079460000`.
  */
 export function contactNames(contact: string, person: { email: string; phone: string | null }): boolean {
-  const email = person.email.toLowerCase();
+  const email = normaliseEmail(person.email);
   for (const found of contact.matchAll(EMAIL_IN_TEXT)) {
-    if (found[0].replace(/[.]+$/, "").toLowerCase() === email) return true;
+    if (normaliseEmail(found[0].replace(/[.]+$/, "")) === email) return true;
   }
   const phone = person.phone;
   if (!phone) return false;
