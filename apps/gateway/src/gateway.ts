@@ -19,7 +19,8 @@ import {
   createPlatform,
   RequestContext,
   SqlJobQueue,
-  createDataSource,
+  openDataSource,
+  type DatabaseServer,
   isSchemaCurrent,
   migrateSchema,
   systemClock,
@@ -53,6 +54,8 @@ export interface GatewayOptions {
 export interface Gateway {
   app: FastifyInstance;
   dataSource: DataSource;
+  /** The MySQL/MariaDB server it talks to, as read at start-up; null on the embedded SQLite file. */
+  server: DatabaseServer | null;
   services: AppServices;
   /** Demo accounts created on this start, if any. */
   demoAccounts: { email: string; password: string; role: Role }[] | null;
@@ -68,11 +71,14 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const limits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
-  const dataSource = createDataSource(config.database, {
-    entities: moduleDefinitions.flatMap((m) => m.entities),
-    migrations: moduleDefinitions.flatMap((m) => m.migrations),
-  });
-  await dataSource.initialize();
+  const { dataSource, server } = await openDataSource(
+    config.database,
+    {
+      entities: moduleDefinitions.flatMap((m) => m.entities),
+      migrations: moduleDefinitions.flatMap((m) => m.migrations),
+    },
+    { logger },
+  );
   try {
     const platform: Platform = createPlatform(config, dataSource, {
       clock,
@@ -245,6 +251,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
     return {
       app,
       dataSource,
+      server,
       services,
       demoAccounts,
       close: async () => {

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { ConfigException, loadConfig } from "@honour/platform";
+import { ConfigException, describeServer, loadConfig } from "@honour/platform";
 import { startGateway } from "./gateway";
 import { createLogger } from "./observability/logger";
 
@@ -15,8 +15,23 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const gateway = await startGateway(config, { logger });
-  const database = config.database.kind === "sqlite" ? `SQLite file ${config.database.path}` : "MySQL/MariaDB";
+  let gateway;
+  try {
+    gateway = await startGateway(config, { logger });
+  } catch (error) {
+    // An unsupported database server is a setting to change, not a crash to debug.
+    if (error instanceof ConfigException) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const database =
+    config.database.kind === "sqlite"
+      ? `SQLite file ${config.database.path}`
+      : gateway.server
+        ? describeServer(gateway.server)
+        : "MySQL/MariaDB";
   logger.info({ url: gateway.url, database }, "gateway listening");
   const publicNote = config.publicUrl === gateway.url || config.port === 0 ? "" : ` (public URL ${config.publicUrl})`;
   console.log(`\nHonour gateway is ready: GraphQL at ${gateway.url}/graphql${publicNote}, on ${database}`);

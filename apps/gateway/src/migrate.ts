@@ -1,17 +1,17 @@
 import "reflect-metadata";
-import { ConfigException, createDataSource, loadConfig, migrateSchema } from "@honour/platform";
+import { ConfigException, describeServer, loadConfig, migrateSchema, openDataSource } from "@honour/platform";
 import { moduleDefinitions } from "./app-modules";
 
 /** `npm run migrate`: brings the configured database's schema up to date, then exits. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const dataSource = createDataSource(config.database, {
+  const { dataSource, server } = await openDataSource(config.database, {
     entities: moduleDefinitions.flatMap((m) => m.entities),
     migrations: moduleDefinitions.flatMap((m) => m.migrations),
     logging: false,
   });
-  await dataSource.initialize();
   try {
+    if (server) console.log(`database: ${describeServer(server)}`);
     const applied = await migrateSchema(dataSource);
     if (config.database.kind === "sqlite") console.log(`Schema of ${config.database.path} is up to date.`);
     else console.log(applied.length ? `Applied: ${applied.join(", ")}` : "No pending migrations.");

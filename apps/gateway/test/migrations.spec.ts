@@ -1,4 +1,4 @@
-import { createDataSource, isSchemaCurrent } from "@honour/platform";
+import { isSchemaCurrent, openDataSource } from "@honour/platform";
 import { createTestDatabase, pendingSchemaChanges } from "@honour/testing";
 import { moduleDefinitions } from "../src/app-modules";
 
@@ -7,12 +7,11 @@ const onMysql = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 onMysql("migrations on MariaDB/MySQL", () => {
   it("produce exactly the schema of the entities (TypeORM's schema diff is empty)", async () => {
     const database = await createTestDatabase("mysql");
-    const dataSource = createDataSource(database.config, {
+    const { dataSource } = await openDataSource(database.config, {
       entities: moduleDefinitions.flatMap((m) => m.entities),
       migrations: moduleDefinitions.flatMap((m) => m.migrations),
     });
     try {
-      await dataSource.initialize();
       expect(await isSchemaCurrent(dataSource)).toBe(false);
       const applied = await dataSource.runMigrations({ transaction: "each" });
       expect(applied.length).toBe(moduleDefinitions.flatMap((m) => m.migrations).length);

@@ -1,6 +1,6 @@
 import {
   createPlatform,
-  createDataSource,
+  openDataSource,
   isSchemaCurrent,
   JobRunner,
   platformJobs,
@@ -8,6 +8,9 @@ import {
   silentLogger,
   SqlJobQueue,
   systemClock,
+  ConfigException,
+  type DataSourceParts,
+  type DatabaseConfig,
   type DomainModuleDefinition,
   type HonourConfig,
   type JobDefinition,
@@ -81,14 +84,19 @@ export interface Worker {
 export async function startWorker(config: HonourConfig, options: StartWorkerOptions = {}): Promise<Worker> {
   const settings = { ...DEFAULT_WORKER_SETTINGS, ...options.settings };
   const logger = options.logger ?? silentLogger;
-  const dataSource = createDataSource(config.database, {
-    entities: MODULES.flatMap((m) => m.entities),
-    migrations: MODULES.flatMap((m) => m.migrations),
-    // One job at a time, plus the heartbeat, the reaper and a handler's own transaction.
-    poolSize: 4,
-  });
+  const dataSource = await connect(
+    config.database,
+    {
+      entities: MODULES.flatMap((m) => m.entities),
+      migrations: MODULES.flatMap((m) => m.migrations),
+      // One job at a time, plus the heartbeat, the reaper and a handler's own transaction.
+      poolSize: 4,
+    },
+    settings.schemaPollMs,
+    logger,
+    options.signal,
+  );
   try {
-    await connect(dataSource, settings.schemaPollMs, logger, options.signal);
     await waitForSchema(dataSource, settings.schemaPollMs, logger, options.signal);
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
@@ -134,14 +142,23 @@ export async function startWorker(config: HonourConfig, options: StartWorkerOpti
   };
 }
 
-/** Connects, retrying while the database is not reachable yet (it may start after the worker). */
-async function connect(dataSource: DataSource, retryMs: number, logger: Logger, signal?: AbortSignal): Promise<void> {
+/**
+ * Connects, retrying while the database is not reachable yet (it may start after the worker). An
+ * unsupported server or a bad setting is no reason to wait: it is thrown at once.
+ */
+async function connect(
+  database: DatabaseConfig,
+  parts: DataSourceParts,
+  retryMs: number,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<DataSource> {
   for (;;) {
     signal?.throwIfAborted();
     try {
-      await dataSource.initialize();
-      return;
+      return (await openDataSource(database, parts, { logger })).dataSource;
     } catch (error) {
+      if (error instanceof ConfigException) throw error;
       logger.error(
         { event: "database.unreachable", err: error, retryInMs: retryMs },
         "cannot connect to the database; retrying",

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from "@honour/testing";
 import {
-  createDataSource,
+  openDataSource,
   JobEntity,
   JobStatus,
   migrateSchema,
@@ -145,12 +145,11 @@ export class WorkerTestDatabase {
     }
     // Exactly the tables the worker waits for.
     const modules = MODULES;
-    const dataSource = createDataSource(database, {
+    const { dataSource } = await openDataSource(database, {
       entities: modules.flatMap((m) => m.entities),
       migrations: modules.flatMap((m) => m.migrations),
       poolSize: 4,
     });
-    await dataSource.initialize();
     return new WorkerTestDatabase(kind, dataDir, database, dataSource, async () => {
       await server?.drop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,6 +1,17 @@
 import { createTestDatabase, pendingSchemaChanges, testDatabaseKinds, type TestDatabase } from "@honour/testing";
 import type { DataSource } from "typeorm";
-import { createDataSource, isMysql, isSchemaCurrent, migrateSchema, platformModule } from "../src";
+import {
+  assertSupportedServer,
+  ConfigException,
+  createDataSource,
+  isMysql,
+  isSchemaCurrent,
+  migrateSchema,
+  openDataSource,
+  parseServerVersion,
+  platformModule,
+  probeDatabaseServer,
+} from "../src";
 
 describe.each(testDatabaseKinds())("the platform schema on %s", (kind) => {
   let database: TestDatabase;
@@ -8,12 +19,11 @@ describe.each(testDatabaseKinds())("the platform schema on %s", (kind) => {
 
   beforeEach(async () => {
     database = await createTestDatabase(kind);
-    dataSource = createDataSource(database.config, {
+    ({ dataSource } = await openDataSource(database.config, {
       entities: platformModule.entities,
       migrations: platformModule.migrations,
       poolSize: 2,
-    });
-    await dataSource.initialize();
+    }));
   });
   afterEach(async () => {
     await dataSource.destroy();
@@ -52,4 +62,62 @@ describe.each(testDatabaseKinds())("the platform schema on %s", (kind) => {
       expect(await dataSource.query("PRAGMA foreign_keys")).toEqual([{ foreign_keys: 1 }]);
     });
   }
+});
+
+describe("the database server decides the SQL dialect", () => {
+  it.each([
+    ["10.11.19-MariaDB-0+deb12u1", "mariadb", "MariaDB", "10.11.19"],
+    ["11.4.2-MariaDB-log", "mariadb", "MariaDB", "11.4.2"],
+    ["8.0.36", "mysql", "MySQL", "8.0.36"],
+    ["8.4.3-0ubuntu0.24.04.1", "mysql", "MySQL", "8.4.3"],
+    ["8.0.11-TiDB-v7.5.1", "mysql", "TiDB", "8.0.11"],
+    ["8.0.31-Vitess", "mysql", "Vitess", "8.0.31"],
+    ["8.0.mysql_aurora.3.05.2", "mysql", "Aurora MySQL", "8.0"],
+  ])("reads %s as %s (%s %s)", (text, dialect, product, version) => {
+    expect(parseServerVersion(text)).toEqual({ dialect, product, version, versionText: text });
+  });
+
+  it("refuses MariaDB before 10.6 and MySQL before 8.0.1, naming DATABASE_URL", () => {
+    for (const text of ["10.5.23-MariaDB", "5.7.44", "8.0.0"]) {
+      let thrown: unknown;
+      try {
+        assertSupportedServer(parseServerVersion(text));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigException);
+      expect((thrown as ConfigException).problems[0]).toMatch(/^DATABASE_URL: /);
+    }
+    expect(() => assertSupportedServer(parseServerVersion("10.6.0-MariaDB"))).not.toThrow();
+    expect(() => assertSupportedServer(parseServerVersion("8.0.1"))).not.toThrow();
+  });
+
+  it("will not build a MySQL/MariaDB data source without asking the server first", () => {
+    expect(() =>
+      createDataSource({ kind: "mysql", url: "mysql://root@127.0.0.1:3306/test" }, { entities: [], migrations: [] }),
+    ).toThrow(/openDataSource/);
+  });
+
+  const onMysql = process.env.TEST_DATABASE_URL ? it : it.skip;
+
+  onMysql("speaks the server's dialect whatever the URL's scheme", async () => {
+    const url = process.env.TEST_DATABASE_URL!;
+    const rest = url.slice(url.indexOf("://") + 3);
+    const server = await probeDatabaseServer(url);
+    for (const scheme of ["mysql", "mariadb"]) {
+      const { dataSource: ds, server: found } = await openDataSource(
+        { kind: "mysql", url: `${scheme}://${rest}` },
+        { entities: platformModule.entities, migrations: [], poolSize: 1 },
+      );
+      try {
+        expect(found).toEqual(server);
+        expect(ds.options.type).toBe(server.dialect);
+        // The clause a shared lock is written with must be one this server accepts.
+        const sql = ds.createQueryBuilder().select("1").from("job", "j").setLock("pessimistic_read").getQuery();
+        expect(sql).toMatch(server.dialect === "mariadb" ? /LOCK IN SHARE MODE$/ : /FOR SHARE$/);
+      } finally {
+        await ds.destroy();
+      }
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { openTestDataSource, testDatabaseKinds, type TestDataSource } from "@honour/testing";
 import {
-  createDataSource,
+  openDataSource,
   JobEntity,
   JobStatus,
   ManualClock,
@@ -377,12 +377,12 @@ describe.each(testDatabaseKinds())("SqlJobQueue on %s", (kind) => {
       for (let i = 0; i < JOBS; i++) await enqueue("bulk", { i });
       const pools = await Promise.all(
         Array.from({ length: POOLS }, async () => {
-          const ds = createDataSource(db.database.config, {
+          const { dataSource: ds } = await openDataSource(db.database.config, {
             entities: platformModule.entities,
             migrations: [],
             poolSize: CLAIMERS_PER_POOL,
           });
-          return ds.initialize();
+          return ds;
         }),
       );
       const claims: { id: string; by: string }[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection } from "mysql2/promise";
 import type { DataSource } from "typeorm";
-import { createDataSource, migrateSchema, type DatabaseConfig, type DomainModuleDefinition } from "@honour/platform";
+import { migrateSchema, openDataSource, type DatabaseConfig, type DomainModuleDefinition } from "@honour/platform";
 
 export type TestDatabaseKind = "sqlite" | "mysql";
 
@@ -38,7 +38,9 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
   }
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) throw new Error("TEST_DATABASE_URL is not set");
-  const url = new URL(serverUrl.replace(/^mariadb:/, "mysql:"));
+  // The URL is handed on exactly as written (scheme included): the product reads the server's
+  // version and picks its dialect itself, as it does for a user's `DATABASE_URL=mysql://…`.
+  const url = new URL(serverUrl);
   const name = `honour_t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = await createConnection({
     host: url.hostname,
@@ -46,18 +48,12 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
   });
-  let mariadb: boolean;
   try {
     await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    const [rows] = await admin.query("SELECT VERSION() AS version");
-    mariadb = /mariadb/i.test(String((rows as { version: string }[])[0]?.version));
   } finally {
     await admin.end();
   }
   url.pathname = `/${name}`;
-  // TypeORM compares schemas differently on MariaDB; a mysql:// URL to MariaDB would make the
-  // schema diff report changes that are not there.
-  if (mariadb) url.protocol = "mariadb:";
   return {
     kind,
     config: { kind: "mysql", url: url.toString() },
@@ -93,24 +89,25 @@ export async function openTestDataSource(
   modules: readonly DomainModuleDefinition[],
 ): Promise<TestDataSource> {
   const database = await createTestDatabase(kind);
-  const dataSource = createDataSource(database.config, {
-    entities: modules.flatMap((m) => m.entities),
-    migrations: modules.flatMap((m) => m.migrations),
-    poolSize: 5,
-  });
+  let dataSource: DataSource | undefined;
   try {
-    await dataSource.initialize();
+    ({ dataSource } = await openDataSource(database.config, {
+      entities: modules.flatMap((m) => m.entities),
+      migrations: modules.flatMap((m) => m.migrations),
+      poolSize: 5,
+    }));
     await migrateSchema(dataSource);
   } catch (error) {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    if (dataSource?.isInitialized) await dataSource.destroy();
     await database.drop();
     throw error;
   }
+  const opened = dataSource;
   return {
     database,
-    dataSource,
+    dataSource: opened,
     close: async () => {
-      if (dataSource.isInitialized) await dataSource.destroy();
+      if (opened.isInitialized) await opened.destroy();
       await database.drop();
     },
   };
@@ -118,8 +115,8 @@ export async function openTestDataSource(
 
 /**
  * The statements TypeORM would still run to make the database match the entities: empty when the
- * migrations produce exactly the entities' schema. Throwaway MariaDB databases come with a
- * `mariadb://` URL, so the comparison is made the way MariaDB reports its schema.
+ * migrations produce exactly the entities' schema. The data source speaks the dialect of the
+ * server it found, so on MariaDB the comparison is made the way MariaDB reports its schema.
  */
 export async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
   const pending = await dataSource.driver.createSchemaBuilder().log();

@@ -3,7 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDataSource, migrateSchema } from "@honour/platform";
+import { migrateSchema, openDataSource } from "@honour/platform";
 import { createTestDatabase } from "@honour/testing";
 import { moduleDefinitions } from "../app-modules";
 import { spawnServer, type BenchEnv } from "./bench-kit";
@@ -32,11 +32,10 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const url = database.config.kind === "mysql" ? database.config.url : "";
-    const ds = createDataSource(database.config, {
+    const { dataSource: ds } = await openDataSource(database.config, {
       entities: moduleDefinitions.flatMap((m) => m.entities),
       migrations: moduleDefinitions.flatMap((m) => m.migrations),
     });
-    await ds.initialize();
     await migrateSchema(ds);
     await ds.destroy();
 

@@ -10,6 +10,8 @@ import {
   type MixedList,
 } from "typeorm";
 import type { DatabaseConfig } from "../config/config";
+import type { Logger } from "../logging/logger";
+import { describeServer, probeDatabaseServer, type DatabaseServer } from "./database-server";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = MixedList<string | Function | EntitySchema>;
@@ -31,11 +33,12 @@ export function isMysql(dataSource: DataSource): boolean {
 
 /**
  * Builds (but does not connect) the TypeORM data source for a database config: mysql2 for
- * `mysql://` and `mariadb://` URLs, better-sqlite3 for the embedded file. The SQLite file is
- * shared by gateway and worker, so it uses WAL mode and a busy timeout instead of failing on a
- * concurrent write.
+ * MySQL/MariaDB, better-sqlite3 for the embedded file. For MySQL/MariaDB `server` (what
+ * {@link probeDatabaseServer} read from the server) chooses TypeORM's dialect, never the URL's
+ * scheme; {@link openDataSource} does both. The SQLite file is shared by gateway and worker, so it
+ * uses WAL mode and a busy timeout instead of failing on a concurrent write.
  */
-export function createDataSource(database: DatabaseConfig, parts: DataSourceParts): DataSource {
+export function createDataSource(database: DatabaseConfig, parts: DataSourceParts, server?: DatabaseServer): DataSource {
   const common = {
     entities: parts.entities,
     migrations: parts.migrations,
@@ -45,10 +48,10 @@ export function createDataSource(database: DatabaseConfig, parts: DataSourcePart
   } as const;
   let options: DataSourceOptions;
   if (database.kind === "mysql") {
-    const url = new URL(database.url);
+    if (!server) throw new Error("createDataSource: a MySQL/MariaDB data source needs the probed server (use openDataSource)");
     options = {
       ...common,
-      type: url.protocol === "mariadb:" ? "mariadb" : "mysql",
+      type: server.dialect,
       url: `mysql://${database.url.slice(database.url.indexOf("://") + 3)}`,
       charset: "utf8mb4_unicode_ci",
       timezone: "Z",
@@ -73,6 +76,41 @@ export function createDataSource(database: DatabaseConfig, parts: DataSourcePart
   const dataSource = new DataSource(options);
   if (database.kind === "sqlite") acceptCharOnSqlite(dataSource);
   return dataSource;
+}
+
+export interface OpenDataSourceOptions {
+  /** Told the server once (`database: MariaDB 10.11.19`). */
+  logger?: Logger;
+}
+
+/** A connected data source and, on MySQL/MariaDB, the server it talks to. */
+export interface OpenedDataSource {
+  dataSource: DataSource;
+  /** Null for the embedded SQLite file. */
+  server: DatabaseServer | null;
+}
+
+/**
+ * Connects to the configured database the way every app starts: on MySQL/MariaDB it first asks
+ * the server its version (refusing one older than supported, naming `DATABASE_URL`) and speaks
+ * that server's dialect whatever the URL's scheme; then it opens the pool. Connection errors are
+ * thrown as they come, for the caller to retry or report.
+ */
+export async function openDataSource(
+  database: DatabaseConfig,
+  parts: DataSourceParts,
+  options: OpenDataSourceOptions = {},
+): Promise<OpenedDataSource> {
+  const server = database.kind === "mysql" ? await probeDatabaseServer(database.url) : null;
+  const dataSource = createDataSource(database, parts, server ?? undefined);
+  await dataSource.initialize();
+  options.logger?.info(
+    server
+      ? { event: "database.connected", database: describeServer(server), version: server.versionText, dialect: server.dialect }
+      : { event: "database.connected", database: "SQLite", path: database.kind === "sqlite" ? database.path : undefined },
+    `database: ${server ? describeServer(server) : "SQLite (embedded)"}`,
+  );
+  return { dataSource, server };
 }
 
 /**
