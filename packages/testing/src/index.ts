@@ -1,2 +1,3 @@
 export * from "./test-database";
 export * from "./graphql-test-client";
+export * from "./fault-proxy";
