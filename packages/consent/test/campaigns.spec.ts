@@ -50,6 +50,26 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
   const counts = async (id: string) => (await bed.services.campaigns.counts(bed.ctx(), [id])).get(id);
   const subscribe = (email: string, topic = Topic.SPECIAL_OFFERS) =>
     bed.signUp({ email, communications: [{ topic, channel: Channel.EMAIL }] });
+  /** A RUNNING job row, as the job runner leaves one while its handler runs. */
+  async function runningJob(id: string, attempt = 1): Promise<{ id: string; attempt: number }> {
+    const now = bed.clock.now();
+    await bed.dataSource.manager.insert(JobEntity, {
+      id,
+      name: CONSENT_JOBS.sendCampaign,
+      payload: {},
+      status: JobStatus.RUNNING,
+      attempts: attempt,
+      maxAttempts: 10,
+      runAt: now,
+      lockedBy: "test",
+      heartbeatAt: now,
+      lastError: null,
+      uniqueKey: null,
+      createdAt: now,
+      finishedAt: null,
+    });
+    return { id, attempt };
+  }
   /** Runs the queued consent jobs to the end, in this process. */
   async function drain(): Promise<void> {
     const runner = bed.runner();
@@ -207,7 +227,7 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
     };
 
     for (let i = 0; i < 6; i++)
-      await bed.services.sender.sendBatch(bed.ctx(), campaign.id, { id: `job-${i}` }).catch(() => {});
+      await bed.services.sender.sendBatch(bed.ctx(), campaign.id, { id: `job-${i}`, attempt: 1 }).catch(() => {});
     await drain();
 
     expect(bed.transport.recipients()).toEqual(["flaky@example.com"]);
@@ -216,21 +236,40 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
     expect(await find(campaign.id)).toMatchObject({ status: CampaignStatus.SENT });
   });
 
-  it("marks a message a dead worker left half-sent as interrupted, never sending it again", async () => {
-    await subscribe("a@example.com");
+  it("sends again, under the same Message-ID, a message whose run ended mid-send, and leaves a live run's alone", async () => {
+    await subscribe("gone@example.com");
+    await subscribe("live@example.com");
     const campaign = await create();
     await send(campaign.id);
     await bed.services.sender.prepare(bed.ctx(), campaign.id);
-    await bed.dataSource.manager.update(
-      OutboxMessageEntity,
-      { campaignId: campaign.id },
-      { status: OutboxStatus.SENDING, claimedBy: "dead", claimedAt: new Date(bed.clock.now().getTime() - 11 * 60_000) },
-    );
+    const rows = await bed.dataSource.manager.findBy(OutboxMessageEntity, { campaignId: campaign.id });
+    const live = await runningJob("0190aaaa-0000-7000-8000-000000000001", 2);
+    const claim = (row: OutboxMessageEntity, claimedBy: string) =>
+      bed.dataSource.manager.update(
+        OutboxMessageEntity,
+        { id: row.id },
+        { status: OutboxStatus.SENDING, claimedBy, claimedAt: bed.clock.now(), attempts: 1 },
+      );
+    const [first, second] = rows;
+    // The first was claimed by a run whose job is no longer there; the second by a run still going.
+    await claim(first!, "0190aaaa-0000-7000-8000-00000000dead:1:xyz");
+    await claim(second!, `${live.id}:${live.attempt}:abc`);
 
-    await bed.services.sender.sendBatch(bed.ctx(), campaign.id, { id: "job" });
+    await bed.services.sender.sendBatch(bed.ctx(), campaign.id, await runningJob("job-1"));
 
-    expect(bed.transport.sent).toEqual([]);
-    expect(await counts(campaign.id)).toEqual({ recipientCount: 1, sentCount: 0, skippedCount: 0, failedCount: 1 });
+    expect(bed.transport.sent.map((m) => m.messageId)).toEqual([expect.stringMatching(new RegExp(`^<${first!.id}@`))]);
+    expect(await counts(campaign.id)).toMatchObject({ recipientCount: 2, sentCount: 1, failedCount: 0 });
+    expect((await find(campaign.id))?.status).toBe(CampaignStatus.SENDING);
+
+    // The live run's worker died and its job was taken again: that is a later attempt.
+    await bed.dataSource.manager.update(JobEntity, { id: live.id }, { attempts: 3 });
+    await bed.services.sender.sendBatch(bed.ctx(), campaign.id, await runningJob("job-2"));
+
+    expect(bed.transport.sent.map((m) => m.messageId)).toEqual([
+      expect.stringMatching(new RegExp(`^<${first!.id}@`)),
+      expect.stringMatching(new RegExp(`^<${second!.id}@`)),
+    ]);
+    expect(await counts(campaign.id)).toEqual({ recipientCount: 2, sentCount: 2, skippedCount: 0, failedCount: 0 });
     expect((await find(campaign.id))?.status).toBe(CampaignStatus.SENT);
   });
 
@@ -291,8 +330,8 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
     // Two senders on the same campaign, as two workers would be.
     for (let i = 0; i < 4; i++) {
       await Promise.all([
-        sender.sendBatch(bed.ctx(), campaign.id, { id: `a${i}` }),
-        sender.sendBatch(bed.ctx(), campaign.id, { id: `b${i}` }),
+        sender.sendBatch(bed.ctx(), campaign.id, await runningJob(`a${i}`)),
+        sender.sendBatch(bed.ctx(), campaign.id, await runningJob(`b${i}`)),
       ]);
     }
 

@@ -10,7 +10,7 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import { UserEntity } from "@honour/users";
-import { In, LessThan } from "typeorm";
+import { In, IsNull } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { identifierOf } from "../consent-keys";
 import { MailDeliveryError } from "../mail/mail-transport";
@@ -26,8 +26,6 @@ import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "./outbox-messa
 export interface CampaignSenderOptions {
   /** Messages per job; a stopping worker finishes at most one batch (default 50). */
   batchSize?: number;
-  /** A message claimed this long ago by a worker that never finished it counts as interrupted (default 10 min). */
-  claimStaleAfterMs?: number;
   /** Delivery attempts per message on temporary SMTP errors (default 3). */
   maxDeliveryAttempts?: number;
   /** How soon to look again at messages another worker is still sending (default 30 s). */
@@ -47,12 +45,14 @@ const INSERT_CHUNK = 500;
  * suppressed, account open) and writes one outbox row each, all in one transaction. `sendBatch`
  * claims rows one at a time (PENDING -> SENDING, a conditional update that only one worker wins),
  * checks consent, the suppression list and the account again just before each message, sends it,
- * and hands the rest to a new job. A row is sent at most once: a row left SENDING by a worker
- * that died is marked FAILED (INTERRUPTED), never sent again.
+ * and hands the rest to a new job. Every recipient gets the message: a row left SENDING by a job
+ * run that is over (its worker died, or it failed after sending) goes back to PENDING and is sent
+ * again. That message may have reached the server before the run ended, so a recipient can get it
+ * twice, at most once more per run that died with it in hand; both copies carry the same
+ * Message-ID (the row's id), by which mail clients and servers drop the second.
  */
 export class CampaignSender {
   private readonly batchSize: number;
-  private readonly claimStaleAfterMs: number;
   private readonly maxDeliveryAttempts: number;
   private readonly sendingRecheckMs: number;
   private readonly concurrency: number;
@@ -66,7 +66,6 @@ export class CampaignSender {
     options: CampaignSenderOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 50;
-    this.claimStaleAfterMs = options.claimStaleAfterMs ?? 10 * 60_000;
     this.maxDeliveryAttempts = options.maxDeliveryAttempts ?? 3;
     this.sendingRecheckMs = options.sendingRecheckMs ?? 30_000;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
@@ -150,10 +149,12 @@ export class CampaignSender {
    * marks the campaign SENT when no message is left to send. Temporary SMTP errors fail the job
    * (it is retried with backoff); the message goes back to PENDING until its attempts run out.
    */
-  async sendBatch(ctx: RequestContext, campaignId: string, job: Pick<ClaimedJob, "id">): Promise<void> {
+  async sendBatch(ctx: RequestContext, campaignId: string, job: Pick<ClaimedJob, "id" | "attempt">): Promise<void> {
     const campaign = await ctx.manager.findOneBy(CampaignEntity, { id: campaignId });
     if (!campaign || campaign.status !== CampaignStatus.SENDING || !campaign.preparedAt) return;
-    const runId = `${job.id}:${randomToken(6)}`;
+    // The job and its attempt name the run, so a later run can tell whether this one is over.
+    const runId = `${job.id}:${job.attempt}:${randomToken(6)}`;
+    await this.releaseOrphans(ctx, campaignId);
     const pending = await ctx.manager.find(OutboxMessageEntity, {
       select: { id: true, userId: true, attempts: true },
       where: { campaignId, status: OutboxStatus.PENDING },
@@ -165,14 +166,8 @@ export class CampaignSender {
       await this.jobs.enqueue(ctx, CONSENT_JOBS.sendCampaign, { campaignId }, { maxAttempts: 10 });
       return;
     }
-    // Nothing pending. A message still SENDING is either in another worker's hands or was lost
-    // with a worker that died; the latter is given up rather than risk sending it twice.
-    const cutoff = new Date(ctx.clock.now().getTime() - this.claimStaleAfterMs);
-    await ctx.manager.update(
-      OutboxMessageEntity,
-      { campaignId, status: OutboxStatus.SENDING, claimedAt: LessThan(cutoff) },
-      { status: OutboxStatus.FAILED, outcome: OutboxOutcome.INTERRUPTED },
-    );
+    // Nothing pending. A message still SENDING is in the hands of a run that is still going: look
+    // again later, when it has finished, or has ended and left the message to be sent again.
     if ((await this.countWith(ctx, campaignId, OutboxStatus.SENDING)) > 0) {
       const runAt = new Date(ctx.clock.now().getTime() + this.sendingRecheckMs);
       await this.jobs.enqueue(ctx, CONSENT_JOBS.sendCampaign, { campaignId }, { maxAttempts: 10, runAt });
@@ -203,6 +198,44 @@ export class CampaignSender {
     if (resumed > 0)
       this.logger.warn({ event: "consent.campaign.resumed", resumed }, "resumed campaigns without a job");
     return resumed;
+  }
+
+  /**
+   * Puts back to PENDING the messages claimed by job runs that are over: the claiming job is
+   * gone, no longer RUNNING, or running a later attempt (it was freed after its worker died and
+   * taken again). A run that is still going keeps its messages, so a slow send is not doubled.
+   */
+  private async releaseOrphans(ctx: RequestContext, campaignId: string): Promise<void> {
+    const claimed = await ctx.manager.find(OutboxMessageEntity, {
+      select: { id: true, claimedBy: true },
+      where: { campaignId, status: OutboxStatus.SENDING },
+    });
+    if (claimed.length === 0) return;
+    const runOf = (claimedBy: string | null) => {
+      const [jobId = "", attempt = ""] = (claimedBy ?? "").split(":");
+      return { jobId, attempt: Number(attempt) };
+    };
+    const jobIds = [...new Set(claimed.map((m) => runOf(m.claimedBy).jobId))];
+    const running = await ctx.manager.find(JobEntity, {
+      select: { id: true, attempts: true },
+      where: { id: In(jobIds), status: JobStatus.RUNNING },
+    });
+    const liveAttempt = new Map(running.map((j) => [j.id, j.attempts]));
+    for (const message of claimed) {
+      const run = runOf(message.claimedBy);
+      if (liveAttempt.get(run.jobId) === run.attempt) continue;
+      const released = await ctx.manager.update(
+        OutboxMessageEntity,
+        { id: message.id, status: OutboxStatus.SENDING, claimedBy: message.claimedBy ?? IsNull() },
+        { status: OutboxStatus.PENDING, claimedBy: null, claimedAt: null },
+      );
+      if ((released.affected ?? 0) > 0) {
+        this.logger.warn(
+          { event: "consent.campaign.resending", campaignId, messageId: message.id },
+          "a message whose run ended mid-send goes out again, with the same Message-ID",
+        );
+      }
+    }
   }
 
   private async sendOne(

@@ -21,13 +21,17 @@ export enum OutboxOutcome {
   REJECTED = "REJECTED",
   /** Temporary SMTP errors on every attempt. */
   SMTP_ERROR = "SMTP_ERROR",
-  /** The worker sending it stopped mid-message; it is not sent again, so nobody gets it twice. */
+  /**
+   * Older versions gave up a message whose worker stopped mid-send; such rows may remain. Now
+   * the message is sent again instead, with the same Message-ID.
+   */
   INTERRUPTED = "INTERRUPTED",
 }
 
 /**
  * One message of a campaign to one recipient: unique per campaign and account, so a retried job
- * or a restarted worker can never send a person the same campaign twice. The address is read
+ * or a restarted worker never sends a person the same campaign again, except the one message a
+ * dying worker had in hand, which goes again under the same Message-ID. The address is read
  * from the account just before sending, not kept here.
  */
 @Entity("consent_outbox")
