@@ -37,18 +37,40 @@ export function validationFields(errors: ValidationError[], prefix = ""): FieldE
   });
 }
 
+/** A GraphQL name: what an input field can be called (a key that is not one is never repeated). */
+const NAME = "[_A-Za-z][_0-9A-Za-z]*";
+/** The reasons graphql-js gives that name a field below the path: an unknown one, a missing one. */
+const FIELD_REASONS = [
+  new RegExp(`; Field "(${NAME})" is not defined by type "${NAME}"\\.(?: Did you mean [^;]*\\?)?$`),
+  new RegExp(`; Field "(${NAME})" of required type "[^";]+" was not provided\\.$`),
+];
+
 /**
  * graphql-js repeats a rejected variable's value in its message ("Variable "$input" got invalid
  * value { cardNumber: … }"), and the value may be card data. Clients get the variable and the
- * path of the bad field, never the value.
+ * path of the bad field, never the value: `i.role` for an unknown field `role`, `i.name` for a
+ * missing `name`, `i.lines.0.sku` for a value of the wrong type (list indexes as in the services'
+ * field paths).
  */
 export function describeInvalidVariable(message: string): { message: string; field: string } | undefined {
+  // A variable left out or null: the message holds no value, and the field is the variable.
+  const absent =
+    /^Variable "\$(\w+)" of (?:required|non-null) type "[^"]+" (?:was not provided|must not be null)\.$/.exec(message);
+  if (absent) return { message, field: absent[1]! };
   const head = /^Variable "\$(\w+)" got invalid value /.exec(message);
   if (!head) return undefined;
   const name = head[1]!;
-  // The value comes first and may contain anything; the path is the last ` at "<name>…"; `.
+  // The value comes first and may contain anything; the path is the last ` at "<name>…"; `, and
+  // the reason (which graphql-js writes itself) ends the message.
   const paths = [...message.matchAll(new RegExp(` at "(${name}(?:\\.\\w+|\\[\\d+\\])*)"; `, "g"))];
-  const field = paths.at(-1)?.[1] ?? name;
+  let field = (paths.at(-1)?.[1] ?? name).replace(/\[(\d+)\]/g, ".$1");
+  for (const reason of FIELD_REASONS) {
+    const below = reason.exec(message)?.[1];
+    if (below) {
+      field = `${field}.${below}`;
+      break;
+    }
+  }
   return { message: `Variable "$${name}" has an invalid value at "${field}".`, field };
 }
 
