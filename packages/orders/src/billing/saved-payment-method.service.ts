@@ -1,6 +1,5 @@
 import { newId, NotFoundException, type RequestContext } from "@honour/platform";
 import { In } from "typeorm";
-import { isDuplicateKeyError } from "../orders.exception";
 import type { CardSummary } from "../payment/card.service";
 import { SavedPaymentMethodEntity } from "./saved-payment-method.entity";
 
@@ -23,7 +22,11 @@ export class SavedPaymentMethodService {
 
   /**
    * Keeps a card on the profile. Saving the same card again (brand, last four and expiry) replaces
-   * its token rather than adding a second entry.
+   * its token rather than adding a second entry, also when orders placed at the same moment save it
+   * together: one upsert on the card's unique index (MySQL's `ON DUPLICATE KEY UPDATE`, SQLite's
+   * `ON CONFLICT … DO UPDATE`). An INSERT that fails on the index and is followed by a re-read does
+   * not work on MySQL/MariaDB: the re-read sees the transaction's snapshot, which predates the other
+   * order's row, and the shared locks such INSERTs leave behind deadlock their UPDATEs.
    */
   async save(
     ctx: RequestContext,
@@ -40,24 +43,16 @@ export class SavedPaymentMethodService {
       expiryMonth: card.expiryMonth,
       expiryYear: card.expiryYear,
     };
-    const existing = await ctx.manager.findOneBy(SavedPaymentMethodEntity, same);
-    if (existing) return this.refresh(ctx, existing, provider, token);
-    const method: SavedPaymentMethodEntity = Object.assign(new SavedPaymentMethodEntity(), {
-      id: newId(now.getTime()),
-      ...same,
-      provider,
-      token,
-      createdAt: now,
-      updatedAt: now,
-    });
-    try {
-      await ctx.manager.insert(SavedPaymentMethodEntity, method);
-      return method;
-    } catch (error) {
-      // The same card was saved by a concurrent order a moment ago.
-      if (!isDuplicateKeyError(error)) throw error;
-      return this.refresh(ctx, await ctx.manager.findOneByOrFail(SavedPaymentMethodEntity, same), provider, token);
-    }
+    await ctx.manager
+      .createQueryBuilder()
+      .insert()
+      .into(SavedPaymentMethodEntity)
+      .values({ id: newId(now.getTime()), ...same, provider, token, createdAt: now, updatedAt: now })
+      .orUpdate(["provider", "token", "updatedAt"], Object.keys(same))
+      .updateEntity(false)
+      .execute();
+    // This transaction wrote the row last (and on MySQL holds its lock), so its own read sees it.
+    return ctx.manager.findOneByOrFail(SavedPaymentMethodEntity, same);
   }
 
   /** Deletes one of the account's saved cards. `NOT_FOUND` for an unknown id or another account's card. */
@@ -85,16 +80,5 @@ export class SavedPaymentMethodService {
       })
       .execute();
     return result.affected ?? 0;
-  }
-
-  private async refresh(
-    ctx: RequestContext,
-    method: SavedPaymentMethodEntity,
-    provider: string,
-    token: string,
-  ): Promise<SavedPaymentMethodEntity> {
-    const updatedAt = ctx.clock.now();
-    await ctx.manager.update(SavedPaymentMethodEntity, { id: method.id }, { provider, token, updatedAt });
-    return Object.assign(method, { provider, token, updatedAt });
   }
 }

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { Clock } from "../clock/clock";
 import { runInTransaction } from "../database/data-source";
+import { takeSqliteWriteLock } from "../database/sqlite-write-lock";
 
 /** Staff and customer roles of a signed-in user. */
 export enum Role {
@@ -53,13 +54,17 @@ export class RequestContext {
 
   /**
    * Runs `work` in a transaction, or joins the one already open. The transaction boundary is set
-   * at the edge (resolver or job handler); services just use `ctx.manager`.
+   * at the edge (resolver or job handler); services just use `ctx.manager`. On the embedded SQLite
+   * file the transaction holds the write lock from its start, so a write after a read never fails
+   * because the other process (gateway or worker) wrote in between.
    */
   async transaction<T>(work: (ctx: RequestContext) => Promise<T>): Promise<T> {
     if (this.inTransaction) return work(this);
-    return runInTransaction(this.dataSource, (manager) =>
-      work(new RequestContext(this.dataSource, this.actor, this.clock, manager, this.ip, this.requestId)),
-    );
+    return runInTransaction(this.dataSource, async (manager) => {
+      // On SQLite, the write lock before the first read: see takeSqliteWriteLock.
+      await takeSqliteWriteLock(manager);
+      return work(new RequestContext(this.dataSource, this.actor, this.clock, manager, this.ip, this.requestId));
+    });
   }
 
   /** The signed-in user's id, or undefined. */
