@@ -8,6 +8,7 @@ export * from "./context/request-context";
 export * from "./crypto/crypto";
 export * from "./database/data-source";
 export * from "./database/database-server";
+export * from "./database/database-unavailable";
 export * from "./errors/domain.exception";
 export * from "./events/domain-events";
 export * from "./jobs/job.entity";

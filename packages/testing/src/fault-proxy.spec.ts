@@ -85,6 +85,19 @@ describe("FaultProxy", () => {
     fresh.destroy();
   });
 
+  it("lets requests through but loses the answers, until restored", async () => {
+    const arrived: string[] = [];
+    echo.server.on("connection", (socket) => socket.on("data", (d) => arrived.push(String(d))));
+    const open = connectTcp({ host: "127.0.0.1", port: proxy.port });
+    expect(await roundTrip(proxy.port, "a", 300, open)).toEqual({ kind: "data", text: "a" });
+    proxy.loseReplies();
+    expect(await roundTrip(proxy.port, "b", 300, open)).toEqual({ kind: "silent" });
+    expect(arrived).toEqual(["a", "b"]);
+    const closed = new Promise((resolve) => open.once("close", resolve));
+    await proxy.restore();
+    await closed;
+  });
+
   it("reads host and port from a database URL", () => {
     expect(hostAndPort("mysql://root@127.0.0.1:3307/test")).toEqual({ host: "127.0.0.1", port: 3307 });
     expect(hostAndPort("mariadb://u:p@db.example/x")).toEqual({ host: "db.example", port: 3306 });

@@ -8,6 +8,8 @@ interface Pair {
   upstream: Socket;
   /** Set once the pair saw a black hole: its protocol state is lost, so it never passes again. */
   stalled: boolean;
+  /** The server's bytes are swallowed: requests arrive (and commit), answers never do. */
+  muted: boolean;
 }
 
 export interface FaultProxyOptions {
@@ -26,6 +28,8 @@ export interface FaultProxyOptions {
  * - {@link refuse} stops listening, so new connections get `ECONNREFUSED`;
  * - {@link blackhole} accepts connections but forwards nothing either way, on open connections
  *   too: clients hang until their own timeouts;
+ * - {@link loseReplies} lets open connections' requests through but swallows the server's answers:
+ *   a commit that lands while its client never hears of it;
  * - {@link restore} passes traffic again. Connections that were black-holed stay silent (bytes were
  *   lost, so their protocol state is gone) and are destroyed, as a real network's idle timeout
  *   would; new connections pass.
@@ -87,10 +91,15 @@ export class FaultProxy {
     await this.listen();
   }
 
-  /** Passes traffic again (black-holed connections are destroyed). */
+  /** Open connections keep sending to the server, but its answers are swallowed. */
+  loseReplies(): void {
+    for (const pair of this.pairs) pair.muted = true;
+  }
+
+  /** Passes traffic again (black-holed and muted connections are destroyed). */
   async restore(): Promise<void> {
     this.mode = "pass";
-    for (const pair of this.pairs) if (pair.stalled) this.destroy(pair);
+    for (const pair of this.pairs) if (pair.stalled || pair.muted) this.destroy(pair);
     await this.listen();
   }
 
@@ -137,18 +146,18 @@ export class FaultProxy {
     client.setNoDelay(true);
     const upstream = createConnection({ host: this.target.host, port: this.target.port });
     upstream.setNoDelay(true);
-    const pair: Pair = { client, upstream, stalled: this.mode === "blackhole" };
+    const pair: Pair = { client, upstream, stalled: this.mode === "blackhole", muted: false };
     this.pairs.add(pair);
-    this.forward(pair, client, upstream);
-    this.forward(pair, upstream, client);
+    this.forward(pair, client, upstream, false);
+    this.forward(pair, upstream, client, true);
     const end = () => this.destroy(pair);
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
   }
 
-  private forward(pair: Pair, from: Socket, to: Socket): void {
+  private forward(pair: Pair, from: Socket, to: Socket, reply: boolean): void {
     from.on("data", (chunk: Buffer) => {
-      if (pair.stalled) return; // swallowed
+      if (pair.stalled || (reply && pair.muted)) return; // swallowed
       if (!to.write(chunk)) {
         from.pause();
         to.once("drain", () => from.resume());

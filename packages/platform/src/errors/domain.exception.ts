@@ -10,6 +10,8 @@ export enum ErrorCode {
   CONFLICT = "CONFLICT",
   RATE_LIMITED = "RATE_LIMITED",
   PAYMENT_DECLINED = "PAYMENT_DECLINED",
+  /** The database (or another part the request needs) cannot be reached just now: try again later. */
+  SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
 }
 
 /** One invalid input field: its path (e.g. `input.email`) and why it was rejected. */
@@ -62,5 +64,21 @@ export class UnauthenticatedException extends DomainException {
 export class RateLimitedException extends DomainException {
   constructor(message: string, retryAfterSeconds?: number) {
     super(ErrorCode.RATE_LIMITED, message, [], retryAfterSeconds ? { retryAfterSeconds } : {});
+  }
+}
+
+/** Seconds a client is told to wait (`Retry-After`) while the database cannot be reached. */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database cannot be reached just now (connection refused, lost or timed out). Not the
+ * client's fault, and not a bug: the same request works once the database is back.
+ */
+export class ServiceUnavailableException extends DomainException {
+  constructor(
+    message = "The service is unavailable just now; try again shortly.",
+    retryAfterSeconds = SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  ) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, [], { retryAfterSeconds });
   }
 }
