@@ -9,7 +9,7 @@ require("reflect-metadata");
 const { writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 const { createTestDatabase } = require("@honour/testing");
-const { createDataSource } = require("@honour/platform");
+const { openDataSource } = require("@honour/platform");
 
 /** Every package with tables, in dependency order. */
 const PACKAGES = (process.env.MIGRATION_PACKAGES ?? "platform,users,orders,stats,consent").split(",");
@@ -23,12 +23,13 @@ async function main() {
   const modules = PACKAGES.map((p) => require(`@honour/${p}`)[`${p}Module`]);
   const target = modules[PACKAGES.indexOf(pkg)];
   const db = await createTestDatabase("mysql");
-  const ds = createDataSource(db.config, {
-    entities: modules.flatMap((m) => m.entities),
-    migrations: modules.flatMap((m) => m.migrations),
-  });
+  let ds;
   try {
-    await ds.initialize();
+    // The server's version picks the dialect, as the apps do.
+    ({ dataSource: ds } = await openDataSource(db.config, {
+      entities: modules.flatMap((m) => m.entities),
+      migrations: modules.flatMap((m) => m.migrations),
+    }));
     await ds.runMigrations({ transaction: "each" });
     const tables = target.entities.map((e) => ds.getMetadata(e).tableName);
     const log = await ds.driver.createSchemaBuilder().log();
@@ -63,7 +64,7 @@ ${lines(down)}
     );
     console.log(`Wrote ${file}; add it to the package's migrations list.`);
   } finally {
-    if (ds.isInitialized) await ds.destroy();
+    if (ds?.isInitialized) await ds.destroy();
     await db.drop();
   }
 }

@@ -7,6 +7,7 @@ import { reduceHost } from "./ingest/page-view-reduction";
 import { CreateStats1795631687260 } from "./migrations/1795631687260-create-stats.migration";
 import { StatsLabels1795632370343 } from "./migrations/1795632370343-stats-labels.migration";
 import { StatsPeriods1795638478177 } from "./migrations/1795638478177-stats-periods.migration";
+import { PageViewEventIds1796419867985 } from "./migrations/1796419867985-page-view-event-ids.migration";
 import { StatsQueryService } from "./query/stats-query.service";
 import { DailyStatsEntity } from "./rollup/daily-stats.entity";
 import { HourlyStatsEntity } from "./rollup/hourly-stats.entity";
@@ -37,7 +38,12 @@ export const statsModule: DomainModuleDefinition = {
     HourlyStatsEntity,
     SecurityEventEntity,
   ],
-  migrations: [CreateStats1795631687260, StatsLabels1795632370343, StatsPeriods1795638478177],
+  migrations: [
+    CreateStats1795631687260,
+    StatsLabels1795632370343,
+    StatsPeriods1795638478177,
+    PageViewEventIds1796419867985,
+  ],
 };
 
 /**

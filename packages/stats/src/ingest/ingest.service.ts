@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { BlockList } from "node:net";
 import { hmac, isMysql, RequestContext, runInTransaction, type Clock, type Logger } from "@honour/platform";
 import type { DataSource } from "typeorm";
@@ -45,6 +46,8 @@ export interface IngestSettings {
 
 /** A page view waiting to be written, already reduced. */
 interface PendingView {
+  /** Given on acceptance; the insert is idempotent on it (a retried batch is counted once). */
+  eventId: string;
   day: LocalDay;
   /** The hour column's value, as the driver wants it. */
   hour: string;
@@ -64,6 +67,7 @@ interface PendingView {
 }
 
 const COLUMNS = [
+  "eventId",
   "day",
   "hour",
   "visitorId",
@@ -170,6 +174,7 @@ export class IngestService {
     const site = this.siteId ?? page.host;
     const salt = this.salts.cached(bucket.day);
     const view: PendingView = {
+      eventId: randomUUID(),
       day: bucket.day,
       hour: bucket.hour,
       visitorId: salt ? visitorId(salt, site, ip, userAgent) : null,
@@ -338,6 +343,7 @@ export class IngestService {
     const params: (string | null)[] = new Array(batch.length * COLUMNS.length);
     let i = 0;
     for (const view of batch) {
+      params[i++] = view.eventId;
       params[i++] = view.day;
       params[i++] = view.hour;
       params[i++] = view.visitorId;
@@ -363,7 +369,12 @@ export class IngestService {
     if (!sql) {
       const q = (name: string) => (this.mysql ? `\`${name}\`` : `"${name}"`);
       const tuple = `(${COLUMNS.map(() => "?").join(", ")})`;
-      sql = `INSERT INTO ${q("stats_page_view")} (${COLUMNS.map(q).join(", ")}) VALUES ${Array(rows).fill(tuple).join(", ")}`;
+      // A batch is retried when its answer was lost, and its commit may have landed: rows already
+      // written (the same eventId) are skipped, so each accepted view is counted exactly once.
+      const skipWritten = this.mysql
+        ? ` ON DUPLICATE KEY UPDATE ${q("eventId")} = ${q("eventId")}`
+        : ` ON CONFLICT (${q("eventId")}) DO NOTHING`;
+      sql = `INSERT INTO ${q("stats_page_view")} (${COLUMNS.map(q).join(", ")}) VALUES ${Array(rows).fill(tuple).join(", ")}${skipWritten}`;
       if (this.statements.size > 16) this.statements.clear();
       this.statements.set(rows, sql);
     }

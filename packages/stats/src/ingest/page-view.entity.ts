@@ -16,6 +16,16 @@ export class PageViewEntity {
   @PrimaryGeneratedColumn({ type: "int", unsigned: true })
   id!: number;
 
+  /**
+   * A random id (UUID) the view got when it was accepted. The insert skips a view already written,
+   * so a batch whose commit reached the database but whose answer was lost (the connection cut)
+   * is counted once when it is retried. Null for views written before it existed. Says nothing
+   * about the visitor.
+   */
+  @Index("UQ_stats_page_view_event", { unique: true })
+  @Column({ type: "char", length: 36, nullable: true })
+  eventId!: string | null;
+
   /** The day in the site's time zone, `YYYY-MM-DD`. */
   @Column({ type: "varchar", length: 10 })
   day!: string;
