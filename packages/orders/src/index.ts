@@ -8,11 +8,15 @@ export { ordersJobs, ORDERS_JOBS } from "./orders.job";
 export { IdempotencyKeyReusedException, PaymentDeclinedException, SkuTakenException } from "./orders.exception";
 
 export {
+  IDEMPOTENCY_KEY_TTL_MS,
   LocalPaymentProvider,
+  orderRefundKey,
   type ChargeOutcome,
   type ChargeRequest,
   type DeclineReason,
   type PaymentProvider,
+  type RefundOutcome,
+  type RefundRequest,
 } from "./payment/payment-provider.service";
 export {
   CardBrand,

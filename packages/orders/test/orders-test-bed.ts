@@ -33,6 +33,8 @@ import {
   type PlaceOrderRequest,
   type ProductDraft,
   type ProductEntity,
+  type RefundOutcome,
+  type RefundRequest,
 } from "../src";
 
 export const START = "2026-11-25T12:00:00.000Z";
@@ -43,12 +45,18 @@ export const CARD = Object.freeze({ number: "4929 3860 2561 4176", digits: "4929
 export const AMEX = Object.freeze({ number: "3714 496353 98431", digits: "371449635398431", cvc: "4819" });
 export const DECLINED = Object.freeze({ number: LocalPaymentProvider.DECLINED_CARD, cvc: "123" });
 
-/** The local provider, counting what it is asked to do (but keeping no card data). */
+/**
+ * The local provider, counting what it is asked to do (but keeping no card data). `charges` and
+ * `refunds` count calls; the provider's own `charged` and `refunded` count what it did (a call
+ * repeating an idempotency key does nothing). `loseNextRefundAnswer` makes the next refund happen
+ * at the provider and its answer never arrive, as when the network fails on the way back.
+ */
 export class CountingProvider implements PaymentProvider {
   readonly name = "local";
   charges = 0;
   refunds = 0;
-  private readonly inner: LocalPaymentProvider;
+  loseNextRefundAnswer = false;
+  readonly inner: LocalPaymentProvider;
   constructor(clock: ManualClock) {
     this.inner = new LocalPaymentProvider(clock);
   }
@@ -60,9 +68,14 @@ export class CountingProvider implements PaymentProvider {
     this.charges += 1;
     return this.inner.chargeToken(token, card, charge);
   }
-  async refund(chargeId: string, amountMinor: number): Promise<void> {
+  async refund(refund: RefundRequest): Promise<RefundOutcome> {
     this.refunds += 1;
-    return this.inner.refund(chargeId, amountMinor);
+    const outcome = await this.inner.refund(refund);
+    if (this.loseNextRefundAnswer) {
+      this.loseNextRefundAnswer = false;
+      throw new Error("the payment provider did not answer in time");
+    }
+    return outcome;
   }
 }
 
@@ -194,6 +207,9 @@ export async function openOrdersTestBed(kind: TestDatabaseKind): Promise<OrdersT
       }
       provider.charges = 0;
       provider.refunds = 0;
+      provider.loseNextRefundAnswer = false;
+      provider.inner.charged = 0;
+      provider.inner.refunded = 0;
       securityEvents.length = 0;
       clock.set(START);
     },

@@ -228,6 +228,32 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
       expect((await failure(assign(order.id, a.partner.id))).code).toBe(ErrorCode.CONFLICT);
     });
 
+    it("refunds once when the first of two concurrent cancels loses the provider's answer", async () => {
+      // The refund is made, its answer lost: that cancellation rolls back, and the second one,
+      // which waited for it, cancels the order and asks again with the order's refund key.
+      bed.provider.loseNextRefundAnswer = true;
+      const outcomes = await Promise.allSettled([
+        staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id)),
+        staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id)),
+      ]);
+
+      expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+      expect((await bed.services.orders.findVisible(staff.ctx, order.id)).status).toBe(OrderStatus.CANCELLED);
+      expect({ asked: bed.provider.refunds, refunded: bed.provider.inner.refunded }).toEqual({ asked: 2, refunded: 1 });
+    });
+
+    it("refunds once when a cancel is retried after its refund's answer was lost", async () => {
+      bed.provider.loseNextRefundAnswer = true;
+      const cancel = () => staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id));
+      await expect(cancel()).rejects.toBeInstanceOf(Error);
+      expect((await bed.services.orders.findVisible(staff.ctx, order.id)).status).toBe(OrderStatus.PAID);
+
+      expect((await cancel()).status).toBe(OrderStatus.CANCELLED);
+      // A double click after it: CONFLICT, and no refund asked for.
+      expect((await failure(cancel())).code).toBe(ErrorCode.CONFLICT);
+      expect({ asked: bed.provider.refunds, refunded: bed.provider.inner.refunded }).toEqual({ asked: 2, refunded: 1 });
+    });
+
     it("lets only one of two concurrent moves win", async () => {
       const a = await bed.partner();
       await assign(order.id, a.partner.id);

@@ -29,7 +29,12 @@ import { invalidInput } from "../field-checks.service";
 import type { HotReadService } from "../hot-read.service";
 import { IdempotencyKeyReusedException, isDuplicateKeyError, PaymentDeclinedException } from "../orders.exception";
 import { isExpired, type CardSummary } from "../payment/card.service";
-import type { ChargeOutcome, ChargeRequest, PaymentProvider } from "../payment/payment-provider.service";
+import {
+  orderRefundKey,
+  type ChargeOutcome,
+  type ChargeRequest,
+  type PaymentProvider,
+} from "../payment/payment-provider.service";
 import { PartnerEntity } from "../partner/partner.entity";
 import { Currency, type ProductEntity } from "../product/product.entity";
 import type { ProductService } from "../product/product.service";
@@ -248,7 +253,7 @@ export class OrderService {
     } catch (error) {
       // The money was taken but the order will roll back: give it back rather than keep it.
       await this.provider
-        .refund(outcome.chargeId, order.totalMinor)
+        .refund({ chargeId: outcome.chargeId, amountMinor: order.totalMinor, idempotencyKey: orderRefundKey(id) })
         .catch((refundError: unknown) =>
           this.logger.error(
             { err: refundError, orderId: id, event: "orders.refundAfterFailureFailed" },
@@ -427,7 +432,8 @@ export class OrderService {
   }
 
   /**
-   * Cancels an order that is not yet fulfilled, refunding its charge. Staff (SUPPORT, ADMIN); an
+   * Cancels an order that is not yet fulfilled, refunding its charge once: the provider gets the
+   * order's refund key ({@link orderRefundKey}), so retries never refund twice. Staff (SUPPORT, ADMIN); an
    * `ORDERS_VIEWED` audit entry, as the answer shows the order.
    * `NOT_FOUND` for an unknown order, `CONFLICT` for a fulfilled or cancelled one.
    */
@@ -437,7 +443,15 @@ export class OrderService {
     const now = ctx.clock.now();
     const cancelled = await this.transition(ctx, order, OrderStatus.CANCELLED, { cancelledAt: now, updatedAt: now });
     // After the status write, inside the transaction: a refund that fails undoes the cancellation.
-    if (order.paymentChargeId) await this.provider.refund(order.paymentChargeId, order.totalMinor);
+    // The key is the order's: when the refund was made but its answer, or this transaction, was
+    // lost, the retry (or a second cancel waiting on this one) gets the same refund, not another.
+    if (order.paymentChargeId) {
+      await this.provider.refund({
+        chargeId: order.paymentChargeId,
+        amountMinor: order.totalMinor,
+        idempotencyKey: orderRefundKey(order.id),
+      });
+    }
     await this.staffAction(ctx, order.partnerId, `cancelled order ${formatOrderNumber(order.number)}`);
     return cancelled;
   }

@@ -1,4 +1,4 @@
-import { randomToken, systemClock, type Clock } from "@honour/platform";
+import { randomToken, sha256, systemClock, type Clock } from "@honour/platform";
 import {
   cardNumberProblem,
   cvcProblem,
@@ -21,6 +21,30 @@ export interface ChargeRequest {
    * charge twice. Honour passes the order's id.
    */
   idempotencyKey: string;
+}
+
+/** Money given back for a charge (a cancelled order). */
+export interface RefundRequest {
+  /** The `chargeId` of the approved charge. */
+  chargeId: string;
+  /** In minor units (pence); at most what was charged. */
+  amountMinor: number;
+  /**
+   * The provider must refund at most once per key, so that a retry (a lost answer, a cancellation
+   * that rolled back after its refund, a double click) cannot give the money back twice. Honour
+   * passes {@link orderRefundKey} of the order: an order is refunded once, in full.
+   */
+  idempotencyKey: string;
+}
+
+/** A refund the provider made (or had made for the same idempotency key before). */
+export interface RefundOutcome {
+  refundId: string;
+}
+
+/** The idempotency key of an order's refund: one refund per order, whoever asks and how often. */
+export function orderRefundKey(orderId: string): string {
+  return `refund:${orderId}`;
 }
 
 export type DeclineReason = "DECLINED" | "INVALID_CARD" | "INVALID_TOKEN";
@@ -48,52 +72,114 @@ export interface PaymentProvider {
   chargeCard(card: CardDetails, charge: ChargeRequest): Promise<ChargeOutcome>;
   /** Charges a card saved earlier, by the token an approved charge returned. */
   chargeToken(token: string, card: CardSummary, charge: ChargeRequest): Promise<ChargeOutcome>;
-  /** Gives a charge's money back (a cancelled order). */
-  refund(chargeId: string, amountMinor: number): Promise<void>;
+  /**
+   * Gives a charge's money back (a cancelled order). The same `idempotencyKey` again returns the
+   * first refund without refunding twice.
+   */
+  refund(refund: RefundRequest): Promise<RefundOutcome>;
 }
+
+/** How long the local provider remembers an idempotency key, as Stripe does: 24 hours. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The provider used by default and in tests. It talks to nobody: it checks the Luhn digit, the
  * expiry and the CVC, declines the test card {@link LocalPaymentProvider.DECLINED_CARD} and
  * approves everything else with a random token. No card data survives the call.
+ *
+ * It honours idempotency keys as Stripe does: the first answer for a key is kept for
+ * {@link IDEMPOTENCY_KEY_TTL_MS} and given again to every later call with that key and the same
+ * parameters, without charging or refunding again (a decline is an answer too); the same key with
+ * other parameters is an error. A call refused before it ran (an amount that is not whole pence)
+ * keeps nothing. What it remembers of a charge is a SHA-256 of the amount, reference and card
+ * summary: never the number or the CVC. {@link charged} and {@link refunded} count what it really
+ * did, for tests that must prove a retry moved no money.
  */
 export class LocalPaymentProvider implements PaymentProvider {
   /** The test card every charge declines (Luhn-valid Visa). */
   static readonly DECLINED_CARD = "4000000000000002";
   readonly name = "local";
+  /** Charges made (approved or declined), not counting answers replayed for a key. */
+  charged = 0;
+  /** Refunds made, not counting answers replayed for a key. */
+  refunded = 0;
+  /** Oldest first (insertion order), so expired keys are dropped from the front. */
+  private readonly answers = new Map<string, { at: number; request: string; answer: unknown }>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
   async chargeCard(card: CardDetails, charge: ChargeRequest): Promise<ChargeOutcome> {
     checkAmount(charge);
-    if (cardNumberProblem(card.number)) return { approved: false, reason: "INVALID_CARD" };
-    const summary = summariseCard(card);
-    const expiry = expiryProblems(card.expiryMonth, card.expiryYear, this.clock.now());
-    if (Object.keys(expiry).length > 0 || cvcProblem(card.cvc, summary.brand)) {
-      return { approved: false, reason: "INVALID_CARD" };
-    }
-    if (normaliseCardNumber(card.number) === LocalPaymentProvider.DECLINED_CARD) {
-      return { approved: false, reason: "DECLINED" };
-    }
-    return {
-      approved: true,
-      token: `pm_local_${randomToken(18)}`,
-      chargeId: `ch_local_${randomToken(18)}`,
-      card: summary,
-    };
+    const summary = cardNumberProblem(card.number) ? null : summariseCard(card);
+    return this.once(`charge\n${chargeFingerprint(charge, summary)}`, charge.idempotencyKey, (): ChargeOutcome => {
+      this.charged += 1;
+      if (!summary) return { approved: false, reason: "INVALID_CARD" };
+      const expiry = expiryProblems(card.expiryMonth, card.expiryYear, this.clock.now());
+      if (Object.keys(expiry).length > 0 || cvcProblem(card.cvc, summary.brand)) {
+        return { approved: false, reason: "INVALID_CARD" };
+      }
+      if (normaliseCardNumber(card.number) === LocalPaymentProvider.DECLINED_CARD) {
+        return { approved: false, reason: "DECLINED" };
+      }
+      return {
+        approved: true,
+        token: `pm_local_${randomToken(18)}`,
+        chargeId: `ch_local_${randomToken(18)}`,
+        card: summary,
+      };
+    });
   }
 
   async chargeToken(token: string, card: CardSummary, charge: ChargeRequest): Promise<ChargeOutcome> {
     checkAmount(charge);
-    if (!/^pm_local_[A-Za-z0-9_-]{24}$/.test(token)) return { approved: false, reason: "INVALID_TOKEN" };
-    return { approved: true, token, chargeId: `ch_local_${randomToken(18)}`, card };
+    const request = `charge\n${chargeFingerprint(charge, card)}\n${sha256(token)}`;
+    return this.once(request, charge.idempotencyKey, (): ChargeOutcome => {
+      this.charged += 1;
+      if (!/^pm_local_[A-Za-z0-9_-]{24}$/.test(token)) return { approved: false, reason: "INVALID_TOKEN" };
+      return { approved: true, token, chargeId: `ch_local_${randomToken(18)}`, card };
+    });
   }
 
-  async refund(chargeId: string, amountMinor: number): Promise<void> {
+  async refund(refund: RefundRequest): Promise<RefundOutcome> {
+    const { chargeId, amountMinor, idempotencyKey } = refund;
     if (!/^ch_local_[A-Za-z0-9_-]{24}$/.test(chargeId) || !Number.isInteger(amountMinor) || amountMinor < 0) {
       throw new Error("The local payment provider cannot refund this charge.");
     }
+    return this.once(`refund\n${chargeId}\n${amountMinor}`, idempotencyKey, (): RefundOutcome => {
+      this.refunded += 1;
+      return { refundId: `re_local_${randomToken(18)}` };
+    });
   }
+
+  /**
+   * The answer kept for `key`, or `act`'s, kept. The work runs without awaiting anything, so two
+   * calls with one key cannot both get past the lookup (Stripe answers the second one 409 while
+   * the first runs; here the first has always finished).
+   */
+  private once<T>(request: string, key: string, act: () => T): T {
+    if (!key) throw new Error("The local payment provider needs an idempotency key.");
+    const now = this.clock.now().getTime();
+    for (const [oldKey, kept] of this.answers) {
+      if (now - kept.at < IDEMPOTENCY_KEY_TTL_MS) break;
+      this.answers.delete(oldKey);
+    }
+    const kept = this.answers.get(key);
+    if (kept) {
+      if (kept.request !== request) {
+        throw new Error("Idempotency keys can only be used again with the same parameters they were first used with.");
+      }
+      return kept.answer as T;
+    }
+    const answer = act();
+    this.answers.set(key, { at: now, request, answer });
+    return answer;
+  }
+}
+
+/** What a charge asks for, without the card number or the CVC. */
+function chargeFingerprint(charge: ChargeRequest, card: CardSummary | null): string {
+  const summary = card ? `${card.brand} ${card.last4} ${card.expiryMonth}/${card.expiryYear}` : "invalid card";
+  return sha256(`${charge.amountMinor} ${charge.currency} ${charge.reference}\n${summary}`);
 }
 
 function checkAmount(charge: ChargeRequest): void {
