@@ -35,6 +35,8 @@ import { SqlSecurityLog } from "@honour/stats";
 import { userLoader } from "@honour/users/graphql";
 import { createAppResolvers, createAppServices, moduleDefinitions, type AppServices } from "./app-modules";
 import { createErrorFormatter } from "./graphql/error-formatter";
+import { rateLimitedPlugin } from "./graphql/rate-limited";
+import { clientErrorHandler, registerErrorEnvelope } from "./http/error-envelope";
 import { registerConsentRoutes } from "./http/consent.routes";
 import { registerPrivacyRoutes } from "./http/privacy.routes";
 import { createEventEndpoint, EVENT_PATH } from "./http/event-endpoint";
@@ -47,6 +49,8 @@ export interface GatewayOptions {
   logger: PinoLogger;
   clock?: Clock;
   queryLimits?: QueryLimits;
+  /** How long a client may take to send a request; {@link DEFAULT_HTTP_TIMEOUTS} unless tests say. */
+  httpTimeouts?: HttpTimeouts;
   /** Run migrations (and seed data) at start-up; on by default. */
   migrate?: boolean;
 }
@@ -63,6 +67,23 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+export interface HttpTimeouts {
+  /** From the connection's first byte (or the previous response) to the end of the headers. */
+  headersMs: number;
+  /** From the first byte to the end of the body: a slow-loris body is cut after this. */
+  requestMs: number;
+  /** How often Node checks both; a slow client is cut at most this much later. */
+  checkIntervalMs: number;
+}
+
+/**
+ * A client that trickles its headers or body (slow loris) holds a socket and little else; these cut
+ * it off: headers within 10 s, a whole request (at most 1 MiB) within 30 s. Node's defaults are
+ * 60 s for headers and, in Fastify, no limit at all for the body. Answers take as long as they
+ * take; these only bound receiving.
+ */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, checkIntervalMs: 2_000 };
+
 /**
  * Builds the gateway: data source (migrated), services, the GraphQL schema on Apollo Server and
  * the Fastify routes. Does not listen; `startGateway` does.
@@ -71,6 +92,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const limits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
+  const httpTimeouts = options.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS;
   const { dataSource, server } = await openDataSource(
     config.database,
     {
@@ -118,19 +140,26 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       trustProxy: typeof config.trustProxy === "boolean" ? config.trustProxy : [...config.trustProxy],
       forceCloseConnections: "idle",
       bodyLimit: 1_048_576,
+      requestTimeout: httpTimeouts.requestMs,
+      // Node's own refusals (too slow, headers too large, not HTTP) in the gateway's error envelope.
+      clientErrorHandler,
       // One line per request, written by the onResponse hook below at debug level.
       logController: new LogController({ disableRequestLogging: true }),
       // The page-view beacon is answered before Fastify's router; everything else is Fastify's.
       serverFactory: (handler, opts) => {
-        const server = createServer((request, response) => {
-          if (!pageViews(request, response)) handler(request, response);
-        });
+        const server = createServer(
+          { connectionsCheckingInterval: httpTimeouts.checkIntervalMs },
+          (request, response) => {
+            if (!pageViews(request, response)) handler(request, response);
+          },
+        );
         // The timeouts Fastify sets on a server it creates itself (keep-alive 72 s, not Node's 5 s,
         // which a load balancer's idle timeout would outlive).
         const timeouts = opts as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
         server.keepAliveTimeout = timeouts.keepAliveTimeout;
         server.requestTimeout = timeouts.requestTimeout;
         server.setTimeout(timeouts.connectionTimeout);
+        server.headersTimeout = httpTimeouts.headersMs;
         return server;
       },
     });
@@ -141,6 +170,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       done(null, payload);
     });
     await app.register(fastifyCookie);
+    registerErrorEnvelope(app);
     app.addHook("onResponse", (request, reply, done) => {
       metrics.httpRequests.inc({
         route: request.routeOptions.url ?? "unmatched",
@@ -164,6 +194,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         ApolloServerPluginCacheControlDisabled(),
         metrics.plugin(),
         complexityLimitPlugin(limits.maxComplexity),
+        rateLimitedPlugin(),
       ],
       logger,
     });

@@ -53,7 +53,9 @@ export class FieldChecks {
 
   /** An email address, stored trimmed and lower-case. */
   email(field: string, value: string | null | undefined, max: number): string {
-    const text = this.required(field, value, max).toLowerCase();
+    // The form accounts store addresses in (users' normaliseEmail), so an order's contact can be
+    // compared with an account's email as it is.
+    const text = this.required(field, value, max).normalize("NFC").toLowerCase();
     if (text !== "" && !this.hasFailed(field) && !isEmail(text)) this.fail(field, "must be an email address");
     return text;
   }

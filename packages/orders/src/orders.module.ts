@@ -6,6 +6,7 @@ import { DisclosureEntity } from "./disclosure/disclosure.entity";
 import { DisclosureService } from "./disclosure/disclosure.service";
 import { CreateOrders1795631582098 } from "./migrations/1795631582098-create-orders.migration";
 import { OrdersPrivacy1795637877532 } from "./migrations/1795637877532-orders-privacy.migration";
+import { GuestOrderContactEmail1796420242907 } from "./migrations/1796420242907-guest-order-contact-email.migration";
 import { HotReadService } from "./hot-read.service";
 import { LicenceEntity } from "./licence/licence.entity";
 import { LicenceService } from "./licence/licence.service";
@@ -40,7 +41,7 @@ export const ordersModule: DomainModuleDefinition = {
     DisclosureEntity,
     ErasureNoticeEntity,
   ],
-  migrations: [CreateOrders1795631582098, OrdersPrivacy1795637877532],
+  migrations: [CreateOrders1795631582098, OrdersPrivacy1795637877532, GuestOrderContactEmail1796420242907],
 };
 
 /** The orders domain's services, as the gateway and the worker use them. */

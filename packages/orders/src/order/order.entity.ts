@@ -27,6 +27,8 @@ export const CONTACT_LIMITS = Object.freeze({
 @Index("IDX_customer_order_status", ["status", "id"])
 @Index("IDX_customer_order_former_owner", ["formerOwnerHash"])
 @Index("IDX_customer_order_contact_erased", ["contactErasedAt"])
+// Guest orders placed with a closing account's email are erased with it (OrdersPersonalData).
+@Index("IDX_customer_order_contact_email", ["contactEmail"])
 export class OrderEntity {
   /** Time-ordered UUIDv7: pages sort by it. */
   @PrimaryColumn({ type: "char", length: 36 })

@@ -5,7 +5,7 @@ import {
   type PersonalDataSubject,
   type RequestContext,
 } from "@honour/platform";
-import { UserEntity } from "@honour/users";
+import { normaliseEmail, UserEntity } from "@honour/users";
 import { In } from "typeorm";
 import type { SavedPaymentMethodService } from "../billing/saved-payment-method.service";
 import { DisclosureEntity } from "../disclosure/disclosure.entity";
@@ -64,9 +64,16 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
  *
  * The person's orders are those of their account (`userId`) and those outside their history
  * (`keepOrderHistory` off, at placement or later) that carry the keyed hash of their account id
- * ({@link formerOwnerHash}). Orders are NOT matched by contact email: accounts do not prove that
- * their holder owns the address, so registering someone else's address would otherwise reveal
- * (or erase) that person's guest orders. A guest's own request goes through staff.
+ * ({@link formerOwnerHash}). The export does NOT match orders by contact email: accounts do not
+ * prove that their holder owns the address, so registering someone else's address would reveal
+ * that person's guest orders. A guest's own request for a copy goes through staff.
+ *
+ * The closure does: guest orders (no account, no former owner) placed with the account's email
+ * are erased with it ({@link guestOrdersOf}). They hold the person's contact, which the policy
+ * uses only to send and bill that purchase; keeping it after the person left is what the policy
+ * rules out, and erasing reveals nothing to whoever closes the account. The cost of a false match
+ * (an account opened with someone else's address) is that person's contact on their guest orders,
+ * never their data in anyone's hands; the order itself stays, as for every erased order.
  */
 export class OrdersPersonalData implements PersonalDataContributor {
   readonly name = "orders";
@@ -106,6 +113,24 @@ export class OrdersPersonalData implements PersonalDataContributor {
       })
       .orderBy("o.number", "ASC");
     if (mysql) query.setLock("pessimistic_write");
+    return query.getMany();
+  }
+
+  /**
+   * Guest orders placed with the subject's email (as users store it: NFC, trimmed, lower-case, or
+   * as orders stored it before they stored NFC), not yet erased. `forUpdate` as in
+   * {@link ordersOf}, whose account lock it relies on: on MySQL/MariaDB a locking read through the
+   * contact email index, which sees the latest committed rows.
+   */
+  async guestOrdersOf(ctx: RequestContext, subject: Pick<PersonalDataSubject, "email">, forUpdate = false) {
+    const email = normaliseEmail(subject.email);
+    const forms = [...new Set([email, email.normalize("NFD")])];
+    const query = ctx.manager
+      .createQueryBuilder(OrderEntity, "o")
+      .where("o.contactEmail IN (:...forms)", { forms })
+      .andWhere("o.userId IS NULL AND o.formerOwnerHash IS NULL AND o.contactErasedAt IS NULL")
+      .orderBy("o.number", "ASC");
+    if (forUpdate && isMysql(ctx.dataSource)) query.setLock("pessimistic_write");
     return query.getMany();
   }
 
@@ -206,7 +231,8 @@ export class OrdersPersonalData implements PersonalDataContributor {
   }
 
   /**
-   * Anonymises the subject's orders (see {@link ERASED_COLUMNS}), marking each `contactErasedAt`;
+   * Anonymises the subject's orders and the guest orders placed with their email (see
+   * {@link ERASED_COLUMNS}, {@link guestOrdersOf}), marking each `contactErasedAt`;
    * writes one erasure notice per partner that received or was assigned any of them; deletes
    * their confirmation mails (queued or sent: they name the contact) and the subject's saved cards.
    * Runs in the closing transaction. Erasing again changes nothing and notifies nobody twice.
@@ -219,7 +245,10 @@ export class OrdersPersonalData implements PersonalDataContributor {
    * between servers) is covered by the overlap partners are told to poll with.
    */
   async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
-    const orders = (await this.ordersOf(ctx, subject, true)).filter((o) => o.contactErasedAt === null);
+    const orders = [
+      ...(await this.ordersOf(ctx, subject, true)).filter((o) => o.contactErasedAt === null),
+      ...(await this.guestOrdersOf(ctx, subject, true)),
+    ];
     const ids = orders.map((o) => o.id);
     const numberOf = new Map(orders.map((o) => [o.id, o.number]));
     const byPartner = new Map<string, Set<number>>();
