@@ -72,7 +72,7 @@ export class SqlJobQueue implements JobQueue {
     if (names.length === 0) return null;
     const now = this.clock.now();
     const id = isMysql(this.dataSource)
-      ? await this.claimWithRowLock(workerId, names, now)
+      ? await retryOnLockConflict(() => this.claimWithRowLock(workerId, names, now))
       : await this.claimSingleWriter(workerId, names, now);
     if (!id) return null;
     const job = await this.dataSource.manager.findOneByOrFail(JobEntity, { id });
@@ -121,23 +121,36 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async heartbeat(jobId: string, workerId: string): Promise<boolean> {
-    const result = await this.dataSource.manager.update(
-      JobEntity,
-      { id: jobId, lockedBy: workerId, status: JobStatus.RUNNING },
-      { heartbeatAt: this.clock.now() },
+    const result = await retryOnLockConflict(() =>
+      this.dataSource.manager.update(
+        JobEntity,
+        { id: jobId, lockedBy: workerId, status: JobStatus.RUNNING },
+        { heartbeatAt: this.clock.now() },
+      ),
     );
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Marks the job DONE. Its handler's work is committed by now, so a deadlock here (MariaDB picks
+   * one when another worker's claim scans the same index entries) is retried: given up, the job
+   * would stay RUNNING without a heartbeat and be run a second time once reaped.
+   */
   async complete(jobId: string, workerId: string): Promise<void> {
-    await this.dataSource.manager.update(
-      JobEntity,
-      { id: jobId, lockedBy: workerId, status: JobStatus.RUNNING },
-      { status: JobStatus.DONE, lockedBy: null, finishedAt: this.clock.now() },
+    await retryOnLockConflict(() =>
+      this.dataSource.manager.update(
+        JobEntity,
+        { id: jobId, lockedBy: workerId, status: JobStatus.RUNNING },
+        { status: JobStatus.DONE, lockedBy: null, finishedAt: this.clock.now() },
+      ),
     );
   }
 
-  async fail(jobId: string, workerId: string, error: unknown): Promise<FailOutcome> {
+  fail(jobId: string, workerId: string, error: unknown): Promise<FailOutcome> {
+    return retryOnLockConflict(() => this.failOnce(jobId, workerId, error));
+  }
+
+  private async failOnce(jobId: string, workerId: string, error: unknown): Promise<FailOutcome> {
     const held = { id: jobId, lockedBy: workerId, status: JobStatus.RUNNING };
     const job = await this.dataSource.manager.findOneBy(JobEntity, held);
     if (!job) return "RETRY"; // reaped meanwhile: the reaper already decided its fate
@@ -168,16 +181,18 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async release(jobId: string, workerId: string): Promise<void> {
-    await this.dataSource.manager
-      .createQueryBuilder()
-      .update(JobEntity)
-      .set({ status: JobStatus.PENDING, lockedBy: null, heartbeatAt: null, attempts: () => "attempts - 1" })
-      .where("id = :jobId AND lockedBy = :workerId AND status = :status", {
-        jobId,
-        workerId,
-        status: JobStatus.RUNNING,
-      })
-      .execute();
+    await retryOnLockConflict(() =>
+      this.dataSource.manager
+        .createQueryBuilder()
+        .update(JobEntity)
+        .set({ status: JobStatus.PENDING, lockedBy: null, heartbeatAt: null, attempts: () => "attempts - 1" })
+        .where("id = :jobId AND lockedBy = :workerId AND status = :status", {
+          jobId,
+          workerId,
+          status: JobStatus.RUNNING,
+        })
+        .execute(),
+    );
   }
 
   async reap(staleAfterMs: number): Promise<number> {
@@ -210,6 +225,28 @@ export class SqlJobQueue implements JobQueue {
 /** TypeORM's SQLite text format for datetime columns (UTC). */
 function sqliteDate(date: Date): string {
   return date.toISOString().replace("T", " ").replace("Z", "");
+}
+
+/**
+ * Runs `attempt` again, up to 5 times with a short growing pause, when MySQL/MariaDB chose it as
+ * a deadlock victim or it waited too long for a row lock: each statement here is safe to repeat
+ * (a conditional update of one job, or a whole claim transaction, which the server rolled back).
+ */
+async function retryOnLockConflict<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (retry >= 5 || !isLockConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** retry + Math.random() * 5));
+    }
+  }
+}
+
+function isLockConflict(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  const code = e.driverError?.code ?? e.code ?? "";
+  return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
 }
 
 function isDuplicateKey(error: unknown): boolean {
