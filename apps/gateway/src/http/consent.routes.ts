@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { RequestContext, type Clock } from "@honour/platform";
 import { renderUnsubscribeDone, renderUnsubscribePage, type ConsentServices } from "@honour/consent";
 import type { DataSource } from "typeorm";
+import { refusal } from "./error-envelope";
 
 /** The one-click body of RFC 8058; the page's confirm button posts the same. */
 const ONE_CLICK = "List-Unsubscribe=One-Click";
@@ -52,10 +53,7 @@ export async function registerConsentRoutes(
           new URLSearchParams(body.trim()).get("List-Unsubscribe") === "One-Click" ||
           /name="List-Unsubscribe"\r?\n\r?\nOne-Click\r?\n/.test(body);
         if (!oneClick) {
-          return reply
-            .code(400)
-            .header("cache-control", "no-store")
-            .send({ error: `The body must be ${ONE_CLICK}.` });
+          return refusal(reply, 400, "BAD_REQUEST", `The body must be ${ONE_CLICK}.`);
         }
         const outcome = await consent.unsubscribe.oneClick(anonymous(request.ip, request.id), request.params.token);
         return html(reply, outcome.done ? 200 : 404, renderUnsubscribeDone(outcome, { preferencesUrl }));

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { DomainException, ErrorCode, RequestContext, type Clock } from "@honour/platform";
 import { EXPORT_DOWNLOAD_PATH, PrivacyErrorCode, PrivacyException, type PrivacyServices } from "@honour/privacy";
 import { SESSION_COOKIE, type UsersServices } from "@honour/users";
+import { DEFAULT_RETRY_AFTER_SECONDS } from "../graphql/rate-limited";
 import type { DataSource } from "typeorm";
 
 /** The HTTP status of each refusal of a download; anything else unexpected is a 500. */
@@ -34,6 +35,13 @@ function statusOf(error: DomainException): number {
 
 function refuse(reply: FastifyReply, error: DomainException) {
   const code = error instanceof PrivacyException ? error.reason : error.code;
+  if (error.code === ErrorCode.RATE_LIMITED) {
+    const seconds = error.extra.retryAfterSeconds;
+    reply.header(
+      "retry-after",
+      String(typeof seconds === "number" && seconds > 0 ? Math.ceil(seconds) : DEFAULT_RETRY_AFTER_SECONDS),
+    );
+  }
   return reply
     .code(statusOf(error))
     .header("cache-control", "no-store")

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { loadConfig, type HonourConfig } from "@honour/platform";
 import { GraphQLTestClient, createTestDatabase, type TestDatabase, type TestDatabaseKind } from "@honour/testing";
-import { startGateway, type Gateway } from "../../src/gateway";
+import { startGateway, type Gateway, type HttpTimeouts } from "../../src/gateway";
 import { createLogger } from "../../src/observability/logger";
 import type { QueryLimits } from "../../src/graphql/query-limits";
 
@@ -30,6 +30,7 @@ export async function startTestGateway(
   kind: TestDatabaseKind,
   env: Record<string, string> = {},
   queryLimits?: QueryLimits,
+  httpTimeouts?: HttpTimeouts,
 ): Promise<TestGateway> {
   const database = await createTestDatabase(kind);
   const dataDir = mkdtempSync(join(tmpdir(), "honour-gw-"));
@@ -55,7 +56,11 @@ export async function startTestGateway(
     },
   });
   try {
-    const gateway = await startGateway(config, { logger: createLogger(config.logLevel, sink), queryLimits });
+    const gateway = await startGateway(config, {
+      logger: createLogger(config.logLevel, sink),
+      queryLimits,
+      httpTimeouts,
+    });
     return {
       gateway,
       url: gateway.url,
