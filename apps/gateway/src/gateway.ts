@@ -40,9 +40,11 @@ import { clientErrorHandler, registerErrorEnvelope } from "./http/error-envelope
 import { registerConsentRoutes } from "./http/consent.routes";
 import { registerPrivacyRoutes } from "./http/privacy.routes";
 import { createEventEndpoint, EVENT_PATH } from "./http/event-endpoint";
+import { registerMetricsRoutes } from "./http/metrics.routes";
 import { registerStatsRoutes } from "./http/stats.routes";
 import { DEFAULT_QUERY_LIMITS, complexityLimitPlugin, depthLimitRule, type QueryLimits } from "./graphql/query-limits";
 import { buildGatewaySchema } from "./graphql/schema";
+import { serviceUnavailablePlugin, unavailableContextError } from "./graphql/service-unavailable";
 import { GatewayMetrics } from "./observability/metrics";
 
 export interface GatewayOptions {
@@ -125,6 +127,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
     const debugLog = logger.isLevelEnabled("debug");
     const pageViews = createEventEndpoint({
       accept: (request) => services.stats.ingest.accept(request),
+      maxBodyBytes: services.stats.options.maxBodyBytes,
       trustProxy: config.trustProxy,
       closing: () => closing,
       answered: (request, status, startedAt) => {
@@ -195,6 +198,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         metrics.plugin(),
         complexityLimitPlugin(limits.maxComplexity),
         rateLimitedPlugin(),
+        serviceUnavailablePlugin(),
       ],
       logger,
     });
@@ -215,6 +219,13 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
     };
     const cookieOptions = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: config.cookieSecure };
     const context = async (request: FastifyRequest, reply: FastifyReply): Promise<GraphQLContext> => {
+      try {
+        return await createContext(request, reply);
+      } catch (error) {
+        throw unavailableContextError(error);
+      }
+    };
+    const createContext = async (request: FastifyRequest, reply: FastifyReply): Promise<GraphQLContext> => {
       const base = new RequestContext(
         dataSource,
         { kind: "anonymous" },
@@ -274,10 +285,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         return reply.code(503).send({ status: "database unreachable" });
       }
     });
-    app.get("/metrics", async (_request, reply) => {
-      reply.header("content-type", metrics.registry.contentType);
-      return metrics.registry.metrics();
-    });
+    await registerMetricsRoutes(app, metrics, config.metricsToken);
 
     return {
       app,

@@ -1,11 +1,13 @@
 import { LOGIN, ME, REGISTER, newRegistration, startTestGateway, type TestGateway } from "./support/test-gateway";
 
+const METRICS_TOKEN = "metrics-token-for-tests-0123456789-abcdef";
+
 /** Cross-cutting HTTP behaviour; the database does not matter here, so SQLite only. */
 describe("gateway HTTP surface", () => {
   let t: TestGateway;
 
   beforeAll(async () => {
-    t = await startTestGateway("sqlite");
+    t = await startTestGateway("sqlite", { METRICS_TOKEN });
   });
   afterAll(async () => {
     await t?.close();
@@ -34,12 +36,40 @@ describe("gateway HTTP surface", () => {
 
   it("counts requests and latency per operation in Prometheus format", async () => {
     await t.client().ok(ME);
-    const response = await t.client().fetch("/metrics");
+    const response = await t.client().fetch("/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await response.text();
     expect(text).toMatch(/honour_graphql_requests_total\{operation="Me",type="query",outcome="ok"\} [1-9]/);
     expect(text).toMatch(/honour_graphql_request_duration_seconds_count\{operation="Me",type="query"\} [1-9]/);
     expect(text).toContain('honour_http_requests_total{route="/graphql",method="POST",status="200"}');
+  });
+
+  it("serves /metrics only to the bearer of METRICS_TOKEN", async () => {
+    for (const authorization of [undefined, "Bearer wrong-token", `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`]) {
+      const response = await t.client().fetch("/metrics", { headers: authorization ? { authorization } : {} });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      const body = await response.text();
+      expect(JSON.parse(body)).toMatchObject({ code: "UNAUTHENTICATED" });
+      expect(body).not.toContain("honour_");
+    }
+  });
+
+  it("turns /metrics off when METRICS_TOKEN is unset, for loopback callers too", async () => {
+    const off = await startTestGateway("sqlite");
+    try {
+      const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${METRICS_TOKEN}` }];
+      for (const headers of attempts) {
+        const response = await off.client().fetch("/metrics", { headers });
+        expect(response.status).toBe(404);
+        const body = await response.text();
+        expect(JSON.parse(body)).toMatchObject({ code: "NOT_FOUND" });
+        expect(body).not.toContain("honour_");
+      }
+    } finally {
+      await off.close();
+    }
   });
 
   it("blocks cross-site simple requests (CSRF prevention)", async () => {

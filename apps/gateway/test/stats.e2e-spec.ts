@@ -4,13 +4,20 @@ import { LOGIN, signedInAdmin, signedInCustomer, startTestGateway, type TestGate
 
 const CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const VISITOR_IP = "203.0.113.77";
+const METRICS_TOKEN = "metrics-token-for-tests-0123456789-abcdef";
 
 describe.each(testDatabaseKinds())("statistics and the security log over HTTP on %s", (kind) => {
   let t: TestGateway;
 
   beforeAll(async () => {
-    // Behind a proxy, so the test can send from a visitor address of its choosing.
-    t = await startTestGateway(kind, { TRUST_PROXY: "true" });
+    // Behind a proxy, so the test can send from a visitor address of its choosing. The site is the
+    // public URL's host (STATS_SITE_HOSTS unset); cookies stay plain-http for the test client.
+    t = await startTestGateway(kind, {
+      TRUST_PROXY: "true",
+      PUBLIC_URL: "https://www.honour.example",
+      COOKIE_SECURE: "false",
+      METRICS_TOKEN,
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -64,6 +71,28 @@ describe.each(testDatabaseKinds())("statistics and the security log over HTTP on
     }
   });
 
+  it("counts only pages on the site's own hosts: a beacon for another host is answered 202 and dropped", async () => {
+    const page = (url: string) => beacon(JSON.stringify({ url, referrer: null }));
+    expect((await page("https://example.org/hosts-check")).status).toBe(202);
+    expect((await page("https://honour.example.evil.test/hosts-check")).status).toBe(202);
+    expect((await page("https://www.honour.example/hosts-check")).status).toBe(202);
+    expect((await page("https://honour.example/hosts-check")).status).toBe(202); // www. is the same site
+
+    const { stats } = t.gateway.services;
+    await stats.ingest.flush();
+    const ctx = new RequestContext(t.gateway.dataSource, { kind: "system", name: "test" }, { now: () => new Date() });
+    await stats.rollups.rollUp(ctx);
+    const admin = await signedInAdmin(t);
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(new Date());
+    const result = await admin.ok<{ stats: { rows: { key: string; pageviews: number }[] } }>(
+      `query ($input: StatsQueryInput!) { stats(input: $input) { rows { key pageviews } } }`,
+      { input: { from: today, to: today, metrics: ["PAGEVIEWS"], dimension: "PAGE", limit: 1000 } },
+    );
+    expect(result.stats.rows.filter((row) => row.key === "/hosts-check")).toEqual([
+      { key: "/hosts-check", pageviews: 2 },
+    ]);
+  });
+
   it("rejects an oversized or malformed beacon with a 4xx, never a 500", async () => {
     expect((await beacon("x".repeat(20_000))).status).toBe(413);
     const malformed = await beacon("{not json");
@@ -99,7 +128,9 @@ describe.each(testDatabaseKinds())("statistics and the security log over HTTP on
     // Another method on the beacon's path is Fastify's: an ordinary 404.
     expect((await t.client().fetch("/api/event")).status).toBe(404);
 
-    const metrics = await (await t.client().fetch("/metrics")).text();
+    const metrics = await (
+      await t.client().fetch("/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     const count = (status: number) =>
       Number(
         new RegExp(`honour_http_requests_total\\{route="/api/event",method="POST",status="${status}"\\} (\\d+)`).exec(

@@ -67,6 +67,7 @@ describe("createStatsServices", () => {
       platformWith({
         SITE_TIME_ZONE: "America/New_York",
         STATS_EXCLUDED_IPS: "10.0.0.0/8, 192.0.2.1",
+        STATS_SITE_HOSTS: "honour.example,shop.honour.example",
         STATS_RAW_RETENTION_DAYS: "3",
         SECURITY_LOG_RETENTION_DAYS: "30",
       }),
@@ -75,6 +76,7 @@ describe("createStatsServices", () => {
     expect(services.options).toMatchObject({
       timeZone: "America/New_York",
       excludedIpRanges: ["10.0.0.0/8", "192.0.2.1"],
+      siteHosts: ["honour.example", "shop.honour.example"],
       rawEventRetentionDays: 3,
       securityEventRetentionDays: 30,
     });
@@ -88,5 +90,14 @@ describe("createStatsServices", () => {
     });
 
     expect(services.options).toMatchObject({ timeZone: "Europe/Paris", rawEventRetentionDays: 7 });
+  });
+
+  it("counts the public URL's host by default, an IPv6 one included", () => {
+    expect(createStatsServices(platformWith({ PUBLIC_URL: "https://www.honour.example" })).options.siteHosts).toEqual([
+      "www.honour.example",
+    ]);
+    expect(createStatsServices(platformWith({ PUBLIC_URL: "http://[2001:db8::1]:4000" })).options.siteHosts).toEqual([
+      "[2001:db8::1]",
+    ]);
   });
 });

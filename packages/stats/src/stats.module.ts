@@ -56,7 +56,9 @@ export interface StatsOptions {
   /**
    * The site's host names (`www.` is ignored). A referrer from one of them is a self-referral,
    * not a referring domain; when set, page views of pages on other hosts are not counted, and
-   * the first is the site in the visitor id. Default: none (each page's own host).
+   * the first is the site in the visitor id. {@link createStatsServices} defaults it to the
+   * platform's `STATS_SITE_HOSTS` (itself the host of `PUBLIC_URL`); none here means each page's
+   * own host, every host counted.
    */
   siteHosts?: readonly string[];
   /** Addresses whose page views are not counted, as CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`). */
@@ -121,9 +123,10 @@ export interface StatsServices {
 export function createStatsServices(platform: Platform, options: StatsOptions = {}): StatsServices {
   const { stats, securityLogRetentionDays } = platform.config;
   const resolved = resolveStatsOptions({
-    // The operator's settings (SITE_TIME_ZONE, STATS_EXCLUDED_IPS, STATS_RAW_RETENTION_DAYS,
-    // SECURITY_LOG_RETENTION_DAYS), unless the caller says otherwise.
+    // The operator's settings (SITE_TIME_ZONE, STATS_SITE_HOSTS, STATS_EXCLUDED_IPS,
+    // STATS_RAW_RETENTION_DAYS, SECURITY_LOG_RETENTION_DAYS), unless the caller says otherwise.
     timeZone: stats.timeZone,
+    siteHosts: stats.siteHosts,
     excludedIpRanges: stats.excludedIps,
     rawEventRetentionDays: stats.rawRetentionDays,
     securityEventRetentionDays: securityLogRetentionDays,
@@ -185,7 +188,8 @@ export function resolveStatsOptions(options: StatsOptions): ResolvedStatsOptions
     }
   }
   for (const host of resolved.siteHosts) {
-    if (!/^[a-z0-9.-]+$/i.test(host) || reduceHost(host) === "")
+    // A name, an IPv4 address, or an IPv6 address in brackets, as URL.hostname writes them.
+    if (!/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])$/i.test(host) || reduceHost(host) === "")
       problems.push(`siteHosts: "${host}" is not a host name`);
   }
   const whole = (name: keyof ResolvedStatsOptions, min: number, max: number) => {

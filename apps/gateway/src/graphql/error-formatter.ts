@@ -2,7 +2,14 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { ValidationError } from "class-validator";
 import { ArgumentValidationError } from "type-graphql";
-import { DomainException, ErrorCode, type FieldError, type Logger } from "@honour/platform";
+import {
+  DomainException,
+  ErrorCode,
+  ServiceUnavailableException,
+  isDatabaseUnavailable,
+  type FieldError,
+  type Logger,
+} from "@honour/platform";
 
 /** The `extensions.code` a client sees for each domain error code. */
 export function publicCode(code: ErrorCode): string {
@@ -21,6 +28,8 @@ export function publicCode(code: ErrorCode): string {
       return "RATE_LIMITED";
     case ErrorCode.PAYMENT_DECLINED:
       return "PAYMENT_DECLINED";
+    case ErrorCode.SERVICE_UNAVAILABLE:
+      return "SERVICE_UNAVAILABLE";
     default: {
       const unreachable: never = code;
       throw new Error(`unmapped error code ${String(unreachable)}`);
@@ -91,6 +100,12 @@ const APOLLO_CODES = new Set([
 ]);
 
 /**
+ * Refusals Apollo raises without a code (so they would pass for internal errors): a persisted
+ * query of a version it does not know, or whose hash is not the query's.
+ */
+const APOLLO_UNCODED_REFUSALS = new Set(["Unsupported persisted query version", "provided sha does not match query"]);
+
+/**
  * The one place that turns errors into what clients see. Domain exceptions keep their message and
  * code; validation errors list their fields; anything unexpected is logged and masked, so no
  * internals (SQL, stack traces, values) ever reach a response.
@@ -122,6 +137,9 @@ export function createErrorFormatter(logger: Logger) {
         extensions: { code: "BAD_USER_INPUT", fields: validationFields(original.extensions.validationErrors) },
       };
     }
+    if (original instanceof GraphQLError && !original.originalError && APOLLO_UNCODED_REFUSALS.has(original.message)) {
+      return { message: original.message, extensions: { code: "BAD_REQUEST" } };
+    }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && APOLLO_CODES.has(code)) {
       // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -143,6 +161,17 @@ export function createErrorFormatter(logger: Logger) {
         locations: formatted.locations,
         path: formatted.path,
         extensions,
+      };
+    }
+    if (isDatabaseUnavailable(original)) {
+      // The database is away: not a bug, and the same request works once it is back.
+      logger.warn({ err: original, path: formatted.path }, "database unavailable in a GraphQL request");
+      const unavailable = new ServiceUnavailableException();
+      return {
+        message: unavailable.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: publicCode(unavailable.code), ...unavailable.extra },
       };
     }
     logger.error({ err: original, path: formatted.path }, "unexpected error in a GraphQL request");

@@ -1,24 +1,27 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import proxyAddr from "@fastify/proxy-addr";
+import { SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "@honour/platform";
 import type { IngestRequest, IngestStatus } from "@honour/stats";
 
 /** The page-view beacon's path. */
 export const EVENT_PATH = "/api/event";
 
-/** Beacons are small: `{ url, referrer }`. Anything larger is not ours. */
-export const EVENT_BODY_LIMIT = 8 * 1024;
-
 /** What each refusal says, for whoever reads it (browsers ignore a beacon's answer). */
-const REFUSALS: Record<number, string> = {
+const refusals = (maxBodyBytes: number): Record<number, string> => ({
   400: JSON.stringify({ code: "BAD_EVENT", message: "The body is not a page view: JSON { url, referrer } in UTF-8." }),
-  413: JSON.stringify({ code: "PAYLOAD_TOO_LARGE", message: `A page view is at most ${EVENT_BODY_LIMIT} bytes.` }),
+  413: JSON.stringify({ code: "PAYLOAD_TOO_LARGE", message: `A page view is at most ${maxBodyBytes} bytes.` }),
   500: JSON.stringify({ code: "INTERNAL_SERVER_ERROR", message: "The page view could not be taken." }),
   503: JSON.stringify({ code: "UNAVAILABLE", message: "Page views cannot be taken just now; try again later." }),
-};
+});
 
 export interface EventEndpointOptions {
   /** The stats package's ingest: checks, reduces and buffers one page view, answering at once. */
   accept(request: IngestRequest): IngestStatus;
+  /**
+   * The largest body, in bytes: the stats package's `maxBodyBytes` (8 KiB unless configured), the
+   * one limit of a beacon. Beyond it the body is not read at all.
+   */
+  maxBodyBytes: number;
   /**
    * Whose `X-Forwarded-For` to believe, as Fastify's `trustProxy` takes it (the `TRUST_PROXY`
    * setting): nobody, every hop, or the proxies at these addresses and CIDR ranges.
@@ -40,7 +43,7 @@ const trustAll = () => true;
  * by far, and one that needs none of Fastify's machinery (no session, no cookies, no JSON reply).
  * Returns false for any other request, which Fastify then serves as usual.
  *
- * The body is read up to {@link EVENT_BODY_LIMIT} bytes (413 beyond it, and the connection
+ * The body is read up to `maxBodyBytes` (413 beyond it, and the connection
  * closes rather than reading the rest); the stats package decides the rest (202, 400, 503).
  */
 export function createEventEndpoint(
@@ -52,6 +55,8 @@ export function createEventEndpoint(
       : Array.isArray(options.trustProxy) && options.trustProxy.length > 0
         ? proxyAddr.compile([...options.trustProxy])
         : null;
+  const limit = options.maxBodyBytes;
+  const REFUSALS = refusals(limit);
   const clientIp = trust
     ? (request: IncomingMessage) => proxyAddr(request, trust)
     : (request: IncomingMessage) => request.socket.remoteAddress ?? "";
@@ -61,6 +66,8 @@ export function createEventEndpoint(
     const body = REFUSALS[status] ?? "";
     const headers: Record<string, string | number> = { "cache-control": "no-store", "content-length": body.length };
     if (body) headers["content-type"] = "application/json; charset=utf-8";
+    // The buffer is full (the database away): say when to try again.
+    if (status === 503) headers["retry-after"] = SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS;
     // Past the body limit the rest of the body is never read, so the connection cannot be reused.
     if (status === 413 || options.closing()) headers.connection = "close";
     response.writeHead(status, headers);
@@ -75,7 +82,7 @@ export function createEventEndpoint(
 
     const startedAt = performance.now();
     const declared = Number(request.headers["content-length"]);
-    if (declared > EVENT_BODY_LIMIT) {
+    if (declared > limit) {
       answer(request, response, 413, startedAt);
       return true;
     }
@@ -85,7 +92,7 @@ export function createEventEndpoint(
     request.on("data", (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
-      if (size > EVENT_BODY_LIMIT) {
+      if (size > limit) {
         done = true;
         chunks.length = 0;
         answer(request, response, 413, startedAt);

@@ -44,9 +44,40 @@ describe("loadConfig", () => {
     expect(loadConfig(env())).toMatchObject({
       smtpUrl: undefined,
       trustProxy: false,
-      stats: { timeZone: "Europe/London", excludedIps: [], rawRetentionDays: 7 },
+      stats: { timeZone: "Europe/London", excludedIps: [], siteHosts: ["127.0.0.1"], rawRetentionDays: 7 },
       securityLogRetentionDays: 90,
+      metricsToken: undefined,
     });
+  });
+
+  it("counts page views of the public URL's host unless STATS_SITE_HOSTS names the site's hosts", () => {
+    const secret = { HONOUR_SECRET: "s".repeat(32) };
+    expect(loadConfig(env({ PUBLIC_URL: "https://www.Honour.example:8443/app", ...secret })).stats.siteHosts).toEqual([
+      "www.honour.example",
+    ]);
+    expect(loadConfig(env({ PUBLIC_URL: "http://[::1]:4000" })).stats.siteHosts).toEqual(["[::1]"]);
+    expect(
+      loadConfig(env({ PUBLIC_URL: "https://api.honour.example", STATS_SITE_HOSTS: " honour.example,Shop.Honour.example " }))
+        .stats.siteHosts,
+    ).toEqual(["honour.example", "shop.honour.example"]);
+    expect(loadConfig(env({ STATS_SITE_HOSTS: "192.0.2.7,localhost" })).stats.siteHosts).toEqual([
+      "192.0.2.7",
+      "localhost",
+    ]);
+  });
+
+  it("names every STATS_SITE_HOSTS entry that is not a bare host name", () => {
+    const problems = problemsOf({ STATS_SITE_HOSTS: "https://honour.example,honour.example:443,ok.example,-bad-.example" });
+    expect(problems.filter((p) => p.startsWith("STATS_SITE_HOSTS"))).toHaveLength(3);
+    expect(problemsOf({ STATS_SITE_HOSTS: " , " })).toEqual([expect.stringMatching(/^STATS_SITE_HOSTS /)]);
+  });
+
+  it("reads METRICS_TOKEN and refuses one too short to resist guessing", () => {
+    const token = "m".repeat(20) + "0123456789+/=_-.~";
+    expect(loadConfig(env({ METRICS_TOKEN: token })).metricsToken).toBe(token);
+    for (const bad of ["short", `${"x".repeat(40)} space`]) {
+      expect(problemsOf({ METRICS_TOKEN: bad })).toEqual([expect.stringMatching(/^METRICS_TOKEN /)]);
+    }
   });
 
   it("trusts no proxy, every proxy, or the proxies at the addresses and ranges given, and names a bad value", () => {

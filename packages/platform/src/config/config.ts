@@ -86,6 +86,17 @@ class EnvironmentVariables {
   @IsString()
   STATS_EXCLUDED_IPS = "";
 
+  /** Host names separated by commas: checked below, since the default comes from PUBLIC_URL. */
+  @IsOptional()
+  @IsString()
+  STATS_SITE_HOSTS?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._~+/=-]{32,}$/, {
+    message: "must be at least 32 characters of A-Z, a-z, 0-9 and ._~+/=- (try: openssl rand -base64 32)",
+  })
+  METRICS_TOKEN?: string;
+
   @IsInt()
   @Min(1)
   @Max(3650)
@@ -152,6 +163,8 @@ const VARIABLES = [
   "TRUST_PROXY",
   "SITE_TIME_ZONE",
   "STATS_EXCLUDED_IPS",
+  "STATS_SITE_HOSTS",
+  "METRICS_TOKEN",
   "STATS_RAW_RETENTION_DAYS",
   "SECURITY_LOG_RETENTION_DAYS",
   "SESSION_RETENTION_DAYS",
@@ -194,11 +207,21 @@ export interface HonourConfig {
     readonly timeZone: string;
     /** Addresses and CIDR ranges whose page views are not counted (the office, monitors). */
     readonly excludedIps: readonly string[];
+    /**
+     * The site's host names (lower case, `www.` kept as written): page views of pages on any other
+     * host are not counted. Default: the host of `publicUrl`.
+     */
+    readonly siteHosts: readonly string[];
     /** Days raw page views are kept before only the rollups remain. */
     readonly rawRetentionDays: number;
   };
   /** Days the security log keeps IP addresses and host names. */
   readonly securityLogRetentionDays: number;
+  /**
+   * The bearer token Prometheus sends for `GET /metrics`; never logged. Unset: `/metrics` is off
+   * (404), since its figures describe the traffic and nobody should read them unasked.
+   */
+  readonly metricsToken?: string;
   /**
    * How long each kind of data is kept, in days; the README's retention table documents each and
    * the worker's purge jobs enforce them.
@@ -271,6 +294,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
       `TRUST_PROXY must be true, false, or the proxies' IP addresses and CIDR ranges separated by commas (got "${vars.TRUST_PROXY}")`,
     );
   }
+  const siteHostList = vars.STATS_SITE_HOSTS?.split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of siteHostList ?? []) {
+    if (!isHostName(host)) problems.push(`STATS_SITE_HOSTS has "${host}", which is not a host name (no scheme, port or path)`);
+  }
+  if (vars.STATS_SITE_HOSTS !== undefined && siteHostList?.length === 0) {
+    problems.push("STATS_SITE_HOSTS must name at least one host, separated by commas");
+  }
   if (problems.length > 0) throw new ConfigException(problems);
 
   const dataDir = resolve(vars.HONOUR_DATA_DIR);
@@ -300,9 +332,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
     stats: {
       timeZone: vars.SITE_TIME_ZONE,
       excludedIps,
+      siteHosts: siteHostList ?? [new URL(publicUrl).hostname],
       rawRetentionDays: vars.STATS_RAW_RETENTION_DAYS,
     },
     securityLogRetentionDays: vars.SECURITY_LOG_RETENTION_DAYS,
+    metricsToken: vars.METRICS_TOKEN,
     retention: {
       sessionsDays: vars.SESSION_RETENTION_DAYS,
       rawPageViewsDays: vars.STATS_RAW_RETENTION_DAYS,
@@ -322,6 +356,18 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A DNS name (`www.honour.example`, `localhost`) or an IP address (IPv6 in brackets, as in a URL),
+ * without scheme, port or path.
+ */
+function isHostName(host: string): boolean {
+  if (isIP(host) === 4 || (host.startsWith("[") && host.endsWith("]") && isIP(host.slice(1, -1)) === 6)) return true;
+  return (
+    host.length <= 253 &&
+    host.split(".").every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label))
+  );
 }
 
 /** An IPv4/IPv6 address, or one with a /prefix that fits its family. */
