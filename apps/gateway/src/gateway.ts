@@ -42,7 +42,13 @@ import { registerPrivacyRoutes } from "./http/privacy.routes";
 import { createEventEndpoint, EVENT_PATH } from "./http/event-endpoint";
 import { registerMetricsRoutes } from "./http/metrics.routes";
 import { registerStatsRoutes } from "./http/stats.routes";
-import { DEFAULT_QUERY_LIMITS, complexityLimitPlugin, depthLimitRule, type QueryLimits } from "./graphql/query-limits";
+import {
+  DEFAULT_QUERY_LIMITS,
+  complexityLimitPlugin,
+  depthLimitRule,
+  knownOperationTypeRule,
+  type QueryLimits,
+} from "./graphql/query-limits";
 import { buildGatewaySchema } from "./graphql/schema";
 import { serviceUnavailablePlugin, unavailableContextError } from "./graphql/service-unavailable";
 import { GatewayMetrics } from "./observability/metrics";
@@ -190,7 +196,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       csrfPrevention: true,
       includeStacktraceInErrorResponses: false,
       formatError: createErrorFormatter(logger),
-      validationRules: [depthLimitRule(limits.maxDepth)],
+      validationRules: [depthLimitRule(limits.maxDepth), knownOperationTypeRule],
       plugins: [
         fastifyApolloDrainPlugin(app),
         // No cache hints are used: Apollo's cache-control plugin would wrap every field resolver.

@@ -115,6 +115,16 @@ describe("gateway HTTP surface", () => {
     expect(JSON.stringify(result)).not.toMatch(/stacktrace|at \/|node_modules|SELECT/i);
   });
 
+  it("refuses a subscription, which this API has none of, as a validation failure rather than an internal error", async () => {
+    const result = await t.client().query("subscription { me { id } }");
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: "GRAPHQL_VALIDATION_FAILED",
+      reason: "UNSUPPORTED_OPERATION_TYPE",
+    });
+    expect(result.data).toBeUndefined();
+  });
+
   it("never logs passwords, session tokens or cookies", async () => {
     const client = t.client();
     const input = newRegistration({ password: "Sup3r-Secret-Passphrase" });

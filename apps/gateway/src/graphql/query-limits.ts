@@ -73,6 +73,47 @@ export function depthLimitRule(maxDepth: number) {
   };
 }
 
+/**
+ * Refuses an operation whose type the schema has no root for (`subscription { … }`: Honour has no
+ * subscriptions). graphql-js 16 only finds that out when it executes, as an error without a code,
+ * which would pass for an internal error; this makes it a validation failure like any other.
+ */
+export function knownOperationTypeRule(context: ValidationContext) {
+  return {
+    OperationDefinition(node: OperationDefinitionNode) {
+      if (context.getSchema().getRootType(node.operation)) return;
+      context.reportError(
+        new GraphQLError(`This API has no ${node.operation} operations.`, {
+          nodes: [node],
+          extensions: { reason: "UNSUPPORTED_OPERATION_TYPE" },
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * Deepest JSON allowed in `variables`. The deepest input of the schema is a handful of levels;
+ * far deeper JSON would overflow the stack of every recursive walk over it (graphql-js's
+ * coercion, JSON.stringify) and end as an internal error instead of an input error.
+ */
+export const MAX_VARIABLE_DEPTH = 32;
+
+/** How deeply nested a JSON value is (a scalar is 0), walked without recursion; stops past `limit`. */
+export function jsonDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== "object") continue;
+    const inner = depth + 1;
+    deepest = Math.max(deepest, inner);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(item as Record<string, unknown>)) stack.push([child, inner]);
+  }
+  return deepest;
+}
+
 /** Distinct variable sets remembered per query; beyond that the cost is computed each time. */
 const MAX_CACHED_VARIABLE_SETS = 64;
 
@@ -95,6 +136,16 @@ export function complexityLimitPlugin(maxComplexity: number): ApolloServerPlugin
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
+          if (jsonDepth(request.variables ?? {}, MAX_VARIABLE_DEPTH + 1) > MAX_VARIABLE_DEPTH + 1) {
+            throw new GraphQLError(`The variables are nested too deeply; the limit is ${MAX_VARIABLE_DEPTH} levels.`, {
+              extensions: {
+                code: "BAD_USER_INPUT",
+                reason: "VARIABLES_TOO_DEEP",
+                limit: MAX_VARIABLE_DEPTH,
+                http: { status: 400 },
+              },
+            });
+          }
           const key = `${request.operationName ?? ""}\u0000${JSON.stringify(request.variables ?? {})}`;
           let byVariables = costs.get(document);
           let complexity = byVariables?.get(key);
