@@ -125,6 +125,22 @@ describe("gateway HTTP surface", () => {
     expect(result.data).toBeUndefined();
   });
 
+  it("refuses variables nested deeper than any input of the schema with BAD_USER_INPUT, not a stack overflow", async () => {
+    // Written by hand: JSON.stringify itself would overflow on it.
+    const depth = 50_000;
+    const deep = `${'{"a":'.repeat(depth)}"leaf"${"}".repeat(depth)}`;
+    const response = await t.client().fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"query":${JSON.stringify(LOGIN)},"variables":{"input":${deep}}}`,
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
+    expect(body.errors[0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "VARIABLES_TOO_DEEP" });
+    const shallow = await t.client().query(`query Shallow { me { id } }`);
+    expect(shallow.errors).toBeUndefined();
+  });
+
   it("never logs passwords, session tokens or cookies", async () => {
     const client = t.client();
     const input = newRegistration({ password: "Sup3r-Secret-Passphrase" });
