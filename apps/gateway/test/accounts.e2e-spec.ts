@@ -78,6 +78,105 @@ describe.each(testDatabaseKinds())("accounts over HTTP on %s", (kind) => {
     expect(result.errors?.[0]?.extensions).not.toHaveProperty("stacktrace");
   });
 
+  describe("BAD_USER_INPUT lists every invalid field in one answer", () => {
+    const UPDATE_PROFILE = `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { email phone } }`;
+    const UPDATE_USER = `mutation ($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`;
+    const CHANGE_PASSWORD = `mutation ($input: ChangePasswordInput!) { changePassword(input: $input) }`;
+
+    /** The code of the one error, and its fields' paths in order. */
+    function invalidFields(result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) {
+      expect(result.errors).toHaveLength(1);
+      const extensions = result.errors![0]!.extensions!;
+      const fields = (extensions.fields ?? []) as { field: string; message: string }[];
+      for (const f of fields) expect(f.message).toEqual(expect.any(String));
+      return { code: extensions.code, fields: fields.map((f) => f.field).sort() };
+    }
+
+    // Rules the GraphQL layer used to check (email, name, organisationUrl, address.country) and
+    // rules only the service checks (phone, fax, a blank address line), in one request.
+    const badDetails = {
+      email: "not an address",
+      name: "   ",
+      organisationUrl: "ftp://example.test",
+      phone: "12",
+      fax: "020 7946 0000",
+      address: { line1: "  ", city: "London", postcode: "N1 9GU", country: "XX" },
+    };
+    const badDetailPaths = [
+      "input.address.country",
+      "input.address.line1",
+      "input.email",
+      "input.fax",
+      "input.name",
+      "input.organisationUrl",
+      "input.phone",
+    ];
+
+    it("updateProfile: every field at once, and nothing changes", async () => {
+      const { client, input } = await signedInCustomer(t);
+      const result = await client.query(UPDATE_PROFILE, { input: { ...badDetails, keepOrderHistory: null } });
+      expect(invalidFields(result)).toEqual({
+        code: "BAD_USER_INPUT",
+        fields: [...badDetailPaths, "input.currentPassword", "input.keepOrderHistory"].sort(),
+      });
+      const me = await client.ok<{ me: { email: string; name: string } }>(ME);
+      expect(me.me).toMatchObject({ email: input.email, name: input.name });
+    });
+
+    it("updateProfile: format errors come before a taken email, which is CONFLICT once they are fixed", async () => {
+      const other = await signedInCustomer(t);
+      const { client, input } = await signedInCustomer(t);
+      const change = { email: other.input.email, currentPassword: input.password };
+      const first = await client.query(UPDATE_PROFILE, { input: { ...change, phone: "12" } });
+      expect(invalidFields(first)).toEqual({ code: "BAD_USER_INPUT", fields: ["input.phone"] });
+      const second = await client.query(UPDATE_PROFILE, { input: { ...change, phone: "+44 20 7946 0000" } });
+      expect(invalidFields(second)).toEqual({ code: "CONFLICT", fields: ["input.email"] });
+      const ok = await client.ok<{ updateProfile: { phone: string } }>(UPDATE_PROFILE, {
+        input: { phone: "+44 20 7946 0000" },
+      });
+      expect(ok.updateProfile.phone).toBe("+442079460000");
+    });
+
+    it("updateUser: every field at once, before the account is looked up", async () => {
+      const admin = await signedInAdmin(t);
+      const { userId } = await signedInCustomer(t);
+      const result = await admin.query(UPDATE_USER, { id: userId, input: badDetails });
+      expect(invalidFields(result)).toEqual({ code: "BAD_USER_INPUT", fields: badDetailPaths });
+      const unknown = await admin.query(UPDATE_USER, { id: "00000000-0000-0000-0000-000000000000", input: badDetails });
+      expect(invalidFields(unknown)).toEqual({ code: "BAD_USER_INPUT", fields: badDetailPaths });
+      const taken = await admin.query(UPDATE_USER, { id: userId, input: { email: ADMIN.email, phone: "12" } });
+      expect(invalidFields(taken)).toEqual({ code: "BAD_USER_INPUT", fields: ["input.phone"] });
+      expect(invalidFields(await admin.query(UPDATE_USER, { id: userId, input: { email: ADMIN.email } }))).toEqual({
+        code: "CONFLICT",
+        fields: ["input.email"],
+      });
+    });
+
+    it("register: every field at once, before a taken email", async () => {
+      const taken = await signedInCustomer(t);
+      const result = await t.client().query(REGISTER, {
+        input: newRegistration({ email: "nobody", password: "short", name: "", organisationUrl: "example" }),
+      });
+      expect(invalidFields(result)).toEqual({
+        code: "BAD_USER_INPUT",
+        fields: ["input.email", "input.name", "input.organisationUrl", "input.password"],
+      });
+      const weakAndTaken = await t.client().query(REGISTER, {
+        input: newRegistration({ email: taken.input.email, password: "short" }),
+      });
+      expect(invalidFields(weakAndTaken)).toEqual({ code: "BAD_USER_INPUT", fields: ["input.password"] });
+    });
+
+    it("changePassword: both fields at once", async () => {
+      const { client } = await signedInCustomer(t);
+      const result = await client.query(CHANGE_PASSWORD, { input: { currentPassword: "", newPassword: "short" } });
+      expect(invalidFields(result)).toEqual({
+        code: "BAD_USER_INPUT",
+        fields: ["input.currentPassword", "input.newPassword"],
+      });
+    });
+  });
+
   it("answers an unknown email and a wrong password identically", async () => {
     const { input } = await signedInCustomer(t);
     const unknown = await t

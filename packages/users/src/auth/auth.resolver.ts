@@ -13,7 +13,8 @@ export class AuthResolver {
 
   @Mutation(() => AuthPayload, { description: "Creates a customer account and signs it in (sets the session cookie)." })
   async register(
-    @Arg("input", () => RegisterInput) input: RegisterInput,
+    // Checked by the service, which reports every invalid field at once (see auth.input.ts).
+    @Arg("input", () => RegisterInput, { validate: false }) input: RegisterInput,
     @Ctx() context: GraphQLContext,
   ): Promise<AuthPayload> {
     const signedIn = await context.ctx.transaction((tx) => this.services.users.signUp(tx, input));

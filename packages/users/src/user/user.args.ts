@@ -1,6 +1,6 @@
 import { Role } from "@honour/platform";
 import { ConnectionArgs } from "@honour/platform/graphql";
-import { IsEnum, IsNotEmpty, IsOptional, MaxLength, ValidateNested } from "class-validator";
+import { IsEnum, IsNotEmpty, IsOptional, MaxLength } from "class-validator";
 import { ArgsType, Field, ID } from "type-graphql";
 import "./user.object"; // registers the Role enum before it is used here
 import { UpdateUserInput } from "./user.input";
@@ -34,8 +34,8 @@ export class UpdateUserArgs {
   @MaxLength(36)
   id!: string;
 
+  /** Not validated here: the service checks every field at once (see user.input.ts). */
   @Field(() => UpdateUserInput)
-  @ValidateNested()
   input!: UpdateUserInput;
 }
 

@@ -40,7 +40,8 @@ export class UserResolver {
   @Authorized()
   @Mutation(() => UserObject, { description: "Corrects your own details. Changing the email needs currentPassword." })
   updateProfile(
-    @Arg("input", () => UpdateProfileInput) input: UpdateProfileInput,
+    // Checked by the service, which reports every invalid field at once (see user.input.ts).
+    @Arg("input", () => UpdateProfileInput, { validate: false }) input: UpdateProfileInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<UserEntity> {
     // No transaction here: a wrong current password must stay counted although the call fails.
@@ -51,7 +52,7 @@ export class UserResolver {
   @Authorized()
   @Mutation(() => Boolean, { description: "Changes your password and signs out your other sessions." })
   async changePassword(
-    @Arg("input", () => ChangePasswordInput) input: ChangePasswordInput,
+    @Arg("input", () => ChangePasswordInput, { validate: false }) input: ChangePasswordInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<boolean> {
     // The service opens its own transaction after the (throttled) password check.

@@ -29,7 +29,7 @@ import {
 } from "@honour/platform";
 import { isEmail, isISO31661Alpha2, isURL } from "class-validator";
 import { In, LessThanOrEqual, type FindOptionsWhere } from "typeorm";
-import { passwordRuleViolation, type PasswordService } from "../password/password.service";
+import { PASSWORD_MAX_LENGTH, passwordRuleViolation, type PasswordService } from "../password/password.service";
 import type { NewSession, SessionService } from "../session/session.service";
 import type { SignInThrottleService } from "../sign-in/sign-in-throttle.service";
 import {
@@ -189,7 +189,6 @@ class FieldChecks {
     return name;
   }
 
-  /** Trims; an empty answer is stored as no answer. */
   /** A telephone or fax number in E.164; an empty answer is stored as no answer. */
   phone(field: "phone" | "fax", value: string | null | undefined): string | null {
     const text = value?.trim() || null;
@@ -261,6 +260,15 @@ class FieldChecks {
     if (violation) this.fail(name, violation);
   }
 
+  /** A password given to be checked against the stored one: present, and short enough to hash. */
+  givenPassword(name: string, value: string | null | undefined, required: boolean): void {
+    if (!value) {
+      if (required) this.fail(name, "must not be empty");
+    } else if ([...value].length > PASSWORD_MAX_LENGTH) {
+      this.fail(name, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
+    }
+  }
+
   throwIfAny(): void {
     if (this.errors.length > 0) throw new ValidationException(this.errors);
   }
@@ -270,19 +278,13 @@ class FieldChecks {
 type CorrectableColumn = "email" | "name" | OptionalField | "phone" | "fax" | AddressColumn;
 
 /**
- * Checks corrections to an account's details and returns the columns to set (an unchanged email
- * left out). Invalid fields are collected in `checks`; the caller throws them.
+ * Checks corrections to an account's details and returns the columns to set, in the form they are
+ * stored (an email normalised, texts trimmed). Needs no account, so that every invalid field is
+ * reported before anything is read. Invalid fields are collected in `checks`; the caller throws them.
  */
-function correctionsOf(
-  checks: FieldChecks,
-  user: UserEntity,
-  changes: AccountCorrections,
-): Partial<Pick<UserEntity, CorrectableColumn>> {
+function correctionsOf(checks: FieldChecks, changes: AccountCorrections): Partial<Pick<UserEntity, CorrectableColumn>> {
   const set: Partial<Pick<UserEntity, CorrectableColumn>> = {};
-  if (changes.email !== undefined) {
-    const email = checks.email(changes.email);
-    if (email !== user.email) set.email = email;
-  }
+  if (changes.email !== undefined) set.email = checks.email(changes.email);
   if (changes.name !== undefined) set.name = checks.name(changes.name);
   for (const field of OPTIONAL_FIELDS) {
     if (changes[field] !== undefined) set[field] = checks.optional(field, changes[field]);
@@ -506,9 +508,10 @@ export class UserService {
   }
 
   /**
-   * Corrects the signed-in user's own details. Changing the email needs the current password
-   * (`BAD_USER_INPUT` on `input.currentPassword` when missing or wrong, throttled like sign-in)
-   * and throws `CONFLICT` when another account has the new address.
+   * Corrects the signed-in user's own details. Throws one `BAD_USER_INPUT` listing every invalid
+   * field (the email as normalised, so surrounding spaces are no error). Only then, changing the
+   * email checks the current password (`BAD_USER_INPUT` on `input.currentPassword` when wrong,
+   * throttled like sign-in) and throws `CONFLICT` when another account has the new address.
    *
    * Must be called outside a transaction when the email changes; a single statement writes.
    */
@@ -518,7 +521,9 @@ export class UserService {
     if (!user) throw new NotFoundException("User");
 
     const checks = new FieldChecks();
-    const set: Partial<Pick<UserEntity, CorrectableColumn | RetentionSwitch>> = correctionsOf(checks, user, changes);
+    const set: Partial<Pick<UserEntity, CorrectableColumn | RetentionSwitch>> = correctionsOf(checks, changes);
+    if (set.email === user.email) delete set.email;
+    checks.givenPassword("currentPassword", changes.currentPassword, false);
     for (const field of RETENTION_SWITCHES) {
       const value = changes[field];
       if (value === null) checks.fail(field, "must be true or false");
@@ -527,6 +532,7 @@ export class UserService {
     if (set.email !== undefined && !changes.currentPassword) {
       checks.fail("currentPassword", "is required to change the email address");
     }
+    // Every invalid field in one answer; the password check and the address's owner come after.
     checks.throwIfAny();
 
     if (set.email !== undefined) {
@@ -568,6 +574,7 @@ export class UserService {
   async changePassword(ctx: RequestContext, change: PasswordChange): Promise<void> {
     const actor = requireUser(ctx);
     const checks = new FieldChecks();
+    checks.givenPassword("currentPassword", change.currentPassword, true);
     checks.password("newPassword", change.newPassword);
     checks.throwIfAny();
     const user = await this.findWithHash(ctx, { id: actor.userId });
@@ -637,16 +644,20 @@ export class UserService {
   /**
    * Staff correct someone's account at their request (rectification), with the same checks as
    * {@link updateProfile}; a new email must be free (`CONFLICT`) but needs no password. Throws
-   * `NOT_FOUND` for an unknown id, `FORBIDDEN` for the caller's own account (that is
-   * `updateProfile`, with its password check) or, unless the caller is ADMIN, for a staff account,
-   * and `CONFLICT` for a closed account. The audit log
+   * `FORBIDDEN` for the caller's own account (that is `updateProfile`, with its password check),
+   * then one `BAD_USER_INPUT` listing every invalid field, then `NOT_FOUND` for an unknown id,
+   * `CONFLICT` for a closed account and, unless the caller is ADMIN, `FORBIDDEN` for a staff
+   * account. The audit log
    * records PERSON_CORRECTED with the names of the changed fields (never their values) and the
    * security log a staff action, in one transaction with the change.
    */
   async correctAccount(ctx: RequestContext, userId: string, changes: AccountCorrections): Promise<UserEntity> {
     const actor = requireUser(ctx);
     if (actor.userId === userId) throw new ForbiddenException("Correct your own account with updateProfile.");
+    // Every invalid field first, in one answer, before anything that needs the database.
     const checks = new FieldChecks();
+    const set = correctionsOf(checks, changes);
+    checks.throwIfAny();
     try {
       return await ctx.transaction(async (tx) => {
         const user = await this.findById(tx, userId);
@@ -656,8 +667,7 @@ export class UserService {
         if (user.role !== Role.CUSTOMER && actor.role !== Role.ADMIN) {
           throw new ForbiddenException("Only an administrator can correct a staff account.");
         }
-        const set = correctionsOf(checks, user, changes);
-        checks.throwIfAny();
+        if (set.email === user.email) delete set.email;
         const fields = changedFields(user, set);
         if (fields.length === 0) {
           // Nothing to correct, but the caller gets the record back: a read like any other.
