@@ -9,6 +9,7 @@ import { ConsentKeys } from "./consent-keys";
 import { ContactListService } from "./contact-list/contact-list.service";
 import { ListExportEntity } from "./contact-list/list-export.entity";
 import { CreateConsent1795631927845 } from "./migrations/1795631927845-create-consent.migration";
+import { IndexOutboxUser1796591913300 } from "./migrations/1796591913300-index-outbox-user.migration";
 import { fileMailTransport, smtpMailTransport, type MailTransport } from "./mail/mail-transport";
 import { Mailer, type MailSettings } from "./mail/mailer.service";
 import { PolicyVersionEntity } from "./policy/policy-version.entity";
@@ -38,7 +39,7 @@ export const consentModule: DomainModuleDefinition = {
     CampaignEntity,
     OutboxMessageEntity,
   ],
-  migrations: [CreateConsent1795631927845],
+  migrations: [CreateConsent1795631927845, IndexOutboxUser1796591913300],
 };
 
 /** The consent domain's services, as the gateway and the worker use them. */

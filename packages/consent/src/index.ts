@@ -90,6 +90,7 @@ export {
   type CampaignDraft,
 } from "./campaign/campaign.service";
 export { CampaignSender, type CampaignSenderOptions } from "./campaign/campaign-sender.service";
+export { sanitiseCampaignHtml } from "./campaign/campaign-html";
 
 export {
   fileMailTransport,

@@ -14,7 +14,7 @@ import { testDatabaseKinds } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
 import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
 import { buildSchema, type AuthCheckerFn } from "type-graphql";
-import { ConsentEventEntity, ConsentPreferenceEntity } from "../src";
+import { CampaignEntity, ConsentEventEntity, ConsentPreferenceEntity } from "../src";
 import { createConsentResolvers } from "../src/graphql";
 import { consentSnapshot, openConsentTestBed, waitFor, type ConsentTestBed } from "./consent-test-bed";
 
@@ -289,6 +289,29 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
     });
     const again = await call(`mutation ($id: ID!) { sendCampaign(id: $id) { status } }`, { id }, marketing);
     expect(again.codes).toEqual([ErrorCode.CONFLICT]);
+  });
+
+  it("previews campaign HTML as it will be sent: sanitised, even for a campaign stored before sanitising", async () => {
+    const marketing = await bed.staff(Role.MARKETING);
+    const created = await call(
+      `mutation ($input: CreateCampaignInput!) { createCampaign(input: $input) { id bodyHtml } }`,
+      {
+        input: {
+          topic: "NEWSLETTER",
+          subject: "News",
+          bodyText: "Hello",
+          bodyHtml: '<p onclick="alert(1)">Hello</p><script>alert(1)</script>',
+        },
+      },
+      marketing,
+    );
+    const { id } = created.data?.createCampaign as { id: string };
+    expect(created.data?.createCampaign).toEqual({ id, bodyHtml: "<p>Hello</p>" });
+
+    // As a row written by an older version holds it.
+    await bed.dataSource.manager.update(CampaignEntity, { id }, { bodyHtml: "<p>Old</p><img src=x onerror=alert(1)>" });
+    const preview = await call(`query ($id: ID!) { campaign(id: $id) { bodyHtml } }`, { id }, marketing);
+    expect(preview.data).toEqual({ campaign: { bodyHtml: "<p>Old</p>" } });
   });
 
   it("gives partners hashes of people who withdrew partner offers, and nothing else", async () => {

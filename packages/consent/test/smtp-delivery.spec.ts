@@ -116,6 +116,34 @@ describe.each(testDatabaseKinds())("campaigns through a real SMTP peer on %s", (
     expect(logger.text()).not.toContain("@example.com");
   });
 
+  it("delivers campaign HTML without the script, handlers and javascript: links staff typed into it", async () => {
+    await subscribers(2);
+    bed.runner().start();
+    const campaign = await bed.ctx(marketing).transaction((tx) =>
+      bed.services.campaigns.create(tx, {
+        topic: Topic.NEWSLETTER,
+        subject: "Our November newsletter",
+        bodyText: "Hello,\n\nHere is what is new.",
+        bodyHtml:
+          '<html><head><title>News</title><script src="https://evil.example/x.js"></script></head><body>' +
+          '<p onclick="alert(1)">Hello,</p><script>alert(document.cookie)</script>' +
+          '<p><a href="javascript:alert(1)">Win</a> <a href="https://www.honour.example/news">Read more</a></p>' +
+          '<img src="data:image/png;base64,iVBORw0KGgo="><form action="https://evil.example/"><input name="password"></form>' +
+          "</body></html>",
+      }),
+    );
+    await bed.ctx(marketing).transaction((tx) => bed.services.campaigns.send(tx, campaign.id));
+    await waitFor(async () => (await status(campaign.id)) === CampaignStatus.SENT);
+
+    expect(sentTo()).toEqual(["reader0@example.com", "reader1@example.com"]);
+    for (const message of peer.messages) {
+      expect(message.body).toContain(
+        '<html><body><p>Hello,</p><p><a>Win</a> <a href="https://www.honour.example/news">Read more</a></p><hr>',
+      );
+      expect(message.body).not.toMatch(/<script|evil\.example|javascript:|onclick|alert\(|<form|<input|data:image/i);
+    }
+  });
+
   it("sends every recipient exactly one message when the worker is stopped mid-campaign and started again", async () => {
     await subscribers(7);
     const a = bed.runner();

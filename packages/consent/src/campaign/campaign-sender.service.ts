@@ -19,6 +19,7 @@ import { ConsentPreferenceEntity } from "../preference/consent-preference.entity
 import { SuppressionReason } from "../suppression/suppression.entity";
 import type { SuppressionService } from "../suppression/suppression.service";
 import type { UnsubscribeService } from "../unsubscribe/unsubscribe.service";
+import { sanitiseCampaignHtml } from "./campaign-html";
 import { CampaignEntity, CampaignStatus } from "./campaign.entity";
 import { CONSENT_JOBS } from "./campaign.service";
 import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "./outbox-message.entity";
@@ -150,8 +151,10 @@ export class CampaignSender {
    * (it is retried with backoff); the message goes back to PENDING until its attempts run out.
    */
   async sendBatch(ctx: RequestContext, campaignId: string, job: Pick<ClaimedJob, "id" | "attempt">): Promise<void> {
-    const campaign = await ctx.manager.findOneBy(CampaignEntity, { id: campaignId });
-    if (!campaign || campaign.status !== CampaignStatus.SENDING || !campaign.preparedAt) return;
+    const stored = await ctx.manager.findOneBy(CampaignEntity, { id: campaignId });
+    if (!stored || stored.status !== CampaignStatus.SENDING || !stored.preparedAt) return;
+    // Sanitised when written; again here, once a batch, for rows written before that or by hand.
+    const campaign: CampaignEntity = { ...stored, bodyHtml: sanitiseCampaignHtml(stored.bodyHtml) };
     // The job and its attempt name the run, so a later run can tell whether this one is over.
     const runId = `${job.id}:${job.attempt}:${randomToken(6)}`;
     await this.releaseOrphans(ctx, campaignId);

@@ -3,6 +3,7 @@ import { loader, type GraphQLContext } from "@honour/platform/graphql";
 import DataLoader from "dataloader";
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { ConsentServices } from "../consent.module";
+import { sanitiseCampaignHtml } from "./campaign-html";
 import type { CampaignEntity } from "./campaign.entity";
 import { CreateCampaignInput } from "./campaign.input";
 import { CampaignObject } from "./campaign.object";
@@ -52,6 +53,13 @@ export class CampaignResolver {
   })
   sendCampaign(@Arg("id", () => ID) id: string, @Ctx() { ctx }: GraphQLContext): Promise<CampaignEntity> {
     return ctx.transaction((tx) => this.services.campaigns.send(tx, id));
+  }
+
+  // The schema's bodyHtml, unchanged; sanitised again for campaigns stored before sanitising
+  // began, so a preview shows what the worker sends.
+  @FieldResolver(() => String, { nullable: true })
+  bodyHtml(@Root() campaign: CampaignEntity): string | null {
+    return sanitiseCampaignHtml(campaign.bodyHtml);
   }
 
   @FieldResolver(() => Int, { description: "Messages written to the outbox when sending started." })

@@ -9,6 +9,7 @@ import {
 } from "@honour/platform";
 import { In } from "typeorm";
 import { ConsentErrorCode, ConsentException, FieldChecks } from "../consent.exception";
+import { sanitiseCampaignHtml } from "./campaign-html";
 import { CAMPAIGN_LIMITS, CampaignEntity, CampaignStatus } from "./campaign.entity";
 import { OutboxMessageEntity, OutboxStatus } from "./outbox-message.entity";
 
@@ -51,7 +52,8 @@ export class CampaignService {
 
   /**
    * Creates a DRAFT. `BAD_USER_INPUT` for an unknown topic, an empty or multi-line subject, or an
-   * empty body.
+   * empty body. The HTML body is kept as {@link sanitiseCampaignHtml} leaves it (`null` when
+   * nothing is left of it).
    */
   async create(ctx: RequestContext, draft: CampaignDraft): Promise<CampaignEntity> {
     if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
@@ -67,9 +69,16 @@ export class CampaignService {
     else if (Buffer.byteLength(bodyText, "utf8") > CAMPAIGN_LIMITS.bodyBytes) {
       checks.fail("input.bodyText", `must be at most ${CAMPAIGN_LIMITS.bodyBytes} bytes`);
     }
-    const bodyHtml = draft.bodyHtml?.trim() ? draft.bodyHtml : null;
-    if (bodyHtml && Buffer.byteLength(bodyHtml, "utf8") > CAMPAIGN_LIMITS.bodyBytes) {
+    // Sanitised here, so that what staff see back, what is stored and what is sent are the same.
+    let bodyHtml: string | null = null;
+    if (Buffer.byteLength(draft.bodyHtml ?? "", "utf8") > CAMPAIGN_LIMITS.bodyBytes) {
       checks.fail("input.bodyHtml", `must be at most ${CAMPAIGN_LIMITS.bodyBytes} bytes`);
+    } else {
+      bodyHtml = sanitiseCampaignHtml(draft.bodyHtml);
+      // Escaping can lengthen what is left.
+      if (bodyHtml && Buffer.byteLength(bodyHtml, "utf8") > CAMPAIGN_LIMITS.bodyBytes) {
+        checks.fail("input.bodyHtml", `must be at most ${CAMPAIGN_LIMITS.bodyBytes} bytes once sanitised`);
+      }
     }
     checks.throwIfAny();
 

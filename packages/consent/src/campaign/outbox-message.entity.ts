@@ -37,6 +37,9 @@ export enum OutboxOutcome {
 @Entity("consent_outbox")
 @Index("UQ_consent_outbox_recipient", ["campaignId", "userId"], { unique: true })
 @Index("IDX_consent_outbox_status", ["campaignId", "status"])
+// By account (erasure, export, the user foreign key). MariaDB had one only as the foreign key's
+// implicit index; SQLite, built from the entities, had none.
+@Index("IDX_consent_outbox_user", ["userId"])
 export class OutboxMessageEntity {
   /** Time-ordered UUIDv7; also the local part of the message's Message-ID. */
   @PrimaryColumn({ type: "char", length: 36 })
