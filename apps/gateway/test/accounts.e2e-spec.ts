@@ -177,6 +177,50 @@ describe.each(testDatabaseKinds())("accounts over HTTP on %s", (kind) => {
     });
   });
 
+  it("trims an email given with spaces around it, as User.email says, in register, login, updateProfile and updateUser", async () => {
+    const stored = newRegistration().email;
+    const client = t.client();
+    const registered = await client.query<{ register: { user: { email: string } } }>(REGISTER, {
+      input: newRegistration({ email: `  ${stored.toUpperCase()}\t ` }),
+    });
+    expect(registered.errors).toBeUndefined();
+    expect(registered.data?.register.user.email).toBe(stored);
+
+    const login = await t.client().query<{ login: { user: { email: string } } }>(LOGIN, {
+      input: { email: ` ${stored} `, password: "correct horse battery" },
+    });
+    expect(login.errors).toBeUndefined();
+    expect(login.data?.login.user.email).toBe(stored);
+
+    const renamed = `renamed.${stored}`;
+    const updated = await client.query<{ updateProfile: { email: string } }>(
+      `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { email } }`,
+      { input: { email: `  ${renamed} `, currentPassword: "correct horse battery" } },
+    );
+    expect(updated.errors).toBeUndefined();
+    expect(updated.data?.updateProfile.email).toBe(renamed);
+
+    const admin = await signedInAdmin(t);
+    const { userId } = await signedInCustomer(t);
+    const corrected = `corrected.${stored}`;
+    const byStaff = await admin.query<{ updateUser: { email: string } }>(
+      `mutation ($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { email } }`,
+      { id: userId, input: { email: ` ${corrected.toUpperCase()} ` } },
+    );
+    expect(byStaff.errors).toBeUndefined();
+    expect(byStaff.data?.updateUser.email).toBe(corrected);
+
+    // Spaces inside are still no address; an empty password is refused before any attempt counts.
+    const malformed = await t.client().query(LOGIN, { input: { email: "a b@example.test", password: "" } });
+    expect(malformed.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      fields: [
+        { field: "input.email", message: expect.any(String) },
+        { field: "input.password", message: expect.any(String) },
+      ],
+    });
+  });
+
   it("answers an unknown email and a wrong password identically", async () => {
     const { input } = await signedInCustomer(t);
     const unknown = await t

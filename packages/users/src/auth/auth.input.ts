@@ -1,14 +1,13 @@
 import { Channel, Topic, type CommunicationChoice } from "@honour/platform";
 import "@honour/platform/graphql"; // registers the Topic and Channel enums
-import { IsEmail, IsNotEmpty, MaxLength } from "class-validator";
 import { Field, InputType } from "type-graphql";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../password/password.service";
-import { USER_LIMITS } from "../user/user.entity";
 import type { RegistrationDetails } from "../user/user.service";
 
-// RegisterInput carries no class-validator rules: UserService.register checks every field (after
-// trimming and normalising, as it stores them) and answers one BAD_USER_INPUT listing every
-// invalid one. Rules here as well would run first, in the resolver, and answer in stages.
+// These inputs carry no class-validator rules: UserService checks every field (after trimming and
+// normalising, as it stores them) and answers one BAD_USER_INPUT listing every invalid one. Rules
+// here as well would run first, in the resolver, refuse an email with spaces around it (which the
+// service trims) and answer in stages.
 
 @InputType({ description: "A box ticked on the registration form: one topic on one channel." })
 export class CommunicationChoiceInput implements CommunicationChoice {
@@ -51,15 +50,11 @@ export class RegisterInput implements RegistrationDetails {
   communications?: CommunicationChoiceInput[] | null;
 }
 
-@InputType()
+@InputType({ description: "The email may have spaces around it, as people paste it." })
 export class LoginInput {
   @Field(() => String)
-  @IsEmail()
-  @MaxLength(USER_LIMITS.email)
   email!: string;
 
   @Field(() => String)
-  @IsNotEmpty()
-  @MaxLength(PASSWORD_MAX_LENGTH)
   password!: string;
 }

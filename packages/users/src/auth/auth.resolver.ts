@@ -22,7 +22,11 @@ export class AuthResolver {
   }
 
   @Mutation(() => AuthPayload, { description: "Signs in (sets the session cookie). Throttled per email address." })
-  async login(@Arg("input", () => LoginInput) input: LoginInput, @Ctx() context: GraphQLContext): Promise<AuthPayload> {
+  async login(
+    // Checked by the service, which trims the email first (see auth.input.ts).
+    @Arg("input", () => LoginInput, { validate: false }) input: LoginInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AuthPayload> {
     // No transaction: a failed attempt must stay recorded although the call fails.
     const signedIn = await this.services.users.signIn(context.ctx, input.email, input.password);
     return startSession(context, signedIn);

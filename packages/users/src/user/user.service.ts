@@ -405,13 +405,18 @@ export class UserService {
    * Checks an email and password. Throws `UNAUTHENTICATED` with one message whether the email is
    * unknown, the password wrong or the account closed, and spends the same scrypt time in each
    * case; throws `RATE_LIMITED` after 5 failures for the email within 15 minutes. Upgrades the
-   * stored hash when it was made with older parameters.
+   * stored hash when it was made with older parameters. The email is compared as stored
+   * ({@link normaliseEmail}: spaces around it are no error); one that is no email address, or an
+   * empty or overlong password, is `BAD_USER_INPUT` listing both, before any attempt is counted.
    *
    * Must be called outside a transaction (a failed attempt has to stay recorded).
    */
   async authenticate(ctx: RequestContext, email: string, password: string): Promise<UserEntity> {
     assertOutsideTransaction(ctx, "authenticate");
-    const normalised = normaliseEmail(email);
+    const checks = new FieldChecks();
+    const normalised = checks.email(email);
+    checks.givenPassword("password", password, true);
+    checks.throwIfAny();
     const attempt = await this.throttle.begin(ctx, normalised);
     const user = await this.findWithHash(ctx, { email: normalised });
     const matches = user
