@@ -43,6 +43,7 @@ export {
   isOpenForPartner,
   InvalidOrderTransitionException,
 } from "./order/order-state.service";
+export { OrderViews, OrderViewsOfRequest, type OrderViewEntry } from "./order/order-view-audit.service";
 export {
   OrderService,
   orderConfirmationKey,

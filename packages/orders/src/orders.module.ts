@@ -4,6 +4,7 @@ import { SavedPaymentMethodEntity } from "./billing/saved-payment-method.entity"
 import { SavedPaymentMethodService } from "./billing/saved-payment-method.service";
 import { DisclosureEntity } from "./disclosure/disclosure.entity";
 import { DisclosureService } from "./disclosure/disclosure.service";
+import { formerOwnerAuditSubject, formerOwnerHash } from "./order/former-owner";
 import { CreateOrders1795631582098 } from "./migrations/1795631582098-create-orders.migration";
 import { OrdersPrivacy1795637877532 } from "./migrations/1795637877532-orders-privacy.migration";
 import { GuestOrderContactEmail1796420242907 } from "./migrations/1796420242907-guest-order-contact-email.migration";
@@ -99,6 +100,10 @@ export function createOrdersServices(
     platform.audit,
     platform.config.secret,
   );
+  // Staff reads of orders outside a person's history name them by a pseudonym (no account id is
+  // on those orders); the audit log finds those entries by the person's user id all the same.
+  const secret = platform.config.secret;
+  platform.audit.addSubjectAliases((userId) => [formerOwnerAuditSubject(secret, formerOwnerHash(secret, userId))]);
   platform.events.subscribe("users.profileSettingsChanged", async (ctx, event) => {
     if (!event.keepBillingDetails) await billing.deleteAllFor(ctx, event.userId);
     if (!event.keepOrderHistory) await orders.detachHistory(ctx, event.userId);

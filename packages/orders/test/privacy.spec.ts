@@ -21,6 +21,7 @@ import {
   noticeOrderNumbers,
   OrderEntity,
   OrderLineEntity,
+  OrderViewsOfRequest,
   ordersJobs,
   ORDERS_JOBS,
   ProductKind,
@@ -722,10 +723,10 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       await bed.services.orders.view(ada.ctx, a1.id);
       expect(await entries()).toEqual([]);
 
-      const audited = new Set<string>();
-      await staff.ctx.transaction((tx) => bed.services.orders.listAll(tx, {}, audited));
+      const request = new OrderViewsOfRequest();
+      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.listAll(tx, {}, views));
       // The same request reading one of Ada's orders again adds nothing.
-      await staff.ctx.transaction((tx) => bed.services.orders.view(tx, a2.id, audited));
+      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, a2.id, views));
       const n = (o: Order) => formatOrderNumber(o.number);
       expect(await entries()).toEqual(
         expect.arrayContaining([
@@ -750,6 +751,79 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       // Another request: another entry.
       await staff.ctx.transaction((tx) => bed.services.orders.view(tx, a1.id));
       expect((await entries()).filter((e) => e.subjectId === ada.user.id)).toHaveLength(2);
+    });
+
+    it("names every order a request reads in its one entry per person, also across transactions", async () => {
+      const ada = await bed.signUp();
+      const a1 = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
+      const a2 = await bed.place(ada.ctx, requestFor(ADA, ["HON-CARE"]));
+      const a3 = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
+      const staff = await staffMember();
+      const n = (...orders: Order[]) => orders.map((o) => formatOrderNumber(o.number)).join(", ");
+      const request = new OrderViewsOfRequest();
+      const view = (id: string) =>
+        request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, id, views));
+
+      // Three reads started together (aliases of one query): one entry naming all three.
+      await Promise.all([view(a3.id), view(a1.id), view(a2.id)]);
+      expect(await entries()).toEqual([
+        { actorId: staff.user.id, action: AuditAction.ORDERS_VIEWED, subjectId: ada.user.id, detail: n(a1, a2, a3) },
+      ]);
+    });
+
+    it("leaves a rolled-back read out of the request's entry, and the next read still writes it", async () => {
+      const ada = await bed.signUp();
+      const a1 = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
+      const a2 = await bed.place(ada.ctx, requestFor(ADA, ["HON-CARE"]));
+      const staff = await staffMember();
+      const request = new OrderViewsOfRequest();
+      const failed = request.transaction(staff.ctx, async (tx, views) => {
+        await bed.services.orders.view(tx, a1.id, views);
+        throw new Error("the rest of the operation failed");
+      });
+      await expect(failed).rejects.toThrow("the rest of the operation failed");
+      expect(await entries()).toEqual([]);
+
+      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, a2.id, views));
+      expect((await entries()).map((e) => e.detail)).toEqual([formatOrderNumber(a2.number)]);
+      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, a1.id, views));
+      expect((await entries()).map((e) => e.detail)).toEqual([
+        [a1, a2].map((o) => formatOrderNumber(o.number)).join(", "),
+      ]);
+    });
+
+    it("finds reads of orders outside a person's history by that person's id, never showing the owner hash", async () => {
+      const grace = await bed.signUp();
+      const g1 = await bed.place(grace.ctx, requestFor(GRACE, ["HON-PRO"]));
+      await grace.ctx.transaction((tx) => bed.users.users.updateProfile(tx, { keepOrderHistory: false }));
+      const staff = await staffMember();
+      const request = new OrderViewsOfRequest();
+      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, g1.id, views));
+
+      const [stored] = await entries();
+      expect(stored?.subjectId).toMatch(/^former-owner:[0-9a-f]{48}$/);
+      const detached = await bed.ctx().manager.findOneByOrFail(OrderEntity, { id: g1.id });
+      expect(stored?.subjectId).not.toContain(detached.formerOwnerHash!.slice(0, 12));
+      const aboutGrace = await bed.platform.audit.list(bed.ctx(), { subjectId: grace.user.id });
+      expect(aboutGrace.nodes.map((e) => [e.action, e.subjectId, e.detail])).toEqual([
+        [AuditAction.ORDERS_VIEWED, grace.user.id, formatOrderNumber(g1.number)],
+      ]);
+      // Someone else's id does not find it.
+      const other = await bed.signUp();
+      expect((await bed.platform.audit.list(bed.ctx(), { subjectId: other.user.id })).nodes).toEqual([]);
+
+      // Her history kept again: the same request reading an order in it names her in the same entry.
+      await grace.ctx.transaction((tx) => bed.users.users.updateProfile(tx, { keepOrderHistory: true }));
+      const g2 = await bed.place(grace.ctx, requestFor(GRACE, ["HON-CARE"]));
+      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, g2.id, views));
+      expect(await entries()).toEqual([
+        {
+          actorId: staff.user.id,
+          action: AuditAction.ORDERS_VIEWED,
+          subjectId: grace.user.id,
+          detail: [g1, g2].map((o) => formatOrderNumber(o.number)).join(", "),
+        },
+      ]);
     });
 
     it("records staff assigning and cancelling as reading the order", async () => {

@@ -3,14 +3,15 @@ import { ConnectionArgs, loader, type GraphQLContext } from "@honour/platform/gr
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import type { OrdersServices } from "../orders.module";
 import { showPlacedOrder } from "./order-field.resolver";
+import { OrderViewsOfRequest } from "./order-view-audit.service";
 import { AssignOrderArgs, OrdersArgs } from "./order.args";
 import type { OrderEntity } from "./order.entity";
 import { PlaceOrderInput } from "./order.input";
 import { OrderConnection, OrderObject } from "./order.object";
 
-/** The customers whose orders this request has already recorded as read by staff (audit log). */
-function auditedInRequest(context: GraphQLContext): Set<string> {
-  return loader(context, "orders.auditedViews", () => new Set<string>());
+/** This request's staff reads of orders, for the audit log: one entry per person per request. */
+function staffViews(context: GraphQLContext): OrderViewsOfRequest {
+  return loader(context, "orders.staffViews", () => new OrderViewsOfRequest());
 }
 
 /** Placing orders, the buyer's history, and staff's work on orders. */
@@ -58,7 +59,7 @@ export class OrderResolver {
     const actor = ctx.actor;
     // Staff reads write an audit entry, which commits with the read or not at all.
     if (actor.kind === "user" && actor.role !== Role.CUSTOMER) {
-      return ctx.transaction((tx) => this.services.orders.view(tx, id, auditedInRequest(context)));
+      return staffViews(context).transaction(ctx, (tx, views) => this.services.orders.view(tx, id, views));
     }
     return this.services.orders.findVisible(ctx, id);
   }
@@ -70,7 +71,7 @@ export class OrderResolver {
       "ORDERS_VIEWED entry in the audit log.",
   })
   orders(@Args(() => OrdersArgs) args: OrdersArgs, @Ctx() context: GraphQLContext): Promise<Connection<OrderEntity>> {
-    return context.ctx.transaction((tx) => this.services.orders.listAll(tx, args, auditedInRequest(context)));
+    return staffViews(context).transaction(context.ctx, (tx, views) => this.services.orders.listAll(tx, args, views));
   }
 
   @Authorized([Role.SUPPORT, Role.ADMIN])
@@ -80,8 +81,8 @@ export class OrderResolver {
       "SUPPORT, ADMIN. CONFLICT when the order is not PAID or ASSIGNED. Audited as ORDERS_VIEWED.",
   })
   assignOrder(@Args(() => AssignOrderArgs) { orderId, partnerId }: AssignOrderArgs, @Ctx() context: GraphQLContext) {
-    return context.ctx.transaction((tx) =>
-      this.services.orders.assign(tx, orderId, partnerId, auditedInRequest(context)),
+    return staffViews(context).transaction(context.ctx, (tx, views) =>
+      this.services.orders.assign(tx, orderId, partnerId, views),
     );
   }
 
@@ -92,6 +93,8 @@ export class OrderResolver {
       "ORDERS_VIEWED.",
   })
   cancelOrder(@Arg("orderId", () => ID) orderId: string, @Ctx() context: GraphQLContext): Promise<OrderEntity> {
-    return context.ctx.transaction((tx) => this.services.orders.cancel(tx, orderId, auditedInRequest(context)));
+    return staffViews(context).transaction(context.ctx, (tx, views) =>
+      this.services.orders.cancel(tx, orderId, views),
+    );
   }
 }

@@ -16,6 +16,7 @@ import {
   type Actor,
   type Connection,
   type FieldError,
+  type IdentifiedAuditRecord,
   type Logger,
   type PageArgs,
   type RequestContext,
@@ -46,7 +47,8 @@ import {
   isOpenForPartner,
   OrderStatus,
 } from "./order-state.service";
-import { formerOwnerHash } from "./former-owner";
+import { formerOwnerAuditSubject, formerOwnerHash } from "./former-owner";
+import { OrderViews } from "./order-view-audit.service";
 import { OrderEntity } from "./order.entity";
 import {
   checkPlaceOrder,
@@ -275,45 +277,64 @@ export class OrderService {
 
   /**
    * {@link findVisible}, and for staff reading someone else's order an `ORDERS_VIEWED` audit entry
-   * in `ctx`'s transaction (the caller opens it). `audited` holds the customers already recorded
-   * in this request (one entry per customer per request); it is updated.
+   * in `ctx`'s transaction (the caller opens it). `views` are the request's entries so far (see
+   * `OrderViewsOfRequest`); a fresh one makes this call a request of its own.
    */
-  async view(ctx: RequestContext, id: string, audited: Set<string> = new Set()): Promise<OrderEntity> {
+  async view(ctx: RequestContext, id: string, views: OrderViews = new OrderViews()): Promise<OrderEntity> {
     const order = await this.findVisible(ctx, id);
-    await this.recordStaffView(ctx, [order], audited);
+    await this.recordStaffView(ctx, [order], views);
     return order;
   }
 
   /**
    * Records that a staff member read these orders of other people: one `ORDERS_VIEWED` entry per
-   * customer not yet in `audited` (subject: the customer's user id; detail: their order numbers,
-   * ascending, or how many when they do not fit). Orders of no account (guests, detached history) make one
-   * entry without a subject. Customers and partners reading orders record nothing; nor does a
-   * staff member reading their own.
+   * person per request, naming every order of theirs the request read (detail: the numbers,
+   * ascending, or how many past 200 characters). A person is their account: the orders in their
+   * history and those outside it (`formerOwnerHash`) are one person. The subject is their user
+   * id; for orders outside their history, while the request has read none in it, a pseudonym
+   * ({@link formerOwnerAuditSubject}) that the audit log finds by their user id. Orders of no
+   * account (guests, erased) share one entry without a subject. The first read writes the entry,
+   * later ones in the request rewrite it; a read that adds nothing writes nothing. Customers and
+   * partners reading orders record nothing; nor does a staff member reading their own.
    */
-  async recordStaffView(ctx: RequestContext, orders: readonly OrderEntity[], audited: Set<string>): Promise<void> {
+  async recordStaffView(
+    ctx: RequestContext,
+    orders: readonly OrderEntity[],
+    views: OrderViews = new OrderViews(),
+  ): Promise<void> {
     if (!isStaff(ctx.actor) || orders.length === 0) return;
-    const byCustomer = new Map<string, OrderEntity[]>();
+    const own = ctx.userId ? formerOwnerHash(this.secret, ctx.userId) : null;
+    const read = new Map<string, { userId: string | null; numbers: number[] }>();
     for (const order of orders) {
-      if (order.userId !== null && order.userId === ctx.userId) continue;
-      const key = order.userId ?? "";
-      const list = byCustomer.get(key);
-      if (list) list.push(order);
-      else byCustomer.set(key, [order]);
+      // The person: the keyed hash of their account id, which detached orders carry.
+      const person = order.userId ? formerOwnerHash(this.secret, order.userId) : (order.formerOwnerHash ?? "");
+      if (person !== "" && person === own) continue;
+      const entry = read.get(person);
+      if (entry) {
+        entry.numbers.push(order.number);
+        entry.userId ??= order.userId;
+      } else {
+        read.set(person, { userId: order.userId, numbers: [order.number] });
+      }
     }
-    for (const [key, list] of byCustomer) {
-      const seen = `orders:${key || "no-account"}`;
-      if (audited.has(seen)) continue;
-      audited.add(seen);
-      const numbers = list
-        .map((o) => o.number)
-        .sort((a, b) => a - b)
-        .map(formatOrderNumber)
-        .join(", ");
-      const prefix = key ? "" : "orders of no account: ";
-      const detail = prefix.length + numbers.length <= 200 ? `${prefix}${numbers}` : `${prefix}${list.length} orders`;
-      await this.audit.record(ctx, { action: AuditAction.ORDERS_VIEWED, subjectId: key || null, detail });
+    const now = ctx.clock.now();
+    const records: IdentifiedAuditRecord[] = [];
+    for (const [person, { userId, numbers }] of read) {
+      const before = views.get(person);
+      const all = new Set(before?.numbers);
+      for (const number of numbers) all.add(number);
+      const named = before?.userId ?? userId;
+      if (before && all.size === before.numbers.size && named === before.userId) continue;
+      const entry = { id: before?.id ?? newId(now.getTime()), userId: named, numbers: all };
+      views.set(person, entry);
+      records.push({
+        id: entry.id,
+        action: AuditAction.ORDERS_VIEWED,
+        subjectId: person === "" ? null : (named ?? formerOwnerAuditSubject(this.secret, person)),
+        detail: describeOrdersRead(person === "" ? "orders of no account: " : "", all),
+      });
     }
+    await this.audit.recordOrReplace(ctx, records);
   }
 
   /** The signed-in user's orders, newest first; detached orders are no longer theirs. */
@@ -331,11 +352,11 @@ export class OrderService {
   async listAll(
     ctx: RequestContext,
     args: OrderSearchArgs,
-    audited: Set<string> = new Set(),
+    views: OrderViews = new OrderViews(),
   ): Promise<Connection<OrderEntity>> {
     if (!isStaff(ctx.actor)) throw new ForbiddenException();
     const page = await this.page(ctx, args.status != null ? [["status", checkStatus(args.status)]] : [], args);
-    await this.recordStaffView(ctx, page.nodes, audited);
+    await this.recordStaffView(ctx, page.nodes, views);
     return page;
   }
 
@@ -397,10 +418,10 @@ export class OrderService {
     ctx: RequestContext,
     orderId: string,
     partnerId: string,
-    audited: Set<string> = new Set(),
+    views: OrderViews = new OrderViews(),
   ): Promise<OrderEntity> {
     if (!isStaff(ctx.actor)) throw new ForbiddenException();
-    const order = await this.view(ctx, orderId, audited);
+    const order = await this.view(ctx, orderId, views);
     const partner = ID_PATTERN.test(partnerId) ? await ctx.manager.findOneBy(PartnerEntity, { id: partnerId }) : null;
     if (!partner) throw new NotFoundException("Partner");
     if (order.status === OrderStatus.ASSIGNED && order.partnerId === partnerId) return order;
@@ -437,9 +458,9 @@ export class OrderService {
    * `ORDERS_VIEWED` audit entry, as the answer shows the order.
    * `NOT_FOUND` for an unknown order, `CONFLICT` for a fulfilled or cancelled one.
    */
-  async cancel(ctx: RequestContext, orderId: string, audited: Set<string> = new Set()): Promise<OrderEntity> {
+  async cancel(ctx: RequestContext, orderId: string, views: OrderViews = new OrderViews()): Promise<OrderEntity> {
     if (!isStaff(ctx.actor)) throw new ForbiddenException();
-    const order = await this.view(ctx, orderId, audited);
+    const order = await this.view(ctx, orderId, views);
     const now = ctx.clock.now();
     const cancelled = await this.transition(ctx, order, OrderStatus.CANCELLED, { cancelledAt: now, updatedAt: now });
     // After the status write, inside the transaction: a refund that fails undoes the cancellation.
@@ -612,6 +633,15 @@ function checkStatus(status: OrderStatus): OrderStatus {
     throw invalidInput([{ field: "status", message: "is not an order status" }]);
   }
   return status;
+}
+
+/** An `ORDERS_VIEWED` detail: the order numbers, ascending, or how many when they pass 200 characters. */
+function describeOrdersRead(prefix: string, numbers: ReadonlySet<number>): string {
+  const list = [...numbers]
+    .sort((a, b) => a - b)
+    .map(formatOrderNumber)
+    .join(", ");
+  return prefix.length + list.length <= 200 ? `${prefix}${list}` : `${prefix}${numbers.size} orders`;
 }
 
 /** The once-only key of an order's confirmation mail (the job's `uniqueKey` is `mail:` and this). */

@@ -34,6 +34,17 @@ export interface AuditRecord {
   detail?: string | null;
 }
 
+/** An entry under an id its writer chose ({@link newId}), so that the same request can extend it. */
+export interface IdentifiedAuditRecord extends AuditRecord {
+  id: string;
+}
+
+/**
+ * Other subjects under which a domain records entries about the person `subjectId` names (a
+ * pseudonym it keeps for them, say), so that `list` finds those entries by the person's id.
+ */
+export type AuditSubjectAliases = (subjectId: string) => readonly string[];
+
 export interface AuditQuery extends PageArgs {
   subjectId?: string | null;
   actorId?: string | null;
@@ -47,6 +58,15 @@ export interface AuditLog {
   record(ctx: RequestContext, entry: AuditRecord): Promise<void>;
   /** Records every entry with one statement (a page of people read at once); none for an empty list. */
   recordMany(ctx: RequestContext, entries: readonly AuditRecord[]): Promise<void>;
+  /**
+   * Records each entry under its id, or, where that id is recorded already, replaces its subject
+   * and detail (its actor, action and time stay): one statement. For an entry that grows while one
+   * request goes on (every order it reads); an id is never reused across requests, so no finished
+   * entry changes.
+   */
+  recordOrReplace(ctx: RequestContext, entries: readonly IdentifiedAuditRecord[]): Promise<void>;
+  /** Lets `list` find entries recorded under these aliases of a subject; they show the subject asked for. */
+  addSubjectAliases(aliases: AuditSubjectAliases): void;
   /** Newest first. Authorisation (ADMIN only) is the caller's. */
   list(ctx: RequestContext, query: AuditQuery): Promise<Connection<AuditEntryEntity>>;
 }
@@ -68,16 +88,34 @@ export function auditActor(ctx: RequestContext): { actorId: string; actorKind: s
 
 /** The audit log in the `audit_entry` table of the app's database. */
 export class SqlAuditLog implements AuditLog {
+  private readonly aliases: AuditSubjectAliases[] = [];
+
   async record(ctx: RequestContext, entry: AuditRecord): Promise<void> {
     await this.recordMany(ctx, [entry]);
   }
 
   async recordMany(ctx: RequestContext, entries: readonly AuditRecord[]): Promise<void> {
+    await this.insert(ctx, entries, false);
+  }
+
+  async recordOrReplace(ctx: RequestContext, entries: readonly IdentifiedAuditRecord[]): Promise<void> {
+    await this.insert(ctx, entries, true);
+  }
+
+  addSubjectAliases(aliases: AuditSubjectAliases): void {
+    this.aliases.push(aliases);
+  }
+
+  private async insert(
+    ctx: RequestContext,
+    entries: readonly (AuditRecord & { id?: string })[],
+    replace: boolean,
+  ): Promise<void> {
     if (entries.length === 0) return;
     const at = ctx.clock.now();
     const actor = auditActor(ctx);
     const rows = entries.map((entry) => ({
-      id: newId(at.getTime()),
+      id: entry.id ?? newId(at.getTime()),
       ...actor,
       action: entry.action,
       subjectId: entry.subjectId ?? null,
@@ -85,14 +123,20 @@ export class SqlAuditLog implements AuditLog {
       at,
     }));
     // updateEntity(false): nothing to read back, and no per-row re-select after a multi-row insert.
-    await ctx.manager.createQueryBuilder().insert().into(AuditEntryEntity).values(rows).updateEntity(false).execute();
+    const insert = ctx.manager.createQueryBuilder().insert().into(AuditEntryEntity).values(rows).updateEntity(false);
+    if (replace) insert.orUpdate(["subjectId", "detail"], ["id"]);
+    await insert.execute();
   }
 
   async list(ctx: RequestContext, query: AuditQuery): Promise<Connection<AuditEntryEntity>> {
     const qb = ctx.manager.getRepository(AuditEntryEntity).createQueryBuilder("entry");
-    if (query.subjectId) qb.andWhere("entry.subjectId = :subjectId", { subjectId: query.subjectId });
+    const subjectId = query.subjectId;
+    const subjects = subjectId ? [...new Set([subjectId, ...this.aliases.flatMap((a) => a(subjectId))])] : [];
+    if (subjects.length > 0) qb.andWhere("entry.subjectId IN (:...subjects)", { subjects });
     if (query.actorId) qb.andWhere("entry.actorId = :actorId", { actorId: query.actorId });
-    return paginate(qb, query, "DESC");
+    const page = await paginate(qb, query, "DESC");
+    if (subjectId) for (const entry of page.nodes) entry.subjectId = subjectId;
+    return page;
   }
 
   /** Deletes entries older than `before`, in batches; the retention job's only way in. */
