@@ -12,7 +12,14 @@ import { signedInAdmin, signedInCustomer, startTestGateway, type TestGateway } f
 
 const AUDIT = /* GraphQL */ `
   query ($subjectId: String) {
-    auditLog(subjectId: $subjectId, first: 100) { nodes { actorId action subjectId detail } }
+    auditLog(subjectId: $subjectId, first: 100) {
+      nodes {
+        actorId
+        action
+        subjectId
+        detail
+      }
+    }
   }
 `;
 
@@ -76,10 +83,7 @@ describe.each(testDatabaseKinds())("the audit log of staff reading orders, over 
 
     // The same orders read again in another request: another entry, naming them again.
     await support.ok(`query ($a: ID!) { order(id: $a) { id } orders(first: 100) { nodes { id } } }`, { a: second.id });
-    expect((await ordersViewed(userId)).map((e) => e.detail)).toEqual([
-      numbers(first, second),
-      numbers(first, second),
-    ]);
+    expect((await ordersViewed(userId)).map((e) => e.detail)).toEqual([numbers(first, second), numbers(first, second)]);
   });
 
   it("gives three assignOrder calls in one request one entry naming all three orders", async () => {

@@ -180,6 +180,50 @@ describe.each(testDatabaseKinds())("orders over HTTP on %s", (kind) => {
     });
   });
 
+  it("answers an unknown SKU and a bad card in one BAD_USER_INPUT listing every field, never the card", async () => {
+    const before = await orderCount();
+    const { client } = await signedInCustomer(t);
+    const bad = { digits: "4929386025614173", cvc: "58" };
+
+    const result = await client.query(PLACE_ORDER, {
+      input: orderInput([], {
+        lines: [
+          { sku: unique("NO-SUCH"), quantity: 1 },
+          { sku: licence, quantity: 0 },
+          { sku: service, quantity: 1 },
+        ],
+        contact: { ...CONTACT, address: { ...CONTACT.address, city: " " } },
+        payment: {
+          cardNumber: "4929 3860 2561 4173",
+          expiryMonth: 13,
+          expiryYear: 2030,
+          cvc: bad.cvc,
+          cardholderName: "A",
+        },
+      }),
+    });
+
+    expect(outcome(result)).toBe("BAD_USER_INPUT");
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0]!.extensions!.fields).toEqual([
+      { field: "input.lines.0.sku", message: "is not a product on sale" },
+      { field: "input.lines.1.quantity", message: expect.any(String) },
+      { field: "input.contact.address.city", message: expect.any(String) },
+      { field: "input.payment.cardNumber", message: expect.any(String) },
+      { field: "input.payment.expiryMonth", message: expect.any(String) },
+      { field: "input.payment.cvc", message: expect.any(String) },
+    ]);
+    const answer = JSON.stringify(result);
+    expect(cardDataHits([{ where: "response", value: answer }], bad)).toEqual([]);
+    expect(answer).not.toContain("4173");
+    expect(await orderCount()).toBe(before);
+
+    // With the card fixed, the unknown SKU is still the first thing named, and nothing is charged.
+    const again = await client.query(PLACE_ORDER, { input: orderInput([unique("NO-SUCH"), service]) });
+    expect((again.errors![0]!.extensions!.fields as FieldError[]).map((f) => f.field)).toEqual(["input.lines.0.sku"]);
+    expect(await orderCount()).toBe(before);
+  });
+
   describe("idempotency", () => {
     it("returns the same order for the same key, and makes no second one", async () => {
       const { client } = await signedInCustomer(t);

@@ -17,6 +17,11 @@ export class FieldChecks {
     return this.errors.length > 0;
   }
 
+  /** Every problem so far, in the order found. */
+  get all(): readonly FieldError[] {
+    return this.errors;
+  }
+
   /** Has `field` (or anything under it) failed already? */
   hasFailed(field: string): boolean {
     return this.errors.some((e) => e.field === field || e.field.startsWith(`${field}.`));

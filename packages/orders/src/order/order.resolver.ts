@@ -93,8 +93,6 @@ export class OrderResolver {
       "ORDERS_VIEWED.",
   })
   cancelOrder(@Arg("orderId", () => ID) orderId: string, @Ctx() context: GraphQLContext): Promise<OrderEntity> {
-    return staffViews(context).transaction(context.ctx, (tx, views) =>
-      this.services.orders.cancel(tx, orderId, views),
-    );
+    return staffViews(context).transaction(context.ctx, (tx, views) => this.services.orders.cancel(tx, orderId, views));
   }
 }

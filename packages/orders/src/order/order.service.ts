@@ -15,7 +15,6 @@ import {
   toConnection,
   type Actor,
   type Connection,
-  type FieldError,
   type IdentifiedAuditRecord,
   type Logger,
   type PageArgs,
@@ -24,6 +23,7 @@ import {
   UnauthenticatedException,
 } from "@honour/platform";
 import { UserEntity, type UsersServices } from "@honour/users";
+import type { SavedPaymentMethodEntity } from "../billing/saved-payment-method.entity";
 import type { SavedPaymentMethodService } from "../billing/saved-payment-method.service";
 import type { LicenceService } from "../licence/licence.service";
 import { invalidInput } from "../field-checks.service";
@@ -52,10 +52,13 @@ import { OrderViews } from "./order-view-audit.service";
 import { OrderEntity } from "./order.entity";
 import {
   checkPlaceOrder,
+  inspectPlaceOrder,
   ORDER_LIMITS,
   requestFingerprint,
+  storedReferences,
   type CheckedOrderRequest,
   type PlaceOrderRequest,
+  type StoredOrderFacts,
 } from "./place-order.service";
 
 /** A page of orders, optionally of one status. */
@@ -152,8 +155,16 @@ export class OrderService {
       throw new ForbiddenException("Orders are placed by customers.");
     }
     const now = ctx.clock.now();
-    const checked = checkPlaceOrder(request, now, actor.kind === "user");
-    const buyer = actor.kind === "user" ? await this.lockBuyer(ctx, actor.userId) : null;
+    const signedIn = actor.kind === "user";
+    const inspected = inspectPlaceOrder(request, now, signedIn);
+    if (!inspected.checked) {
+      // One answer a form can be built on: what only the catalogue and the saved cards can tell
+      // (an unknown SKU) comes with the other problems, not after they are fixed.
+      const facts = await this.storedFacts(ctx, request, signedIn ? actor.userId : null, now);
+      throw invalidInput(inspectPlaceOrder(request, now, signedIn, facts).errors);
+    }
+    const checked = inspected.checked;
+    const buyer = signedIn ? await this.lockBuyer(ctx, actor.userId) : null;
 
     const fingerprint = requestFingerprint(checked);
     const keyHash = checked.idempotencyKey
@@ -164,8 +175,10 @@ export class OrderService {
       if (earlier) return this.replay(earlier, fingerprint);
     }
 
-    const products = await this.priceLines(ctx, checked);
-    const charge = await this.chargeSource(ctx, checked, buyer?.id ?? null, now);
+    const facts = await this.storedFacts(ctx, request, buyer?.id ?? null, now);
+    checkPlaceOrder(request, now, signedIn, facts);
+    const products = this.priceLines(checked, facts.products);
+    const charge = this.chargeSource(checked, facts.saved);
 
     const id = newId(now.getTime());
     const order: OrderEntity = Object.assign(new OrderEntity(), {
@@ -559,36 +572,49 @@ export class OrderService {
     return { id: user.id, keepOrderHistory: user.keepOrderHistory, keepBillingDetails: user.keepBillingDetails };
   }
 
-  /** Each line priced from the catalogue, and the total; unknown or inactive SKUs are input errors. */
-  private async priceLines(
+  /**
+   * What the request refers to in the database, and what is wrong with it: the products of its
+   * SKUs (on sale: active, in GBP) and the buyer's saved payment method it names (theirs, not
+   * expired). `buyerId` null: a guest, who has no saved cards.
+   */
+  private async storedFacts(
     ctx: RequestContext,
-    request: CheckedOrderRequest,
-  ): Promise<{ lines: Omit<OrderLineEntity, "id" | "orderId" | "position">[]; total: number }> {
-    const found = await this.products.findBySkus(
-      ctx,
-      request.lines.map((l) => l.sku),
+    request: PlaceOrderRequest,
+    buyerId: string | null,
+    now: Date,
+  ): Promise<StoredOrderFacts & { products: Map<string, ProductEntity>; saved: SavedPaymentMethodEntity | null }> {
+    const { skus, savedPaymentMethodId } = storedReferences(request);
+    const found = skus.length > 0 ? await this.products.findBySkus(ctx, skus) : [];
+    const products = new Map(
+      found.filter((p) => p.active && p.currency === Currency.GBP).map((p): [string, ProductEntity] => [p.sku, p]),
     );
-    const bySku = new Map<string, ProductEntity>(found.map((p) => [p.sku, p]));
-    const errors: FieldError[] = [];
-    const lines = request.lines.flatMap((line, i) => {
-      const product = bySku.get(line.sku);
-      if (!product || !product.active || product.currency !== Currency.GBP) {
-        errors.push({ field: `input.lines.${i}.sku`, message: "is not a product on sale" });
-        return [];
-      }
-      return [
-        {
-          productId: product.id,
-          sku: product.sku,
-          name: product.name,
-          kind: product.kind,
-          quantity: line.quantity,
-          unitPriceMinor: product.priceMinor,
-          totalMinor: product.priceMinor * line.quantity,
-        },
-      ];
+    const saved =
+      buyerId && savedPaymentMethodId ? await this.billing.findOwn(ctx, buyerId, savedPaymentMethodId) : null;
+    let savedPaymentMethodProblem: string | null = null;
+    if (savedPaymentMethodId && !saved) savedPaymentMethodProblem = "is not a saved payment method of yours";
+    else if (saved && isExpired(saved.expiryMonth, saved.expiryYear, now)) {
+      savedPaymentMethodProblem = "the saved card has expired";
+    }
+    return { onSale: new Set(products.keys()), savedPaymentMethodProblem, products, saved };
+  }
+
+  /** Each line priced from the catalogue (every SKU is on sale: checked before), and the total. */
+  private priceLines(
+    request: CheckedOrderRequest,
+    products: ReadonlyMap<string, ProductEntity>,
+  ): { lines: Omit<OrderLineEntity, "id" | "orderId" | "position">[]; total: number } {
+    const lines = request.lines.map((line) => {
+      const product = products.get(line.sku)!;
+      return {
+        productId: product.id,
+        sku: product.sku,
+        name: product.name,
+        kind: product.kind,
+        quantity: line.quantity,
+        unitPriceMinor: product.priceMinor,
+        totalMinor: product.priceMinor * line.quantity,
+      };
     });
-    if (errors.length > 0) throw invalidInput(errors);
     const total = lines.reduce((sum, line) => sum + line.totalMinor, 0);
     if (total > ORDER_LIMITS.maxTotalMinor) {
       throw invalidInput([{ field: "input.lines", message: "the order total is above the limit for one order" }]);
@@ -596,22 +622,12 @@ export class OrderService {
     return { lines, total };
   }
 
-  /** What to charge: the card typed in, or a saved card of the buyer's that has not expired. */
-  private async chargeSource(
-    ctx: RequestContext,
-    request: CheckedOrderRequest,
-    buyerId: string | null,
-    now: Date,
-  ): Promise<Charge> {
+  /** What to charge: the card typed in, or the buyer's saved card (checked before: theirs, not expired). */
+  private chargeSource(request: CheckedOrderRequest, saved: SavedPaymentMethodEntity | null): Charge {
     if (request.payment.kind === "card") {
       return { kind: "card", request: request as CheckedOrderRequest & { payment: { kind: "card" } } };
     }
-    const field = "input.payment.savedPaymentMethodId";
-    const saved = buyerId ? await this.billing.findOwn(ctx, buyerId, request.payment.savedPaymentMethodId) : null;
-    if (!saved) throw invalidInput([{ field, message: "is not a saved payment method of yours" }]);
-    if (isExpired(saved.expiryMonth, saved.expiryYear, now)) {
-      throw invalidInput([{ field, message: "the saved card has expired" }]);
-    }
+    if (!saved) throw new Error("a saved payment method that was checked is missing");
     return {
       kind: "saved",
       token: saved.token,

@@ -1,6 +1,12 @@
 import { ErrorCode } from "@honour/platform";
 import { CardBrand } from "../payment/card.service";
-import { checkPlaceOrder, requestFingerprint, type PlaceOrderRequest } from "./place-order.service";
+import {
+  checkPlaceOrder,
+  inspectPlaceOrder,
+  requestFingerprint,
+  storedReferences,
+  type PlaceOrderRequest,
+} from "./place-order.service";
 
 const now = new Date("2026-11-25T12:00:00Z");
 const CARD_NUMBER = "4929 3860 2561 4176";
@@ -35,6 +41,44 @@ function fieldsOf(req: PlaceOrderRequest, signedIn = true): string[] {
 }
 
 describe("checking an order request", () => {
+  it("lists an unknown SKU among the other problems, in the input's order, when given the stored facts", () => {
+    const req = request({
+      lines: [
+        { sku: "hon-pro", quantity: 1 },
+        { sku: " no-such ", quantity: 0 },
+      ],
+      payment: { cardNumber: "4929 3860 2561 4173", expiryMonth: 13, expiryYear: 2030, cvc: "8", cardholderName: "A" },
+    });
+    expect(storedReferences(req).skus).toEqual(["HON-PRO", "NO-SUCH"]);
+    const facts = { onSale: new Set(["HON-PRO"]), savedPaymentMethodProblem: null };
+    const inspected = inspectPlaceOrder(req, now, true, facts);
+    expect(inspected.checked).toBeNull();
+    expect(inspected.errors.map((e) => e.field)).toEqual([
+      "input.lines.1.sku",
+      "input.lines.1.quantity",
+      "input.payment.cardNumber",
+      "input.payment.expiryMonth",
+      "input.payment.cvc",
+    ]);
+    expect(JSON.stringify(inspected.errors)).not.toMatch(/4929|4173|NO-SUCH/i);
+    // Without the facts the SKU is not judged.
+    expect(inspectPlaceOrder(req, now, true).errors.map((e) => e.field)).not.toContain("input.lines.1.sku");
+  });
+
+  it("lists a saved payment method that cannot pay with the other problems", () => {
+    const savedId = "0190a000-0000-7000-8000-000000000001";
+    const req = request({ payment: { savedPaymentMethodId: savedId }, lines: [{ sku: "gone", quantity: 1 }] });
+    expect(storedReferences(req).savedPaymentMethodId).toBe(savedId);
+    const inspected = inspectPlaceOrder(req, now, true, {
+      onSale: new Set(),
+      savedPaymentMethodProblem: "the saved card has expired",
+    });
+    expect(inspected.errors).toEqual([
+      { field: "input.lines.0.sku", message: "is not a product on sale" },
+      { field: "input.payment.savedPaymentMethodId", message: "the saved card has expired" },
+    ]);
+  });
+
   it("normalises a good request and keeps the card apart", () => {
     const checked = checkPlaceOrder(request(), now, true);
 

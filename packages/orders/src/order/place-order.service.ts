@@ -1,5 +1,5 @@
-import { sha256 } from "@honour/platform";
-import { FieldChecks } from "../field-checks.service";
+import { sha256, type FieldError } from "@honour/platform";
+import { FieldChecks, invalidInput } from "../field-checks.service";
 import {
   cardNumberProblem,
   CARDHOLDER_NAME_MAX_LENGTH,
@@ -101,14 +101,46 @@ export interface CheckedOrderRequest {
 const PHONE_PATTERN = /^\+?[0-9 ()-]+$/;
 const POSTCODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 -]*$/;
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
+const SAVED_ID_PATTERN = /^[0-9a-f-]{36}$/;
 const CARD_FIELDS = ["cardNumber", "expiryMonth", "expiryYear", "cvc", "cardholderName"] as const;
 
 /**
- * Checks an order request as far as it can without the database: lines, contact, the card
- * (Luhn digit, expiry, CVC) and the idempotency key. Throws one `BAD_USER_INPUT` listing every
- * problem with paths like `input.lines.0.quantity`; no message repeats what was sent.
+ * What only the database can tell about a request: which of its SKUs are on sale, and whether the
+ * saved payment method it names may pay. Given to {@link inspectPlaceOrder}, so that one answer
+ * lists these problems in their places among the others.
  */
-export function checkPlaceOrder(request: PlaceOrderRequest, now: Date, signedIn: boolean): CheckedOrderRequest {
+export interface StoredOrderFacts {
+  /** The request's SKUs (normalised) that are products on sale. */
+  onSale: ReadonlySet<string>;
+  /** Why the saved payment method the request names cannot pay, or null. */
+  savedPaymentMethodProblem: string | null;
+}
+
+/** The well-formed references a request makes to stored data: SKUs (normalised) and a saved payment method. */
+export function storedReferences(request: PlaceOrderRequest): { skus: string[]; savedPaymentMethodId: string | null } {
+  const skus = Array.isArray(request.lines)
+    ? request.lines.flatMap((line) =>
+        typeof line?.sku === "string" && line.sku.trim() !== "" && line.sku.trim().length <= PRODUCT_LIMITS.sku
+          ? [normaliseSku(line.sku)]
+          : [],
+      )
+    : [];
+  const saved = request.payment?.savedPaymentMethodId;
+  return { skus, savedPaymentMethodId: typeof saved === "string" && SAVED_ID_PATTERN.test(saved) ? saved : null };
+}
+
+/**
+ * Checks an order request: lines, contact, the card (Luhn digit, expiry, CVC) and the idempotency
+ * key, and with `facts` also the SKUs and the saved payment method. Returns the checked request,
+ * or every problem, in the input's order, with paths like `input.lines.0.quantity`; no message
+ * repeats what was sent.
+ */
+export function inspectPlaceOrder(
+  request: PlaceOrderRequest,
+  now: Date,
+  signedIn: boolean,
+  facts?: StoredOrderFacts,
+): { checked: CheckedOrderRequest; errors: readonly [] } | { checked: null; errors: readonly FieldError[] } {
   const checks = new FieldChecks();
 
   const lines: OrderLineRequest[] = [];
@@ -119,6 +151,9 @@ export function checkPlaceOrder(request: PlaceOrderRequest, now: Date, signedIn:
     request.lines.forEach((line, i) => {
       const path = `input.lines.${i}`;
       const sku = normaliseSku(checks.required(`${path}.sku`, line?.sku, PRODUCT_LIMITS.sku));
+      if (facts && !checks.hasFailed(`${path}.sku`) && !facts.onSale.has(sku)) {
+        checks.fail(`${path}.sku`, "is not a product on sale");
+      }
       const quantity = checks.integer(
         `${path}.quantity`,
         line?.quantity,
@@ -130,7 +165,7 @@ export function checkPlaceOrder(request: PlaceOrderRequest, now: Date, signedIn:
   }
 
   const contact = checkContact(checks, request.contact);
-  const payment = checkPayment(checks, request.payment, now);
+  const payment = checkPayment(checks, request.payment, now, facts);
 
   const saveBillingDetails = request.saveBillingDetails ?? false;
   if (saveBillingDetails && !signedIn) checks.fail("input.saveBillingDetails", "needs a signed-in account");
@@ -147,8 +182,20 @@ export function checkPlaceOrder(request: PlaceOrderRequest, now: Date, signedIn:
     }
   }
 
-  checks.throwIfAny();
-  return { lines, contact: contact!, payment: payment!, saveBillingDetails, idempotencyKey };
+  if (checks.failed) return { checked: null, errors: checks.all };
+  return { checked: { lines, contact: contact!, payment: payment!, saveBillingDetails, idempotencyKey }, errors: [] };
+}
+
+/** {@link inspectPlaceOrder}, throwing one `BAD_USER_INPUT` that lists every problem. */
+export function checkPlaceOrder(
+  request: PlaceOrderRequest,
+  now: Date,
+  signedIn: boolean,
+  facts?: StoredOrderFacts,
+): CheckedOrderRequest {
+  const inspected = inspectPlaceOrder(request, now, signedIn, facts);
+  if (!inspected.checked) throw invalidInput(inspected.errors);
+  return inspected.checked;
 }
 
 function checkContact(checks: FieldChecks, contact: PlaceOrderRequest["contact"]): NormalisedContact | null {
@@ -189,6 +236,7 @@ function checkPayment(
   checks: FieldChecks,
   payment: PaymentChoice | null | undefined,
   now: Date,
+  facts: StoredOrderFacts | undefined,
 ): NormalisedPayment | null {
   if (payment == null) {
     checks.fail("input.payment", "is required");
@@ -201,8 +249,12 @@ function checkPayment(
     return null;
   }
   if (savedId != null) {
-    if (typeof savedId !== "string" || !/^[0-9a-f-]{36}$/.test(savedId)) {
+    if (typeof savedId !== "string" || !SAVED_ID_PATTERN.test(savedId)) {
       checks.fail("input.payment.savedPaymentMethodId", "is not a saved payment method of yours");
+      return null;
+    }
+    if (facts?.savedPaymentMethodProblem) {
+      checks.fail("input.payment.savedPaymentMethodId", facts.savedPaymentMethodProblem);
       return null;
     }
     return { kind: "saved", savedPaymentMethodId: savedId };
@@ -234,8 +286,10 @@ function checkPayment(
   }
   let cvc = "";
   if (typeof payment.cvc !== "string" || payment.cvc === "") checks.fail(`${path}.cvc`, "is required");
-  else if (payment.cvc.length > 4 || !/^\d+$/.test(payment.cvc)) checks.fail(`${path}.cvc`, "must be 3 or 4 digits");
-  else if (number !== "") {
+  else if (payment.cvc.length < 3 || payment.cvc.length > 4 || !/^\d+$/.test(payment.cvc)) {
+    // Judged even when the number is not, so that one answer names both.
+    checks.fail(`${path}.cvc`, "must be 3 or 4 digits");
+  } else if (number !== "") {
     const problem = cvcProblem(payment.cvc, detectBrand(number));
     if (problem) checks.fail(`${path}.cvc`, problem);
     else cvc = payment.cvc;
