@@ -3,8 +3,8 @@ import { RequestContext, systemClock } from "@honour/platform";
 import { DataExportEntity } from "@honour/privacy";
 import { SESSION_COOKIE } from "@honour/users";
 import { testDatabaseKinds, type GraphQLTestClient } from "@honour/testing";
-import { addProducts, partnerWithKey } from "./support/orders-fixtures";
-import { exportFor, personWithData, type Person } from "./support/privacy-fixtures";
+import { addProducts, CONTACT, orderInput, partnerWithKey, placeOrder } from "./support/orders-fixtures";
+import { exportFor, PASSWORD, personWithData, type Person } from "./support/privacy-fixtures";
 import { signedInAdmin, startTestGateway, TEST_SECRET, type TestGateway } from "./support/test-gateway";
 
 interface ExportDocument {
@@ -26,7 +26,7 @@ interface ExportDocument {
     consent: { ledger: unknown[]; preferences: { topic: string; channel: string; granted: boolean }[] };
     security: { events: { kind: string }[] };
     privacy: { requests: { id: string; type: string }[] };
-    jobs: { jobs: unknown[] };
+    mail: { messages: Record<string, unknown>[] };
   };
 }
 
@@ -36,12 +36,13 @@ describe.each(testDatabaseKinds())("data export end to end on %s", (kind) => {
   let partner: Awaited<ReturnType<typeof partnerWithKey>>;
   let ada: Person;
   let bob: Person;
+  let skus: string[];
 
   beforeAll(async () => {
     t = await startTestGateway(kind);
     admin = await signedInAdmin(t);
     partner = await partnerWithKey(t, admin);
-    const skus = await addProducts(admin, [
+    skus = await addProducts(admin, [
       { kind: "LICENCE", priceMinor: 12_500 },
       { kind: "SERVICE", priceMinor: 4_999 },
     ]);
@@ -61,7 +62,7 @@ describe.each(testDatabaseKinds())("data export end to end on %s", (kind) => {
     const document = JSON.parse(body) as ExportDocument;
     expect(document.format).toBe("honour.personal-data-export/1");
     expect(Object.keys(document.data)).toEqual(
-      expect.arrayContaining(["jobs", "account", "orders", "consent", "security", "privacy"]),
+      expect.arrayContaining(["mail", "account", "orders", "consent", "security", "privacy"]),
     );
 
     // Account: the profile as it stands.
@@ -134,6 +135,47 @@ describe.each(testDatabaseKinds())("data export end to end on %s", (kind) => {
     expect(
       await dataSource.query("SELECT id FROM privacy_data_export WHERE subjectUserId = ?", [ada.userId]),
     ).toHaveLength(1);
+  });
+
+  it("copies the mail about the account as the person reads it, and no mail about anyone else's order", async () => {
+    await ada.client.ok(`mutation ($input: ChangePasswordInput!) { changePassword(input: $input) }`, {
+      input: { currentPassword: PASSWORD, newPassword: PASSWORD },
+    });
+    // Someone orders as a guest with Ada's address: the confirmation goes to it, but is not hers
+    // to read (an account does not prove that its holder owns the address).
+    const guest = `Guest Impostor ${Date.now()}`;
+    await placeOrder(t.client(), orderInput(skus, { contact: { ...CONTACT, name: guest, email: ada.email } }));
+
+    const { path } = await exportFor(t, ada.client);
+    const body = await (await ada.client.fetch(path)).text();
+    const { data } = JSON.parse(body) as ExportDocument;
+    expect(data).not.toHaveProperty("jobs");
+    const passwordChanged = data.mail.messages.filter((m) => m.kind === "PASSWORD_CHANGED");
+    expect(passwordChanged).toEqual([
+      {
+        kind: "PASSWORD_CHANGED",
+        to: { name: ada.name, address: ada.email },
+        subject: "Your password was changed",
+        text: expect.stringContaining(ada.name),
+        status: "QUEUED",
+        queuedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        sentAt: null,
+      },
+    ]);
+    // Only what a reader of the message sees: no job ids, names, keys, attempts or errors.
+    for (const message of data.mail.messages) {
+      expect(Object.keys(message).sort()).toEqual(["kind", "queuedAt", "sentAt", "status", "subject", "text", "to"]);
+    }
+    expect(body).not.toContain(guest);
+    expect(body).not.toContain("mail.transactional");
+    const jobs: { id: string; uniqueKey: string | null }[] = await t.gateway.dataSource.query(
+      "SELECT id, uniqueKey FROM job WHERE name = 'mail.transactional'",
+    );
+    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    for (const job of jobs) {
+      expect(body).not.toContain(job.id);
+      if (job.uniqueKey) expect(body).not.toContain(job.uniqueKey);
+    }
   });
 
   it("serves the file as an attachment that is never cached, and audits the download", async () => {

@@ -13,6 +13,7 @@ import {
   Role,
   SqlAuditLog,
   SqlJobQueue,
+  TRANSACTIONAL_MAIL_JOB,
   type PersonalDataContributor,
 } from "../src";
 
@@ -166,25 +167,66 @@ describe.each(testDatabaseKinds())("audit log, personal data registry and job hi
       expect((await repo.find()).map((j) => j.id).sort()).toEqual([recent, pending].sort());
     });
 
-    it("exports and erases the jobs that name a person's e-mail address, and no one else's", async () => {
+    it("exports the mail about a person's account as they read it, and erases every job naming their address or account", async () => {
       const queue = new SqlJobQueue(db.dataSource, clock);
-      await queue.enqueue(asSystem(), "mail.transactional", { to: "ada_1%@example.com", template: "password-changed" });
-      await queue.enqueue(asSystem(), "mail.transactional", { to: "ada@example.com", template: "order" });
-      await queue.enqueue(asSystem(), "mail.transactional", { to: "adaX1Y@example.com", template: "order" });
-      // Addresses that contain Ada's, or that hers is the start of, are someone else's.
-      await queue.enqueue(asSystem(), "mail.transactional", { to: "sada_1%@example.com", template: "order" });
-      await queue.enqueue(asSystem(), "mail.transactional", { to: "ada_1%@example.com.au", template: "order" });
-      const subject = { userId: "u1", email: "ada_1%@example.com", phone: null };
-      const exported = await jobHistoryContributor.export(asSystem(), subject);
-      expect(exported).toEqual({
-        jobs: [expect.objectContaining({ name: "mail.transactional", payload: { to: "ada_1%@example.com", template: "password-changed" } })],
+      const mail = (address: string, extra: Record<string, unknown> = {}) => ({
+        kind: "PASSWORD_CHANGED",
+        to: { name: "Ada", address },
+        subject: "Your password was changed",
+        text: "Hello Ada",
+        ...extra,
       });
+      const queuedAt = clock.now();
+      const sent = (await queue.enqueue(
+        asSystem(),
+        TRANSACTIONAL_MAIL_JOB,
+        mail("ada_1%@example.com", { accountId: "u1" }),
+        {
+          uniqueKey: "mail:password-changed:u1:1",
+        },
+      ))!;
+      await db.dataSource.getRepository(JobEntity).update(sent, {
+        status: JobStatus.DONE,
+        finishedAt: new Date(queuedAt.getTime() + 1000),
+        attempts: 2,
+        lastError: "421 try again later",
+      });
+      clock.advance(1); // the export lists messages oldest first
+      // About her account, sent to the address it had before: hers, and erased with it.
+      await queue.enqueue(asSystem(), TRANSACTIONAL_MAIL_JOB, mail("old@example.com", { accountId: "u1" }));
+      // To her address but about no account (a guest order placed with it): not provably hers.
+      await queue.enqueue(asSystem(), TRANSACTIONAL_MAIL_JOB, {
+        ...mail("ada_1%@example.com"),
+        kind: "ORDER_CONFIRMATION",
+      });
+      // Someone else's account, someone else's addresses (ones that contain Ada's, or start with it).
+      await queue.enqueue(asSystem(), TRANSACTIONAL_MAIL_JOB, mail("bob@example.com", { accountId: "u10" }));
+      await queue.enqueue(asSystem(), TRANSACTIONAL_MAIL_JOB, mail("sada_1%@example.com"));
+      await queue.enqueue(asSystem(), TRANSACTIONAL_MAIL_JOB, mail("ada_1%@example.com.au"));
+      const subject = { userId: "u1", email: "ada_1%@example.com", phone: null };
+
+      const exported = await jobHistoryContributor.export(asSystem(), subject);
+      expect(jobHistoryContributor.name).toBe("mail");
+      expect(exported).toEqual({
+        messages: [
+          {
+            kind: "PASSWORD_CHANGED",
+            to: { name: "Ada", address: "ada_1%@example.com" },
+            subject: "Your password was changed",
+            text: "Hello Ada",
+            status: "SENT",
+            queuedAt: queuedAt.toISOString(),
+            sentAt: new Date(queuedAt.getTime() + 1000).toISOString(),
+          },
+          expect.objectContaining({ to: { name: "Ada", address: "old@example.com" }, status: "QUEUED", sentAt: null }),
+        ],
+      });
+
       await jobHistoryContributor.erase(asSystem(), subject);
       const left = await db.dataSource.getRepository(JobEntity).find();
-      expect(left.map((j) => j.payload["to"]).sort()).toEqual([
-        "ada@example.com",
-        "adaX1Y@example.com",
+      expect(left.map((j) => (j.payload["to"] as { address: string }).address).sort()).toEqual([
         "ada_1%@example.com.au",
+        "bob@example.com",
         "sada_1%@example.com",
       ]);
     });

@@ -1,4 +1,15 @@
-import { AuditAction, AuditEntryEntity, ErrorCode, JobEntity, JobStatus, Role, Topic, Channel } from "@honour/platform";
+import {
+  AuditAction,
+  AuditEntryEntity,
+  Channel,
+  enqueueTransactionalMail,
+  ErrorCode,
+  JobEntity,
+  JobStatus,
+  Role,
+  Topic,
+  TRANSACTIONAL_MAIL_JOB,
+} from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { SessionEntity, UserEntity } from "@honour/users";
 import {
@@ -93,6 +104,52 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       // Stored in the database, in parts, never on disk.
       const parts = await bed.dataSource.manager.findBy(DataExportPartEntity, { exportId: request.id });
       expect(parts.map((p) => p.content).join("")).toBe(download.body);
+    });
+
+    it("copies the mail about the account as the person reads it, not job internals or mail to their address about no account", async () => {
+      const { user, ctx } = await bed.signUp({ name: "Ada Mailed" });
+      await bed.users.users.changePassword(ctx, { currentPassword: PASSWORD, newPassword: "a new long password" });
+      // Mail to her address about no account (as a guest order's confirmation is): an account does
+      // not prove its holder owns the address, so it is not hers to read.
+      await enqueueTransactionalMail(
+        bed.ctx(),
+        bed.platform.jobs,
+        {
+          kind: "ORDER_CONFIRMATION",
+          to: { name: "A guest", address: user.email },
+          subject: "Your order",
+          text: "1 × Thing",
+        },
+        `order-confirmation:guest-${user.id}`,
+      );
+      const request = await bed.services.requests.requestDataExport(ctx);
+      expect(await bed.runJobs()).toBeGreaterThanOrEqual(1);
+      const [mine] = await bed.services.requests.mine(ctx);
+      const [, sig] = mine!.downloadUrl!.split(`/privacy/exports/${request.id}/`);
+      const { body } = await bed.services.exports.download(ctx, request.id, sig!);
+      const document = JSON.parse(body) as { data: Record<string, unknown> };
+
+      expect(document.data).not.toHaveProperty("jobs");
+      expect(document.data.mail).toEqual({
+        messages: [
+          {
+            kind: "PASSWORD_CHANGED",
+            to: { name: "Ada Mailed", address: user.email },
+            subject: "Your password was changed",
+            text: expect.stringContaining("Hello Ada Mailed"),
+            status: "QUEUED",
+            queuedAt: new Date(START).toISOString(),
+            sentAt: null,
+          },
+        ],
+      });
+      expect(body).not.toContain("A guest");
+      expect(body).not.toContain("1 × Thing");
+      const jobs = await bed.dataSource.manager.findBy(JobEntity, { name: TRANSACTIONAL_MAIL_JOB });
+      expect(jobs.length).toBeGreaterThanOrEqual(2);
+      for (const internal of [TRANSACTIONAL_MAIL_JOB, ...jobs.flatMap((j) => [j.id, j.uniqueKey!])]) {
+        expect(body).not.toContain(internal);
+      }
     });
 
     it("splits a large document into parts and joins it back exactly", async () => {

@@ -16,6 +16,12 @@ export interface TransactionalMailPayload extends Record<string, unknown> {
   subject: string;
   /** Plain text. Never a password, token or card data. */
   text: string;
+  /**
+   * The account the message is about, when it is one. Only messages that name it appear in that
+   * account's data export: an account does not prove that its holder owns the address, so mail
+   * sent to the address for anything else (a guest order) is not theirs to read.
+   */
+  accountId?: string;
 }
 
 /**

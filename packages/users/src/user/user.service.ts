@@ -598,6 +598,8 @@ export class UserService {
         {
           kind: "PASSWORD_CHANGED",
           to: { name: user.name, address: user.email },
+          // About this account: its data export copies the message.
+          accountId: user.id,
           subject: "Your password was changed",
           text:
             `Hello ${user.name},\n\nthe password of your account was changed just now, and every other ` +
