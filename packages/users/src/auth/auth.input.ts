@@ -50,7 +50,7 @@ export class RegisterInput implements RegistrationDetails {
   communications?: CommunicationChoiceInput[] | null;
 }
 
-@InputType({ description: "The email may have spaces around it, as people paste it." })
+@InputType()
 export class LoginInput {
   @Field(() => String)
   email!: string;
