@@ -397,6 +397,42 @@ describe.each(testDatabaseKinds())("orders over HTTP on %s", (kind) => {
     });
   });
 
+  it("keeps no card detail of an erased order: payment is null, the charge id stays for refunds", async () => {
+    const customer = await signedInCustomer(t);
+    const order = await placeOrder(customer.client, orderInput([service]));
+    const read = (id: string) =>
+      admin.ok<{ order: { contact: { name: string }; payment: unknown } }>(
+        `query ($id: ID!) { order(id: $id) { contact { name } payment { brand last4 expiryMonth expiryYear } } }`,
+        { id },
+      );
+    expect((await read(order.id)).order.payment).toEqual({
+      brand: "VISA",
+      last4: "4176",
+      expiryMonth: 12,
+      expiryYear: 2030,
+    });
+
+    const closed = await customer.client.query<{ closeAccount: boolean }>(
+      `mutation ($p: String!) { closeAccount(password: $p) }`,
+      { p: customer.input.password },
+    );
+    expect(closed.data).toEqual({ closeAccount: true });
+
+    expect((await read(order.id)).order).toEqual({ contact: { name: "(erased)" }, payment: null });
+    const [stored] = (await t.gateway.dataSource.query(
+      `SELECT cardBrand, cardLast4, cardExpiryMonth, cardExpiryYear, paymentToken, paymentChargeId FROM customer_order WHERE id = ?`,
+      [order.id],
+    )) as Record<string, unknown>[];
+    expect(stored).toMatchObject({
+      cardBrand: null,
+      cardLast4: null,
+      cardExpiryMonth: null,
+      cardExpiryYear: null,
+      paymentToken: null,
+      paymentChargeId: expect.any(String),
+    });
+  });
+
   describe("statements per request (no N+1)", () => {
     let buyer: GraphQLTestClient;
     let partner: Awaited<ReturnType<typeof partnerWithKey>>;

@@ -8,6 +8,7 @@ import { formerOwnerAuditSubject, formerOwnerHash } from "./order/former-owner";
 import { CreateOrders1795631582098 } from "./migrations/1795631582098-create-orders.migration";
 import { OrdersPrivacy1795637877532 } from "./migrations/1795637877532-orders-privacy.migration";
 import { GuestOrderContactEmail1796420242907 } from "./migrations/1796420242907-guest-order-contact-email.migration";
+import { EraseCardBrand1796600000000 } from "./migrations/1796600000000-erase-card-brand.migration";
 import { HotReadService } from "./hot-read.service";
 import { LicenceEntity } from "./licence/licence.entity";
 import { LicenceService } from "./licence/licence.service";
@@ -42,7 +43,12 @@ export const ordersModule: DomainModuleDefinition = {
     DisclosureEntity,
     ErasureNoticeEntity,
   ],
-  migrations: [CreateOrders1795631582098, OrdersPrivacy1795637877532, GuestOrderContactEmail1796420242907],
+  migrations: [
+    CreateOrders1795631582098,
+    OrdersPrivacy1795637877532,
+    GuestOrderContactEmail1796420242907,
+    EraseCardBrand1796600000000,
+  ],
 };
 
 /** The orders domain's services, as the gateway and the worker use them. */

@@ -301,6 +301,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
           addressPostcode: ERASED,
           addressCountry: "GB",
           paymentToken: null,
+          cardBrand: null,
           cardLast4: null,
           cardExpiryMonth: null,
           idempotencyKeyHash: null,

@@ -23,11 +23,14 @@ import type { ErasureNoticeService } from "./erasure-notice.service";
 export const ERASED = "(erased)";
 
 /**
- * The columns an erasure rewrites. Kept: number, status, dates, lines, prices, total, currency
- * and the billing address's country (for tax), the partner, and the provider's charge id and the
- * card brand (to reconcile and refund with the provider). Gone: name, email, phone, organisation,
- * street, city, postcode, the reusable card token, last four digits and expiry, the idempotency
- * hashes (they hash the request, contact included) and every link to the account.
+ * The columns an erasure rewrites. Kept: what an invoice needs (number, status, dates, lines,
+ * prices, total, currency, the billing address's country for tax), the partner, and the
+ * provider's charge id (to refund and reconcile with the provider, which holds the card). Gone:
+ * name, email, phone, organisation, street, city, postcode, every card detail (the reusable
+ * token, brand, last four digits and expiry: the policy uses billing information "only to bill
+ * you for that product", and neither an invoice nor a refund needs them), the idempotency hashes
+ * (they hash the request, contact included) and every link to the account. So `Order.payment`
+ * is null on an erased order.
  */
 const ERASED_COLUMNS = Object.freeze({
   userId: null,
@@ -41,6 +44,7 @@ const ERASED_COLUMNS = Object.freeze({
   addressCity: ERASED,
   addressPostcode: ERASED,
   paymentToken: null,
+  cardBrand: null,
   cardLast4: null,
   cardExpiryMonth: null,
   cardExpiryYear: null,
