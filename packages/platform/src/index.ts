@@ -7,6 +7,7 @@ export * from "./config/config";
 export * from "./context/request-context";
 export * from "./crypto/crypto";
 export * from "./database/data-source";
+export * from "./database/row-locks";
 export * from "./database/database-server";
 export * from "./database/database-unavailable";
 export * from "./errors/domain.exception";

@@ -2,6 +2,7 @@ import {
   Channel,
   CHANNELS,
   isMysql,
+  lockRows,
   newId,
   NotFoundException,
   Topic,
@@ -315,19 +316,16 @@ export class ConsentService {
    */
   private currentPreferences(ctx: RequestContext, userId: string): Promise<ConsentPreferenceEntity[]> {
     const query = ctx.manager.createQueryBuilder(ConsentPreferenceEntity, "p").where("p.userId = :userId", { userId });
-    if (isMysql(ctx.dataSource)) query.setLock("pessimistic_write");
-    return query.getMany();
+    return lockRows(query, "update").getMany();
   }
 
   private async lockAccount(ctx: RequestContext, userId: string): Promise<void> {
     // SQLite transactions take turns already (platform's runInTransaction); it has no row locks.
     if (!isMysql(ctx.dataSource)) return;
-    await ctx.manager
-      .createQueryBuilder(UserEntity, "u")
-      .select("u.id")
-      .where("u.id = :userId", { userId })
-      .setLock("pessimistic_write")
-      .getOne();
+    await lockRows(
+      ctx.manager.createQueryBuilder(UserEntity, "u").select("u.id").where("u.id = :userId", { userId }),
+      "update",
+    ).getOne();
   }
 
   /** Accounts among `userIds` that granted `topic` on `channel`. */

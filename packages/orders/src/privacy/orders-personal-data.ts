@@ -1,5 +1,5 @@
 import {
-  isMysql,
+  lockRows,
   JobEntity,
   type PersonalDataContributor,
   type PersonalDataSubject,
@@ -100,14 +100,11 @@ export class OrdersPersonalData implements PersonalDataContributor {
     subject: Pick<PersonalDataSubject, "userId">,
     forUpdate = false,
   ): Promise<OrderEntity[]> {
-    const mysql = forUpdate && isMysql(ctx.dataSource);
-    if (mysql) {
-      await ctx.manager
-        .createQueryBuilder(UserEntity, "u")
-        .select("u.id")
-        .where("u.id = :userId", { userId: subject.userId })
-        .setLock("pessimistic_write")
-        .getRawMany();
+    if (forUpdate) {
+      await lockRows(
+        ctx.manager.createQueryBuilder(UserEntity, "u").select("u.id").where("u.id = :userId", { userId: subject.userId }),
+        "update",
+      ).getRawMany();
     }
     const query = ctx.manager
       .createQueryBuilder(OrderEntity, "o")
@@ -116,8 +113,7 @@ export class OrdersPersonalData implements PersonalDataContributor {
         hash: formerOwnerHash(this.secret, subject.userId),
       })
       .orderBy("o.number", "ASC");
-    if (mysql) query.setLock("pessimistic_write");
-    return query.getMany();
+    return (forUpdate ? lockRows(query, "update") : query).getMany();
   }
 
   /**
@@ -134,8 +130,7 @@ export class OrdersPersonalData implements PersonalDataContributor {
       .where("o.contactEmail IN (:...forms)", { forms })
       .andWhere("o.userId IS NULL AND o.formerOwnerHash IS NULL AND o.contactErasedAt IS NULL")
       .orderBy("o.number", "ASC");
-    if (forUpdate && isMysql(ctx.dataSource)) query.setLock("pessimistic_write");
-    return query.getMany();
+    return (forUpdate ? lockRows(query, "update") : query).getMany();
   }
 
   /**

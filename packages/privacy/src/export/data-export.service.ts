@@ -1,7 +1,7 @@
 import {
   AuditAction,
   hmac,
-  isMysql,
+  lockRows,
   safeEqual,
   UnauthenticatedException,
   type AuditLog,
@@ -95,20 +95,16 @@ export class DataExportService {
     // closure that is erasing the person finishes before this reads anything (and this sees the
     // account closed), or waits until this copy is stored (and then erases it). On MySQL/MariaDB
     // the snapshot of every later plain read is taken after these locks.
-    const mysql = isMysql(ctx.dataSource);
-    const lockRequest = (mode: "pessimistic_read" | "pessimistic_write") => {
-      const query = ctx.manager
-        .createQueryBuilder(PrivacyRequestEntity, "request")
-        .where("request.id = :requestId", { requestId });
-      if (mysql) query.setLock(mode);
-      return query.getOne();
-    };
+    const lockRequest = (mode: "share" | "update") =>
+      lockRows(
+        ctx.manager.createQueryBuilder(PrivacyRequestEntity, "request").where("request.id = :requestId", { requestId }),
+        mode,
+      ).getOne();
     // Jobs queued before the payload named the account: find it from the request.
-    const userId = subjectUserId ?? (await lockRequest("pessimistic_read"))?.subjectUserId ?? null;
+    const userId = subjectUserId ?? (await lockRequest("share"))?.subjectUserId ?? null;
     const accountQuery = ctx.manager.createQueryBuilder(UserEntity, "u").where("u.id = :userId", { userId });
-    if (mysql) accountQuery.setLock("pessimistic_read");
-    const account = userId ? await accountQuery.getOne() : null;
-    const request = await lockRequest("pessimistic_write");
+    const account = userId ? await lockRows(accountQuery, "share").getOne() : null;
+    const request = await lockRequest("update");
     if (!request || request.type !== PrivacyRequestType.ACCESS) return;
     if (request.status === PrivacyRequestStatus.COMPLETED || request.status === PrivacyRequestStatus.REJECTED) return;
     if (request.subjectUserId !== userId) return;

@@ -25,7 +25,7 @@ import {
   type PersonalDataRegistry,
   type PersonalDataSubject,
   type RequestContext,
-  isMysql,
+  lockRows,
 } from "@honour/platform";
 import { isEmail, isISO31661Alpha2, isURL } from "class-validator";
 import { In, LessThanOrEqual, type FindOptionsWhere } from "typeorm";
@@ -758,13 +758,11 @@ export class UserService {
    */
   async close(ctx: RequestContext, userId: string): Promise<UserEntity> {
     return ctx.transaction(async (tx) => {
-      const mysql = isMysql(tx.dataSource);
       // A locking read first: on MySQL/MariaDB a transaction's snapshot is taken by its first
       // plain read, so everything read after the lock includes what committed while it waited
       // (an order being placed, a copy of the data being built, a consent just given).
       const query = tx.manager.createQueryBuilder(UserEntity, "u").where("u.id = :userId", { userId });
-      if (mysql) query.setLock("pessimistic_write");
-      const user = await query.getOne();
+      const user = await lockRows(query, "update").getOne();
       if (!user) throw new NotFoundException("User");
       if (user.closedAt) return user;
       if (user.role === Role.ADMIN) {
@@ -775,8 +773,7 @@ export class UserService {
           .select("u.id")
           .where("u.role = :role AND u.closedAt IS NULL", { role: Role.ADMIN })
           .orderBy("u.id", "ASC");
-        if (mysql) admins.setLock("pessimistic_write");
-        const others = (await admins.getMany()).filter((a) => a.id !== userId);
+        const others = (await lockRows(admins, "update").getMany()).filter((a) => a.id !== userId);
         if (others.length === 0)
           throw new DomainException(
             ErrorCode.CONFLICT,
