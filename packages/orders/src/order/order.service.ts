@@ -6,6 +6,7 @@ import {
   type TransactionalMailPayload,
   ForbiddenException,
   isMysql,
+  lockRows,
   newId,
   NotFoundException,
   readPageArgs,
@@ -227,8 +228,7 @@ export class OrderService {
       const query = ctx.manager
         .createQueryBuilder(OrderEntity, "o")
         .where("o.idempotencyKeyHash = :keyHash", { keyHash });
-      if (isMysql(ctx.dataSource)) query.setLock("pessimistic_read");
-      const earlier = await query.getOne();
+      const earlier = await lockRows(query, "share").getOne();
       if (!earlier) throw error;
       return this.replay(earlier, fingerprint);
     }
@@ -525,8 +525,7 @@ export class OrderService {
     if ((result.affected ?? 0) === 0) {
       // A locking read sees the other move's status, which this transaction's snapshot does not.
       const query = ctx.manager.createQueryBuilder(OrderEntity, "o").where("o.id = :id", { id: order.id });
-      if (isMysql(ctx.dataSource)) query.setLock("pessimistic_read");
-      const current = await query.getOneOrFail();
+      const current = await lockRows(query, "share").getOneOrFail();
       throw new InvalidOrderTransitionException(current.status, to);
     }
     return Object.assign(order, set, { status: to });
@@ -559,12 +558,13 @@ export class OrderService {
     userId: string,
   ): Promise<{ id: string; keepOrderHistory: boolean; keepBillingDetails: boolean }> {
     const user = isMysql(ctx.dataSource)
-      ? await ctx.manager
-          .createQueryBuilder(UserEntity, "u")
-          .select(["u.id", "u.keepOrderHistory", "u.keepBillingDetails", "u.closedAt"])
-          .where("u.id = :userId", { userId })
-          .setLock("pessimistic_read")
-          .getOne()
+      ? await lockRows(
+          ctx.manager
+            .createQueryBuilder(UserEntity, "u")
+            .select(["u.id", "u.keepOrderHistory", "u.keepBillingDetails", "u.closedAt"])
+            .where("u.id = :userId", { userId }),
+          "share",
+        ).getOne()
       : await this.users.users.findById(ctx, userId);
     if (!user) throw new NotFoundException("User");
     // A request that began before the account was closed: its session has ended since.
@@ -676,6 +676,9 @@ function orderConfirmation(order: OrderEntity, lines: readonly OrderLineEntity[]
   return {
     kind: "ORDER_CONFIRMATION",
     to: { name: order.contactName, address: order.contactEmail },
+    // An account's order: its confirmation is part of that person's copy of their data (a guest
+    // order placed with the same address is not).
+    ...(order.userId ? { accountId: order.userId } : {}),
     subject: `Your order ${number}`,
     text: [`Thank you for your order ${number}.`, "", ...items, "", `Total: ${money(order.totalMinor)}`, ""].join("\n"),
   };
