@@ -8,6 +8,8 @@ export interface BenchEnv {
   databaseUrl: string;
   /** The gateway (NODE_ENV=production, its own process) on that database. */
   gatewayUrl: string;
+  /** The gateway process's id (for its resident memory in /proc). */
+  gatewayPid?: number;
   durationS: number;
   connections: number;
   rounds: number;
@@ -114,12 +116,28 @@ export function report(title: string, results: Record<string, LoadResult[]>, sub
 }
 
 /** Spawns `node dist/<script>` and resolves with the first match of `ready` in its output. */
-export function spawnServer(
+export async function spawnServer(
   children: ChildProcess[],
   script: string,
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<RegExpExecArray> {
+  return (await spawnProcess(children, script, env, ready)).match;
+}
+
+/** What the server printed last, kept for the error when it exits; older output is dropped. */
+const KEPT_OUTPUT_CHARS = 64 * 1024;
+
+/**
+ * Like {@link spawnServer}, but also gives the child (its pid for RSS readings). Only the last
+ * {@link KEPT_OUTPUT_CHARS} of its output are kept, so a long run does not pile up its logs here.
+ */
+export function spawnProcess(
+  children: ChildProcess[],
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ match: RegExpExecArray; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(__dirname, "..", script)], {
       env: { ...process.env, ...env },
@@ -127,10 +145,17 @@ export function spawnServer(
     });
     children.push(child);
     let output = "";
+    let started = false;
     const onData = (chunk: Buffer) => {
       output += String(chunk);
-      const match = ready.exec(output);
-      if (match) resolve(match);
+      if (!started) {
+        const match = ready.exec(output);
+        if (match) {
+          started = true;
+          resolve({ match, child });
+        }
+      }
+      if (output.length > KEPT_OUTPUT_CHARS) output = output.slice(-KEPT_OUTPUT_CHARS);
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
