@@ -43,10 +43,12 @@ describe("the gateway process", () => {
       HONOUR_DEMO_DATA: "true",
       LOG_LEVEL: "warn",
     });
-    for (let i = 0; i < 300 && !proc.output().includes("ready"); i++) await new Promise((r) => setTimeout(r, 100));
+    // The banner is written in several pieces: wait for its last part, the demo accounts.
+    const demoAccount = /CUSTOMER\s+\S+@\S+\s+password: \S+/;
+    for (let i = 0; i < 300 && !demoAccount.test(proc.output()); i++) await new Promise((r) => setTimeout(r, 100));
     const url = /GraphQL at (http:\/\/[^/\s]+)\/graphql/.exec(proc.output())?.[1];
     expect(url).toBeDefined();
-    expect(proc.output()).toMatch(/CUSTOMER\s+\S+@\S+\s+password: \S+/); // demo accounts on first run
+    expect(proc.output()).toMatch(demoAccount); // demo accounts on first run
 
     // A request whose body is still arriving when SIGTERM lands is in flight for certain.
     const body = JSON.stringify({ query: REGISTER, variables: { input: newRegistration() } });
