@@ -26,7 +26,7 @@ export {
   summariseCard,
   type CardDetails,
   type CardSummary,
-} from "./payment/card.service";
+} from "./payment/card";
 
 export { ProductEntity, ProductKind, Currency, PRODUCT_LIMITS, SKU_PATTERN } from "./product/product.entity";
 export { ProductService, normaliseSku, type ProductChanges, type ProductDraft } from "./product/product.service";
@@ -42,8 +42,8 @@ export {
   nextStatuses,
   isOpenForPartner,
   InvalidOrderTransitionException,
-} from "./order/order-state.service";
-export { OrderViews, OrderViewsOfRequest, type OrderViewEntry } from "./order/order-view-audit.service";
+} from "./order/order-state";
+export { OrderViews, OrderViewsOfRequest, type OrderViewEntry } from "./order/order-views";
 export {
   OrderService,
   orderConfirmationKey,
@@ -60,8 +60,8 @@ export {
   type OrderLineRequest,
   type PaymentChoice,
   type PlaceOrderRequest,
-} from "./order/place-order.service";
-export { COUNTRY_CODES, isCountryCode } from "./order/country.service";
+} from "./order/place-order-checks";
+export { COUNTRY_CODES, isCountryCode } from "./order/country";
 
 export { PartnerEntity, PARTNER_LIMITS } from "./partner/partner.entity";
 export { PartnerApiKeyEntity } from "./partner/partner-api-key.entity";

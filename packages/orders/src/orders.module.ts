@@ -9,7 +9,7 @@ import { CreateOrders1795631582098 } from "./migrations/1795631582098-create-ord
 import { OrdersPrivacy1795637877532 } from "./migrations/1795637877532-orders-privacy.migration";
 import { GuestOrderContactEmail1796420242907 } from "./migrations/1796420242907-guest-order-contact-email.migration";
 import { EraseCardBrand1796600000000 } from "./migrations/1796600000000-erase-card-brand.migration";
-import { HotReadService } from "./hot-read.service";
+import { HotReads } from "./hot-read";
 import { LicenceEntity } from "./licence/licence.entity";
 import { LicenceService } from "./licence/licence.service";
 import { OrderLineEntity } from "./order/order-line.entity";
@@ -101,7 +101,7 @@ export function createOrdersServices(
     users,
     platform.securityLog,
     platform.logger,
-    new HotReadService(),
+    new HotReads(),
     platform.jobs,
     platform.audit,
     platform.config.secret,

@@ -1,6 +1,6 @@
 import { UserEntity } from "@honour/users";
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from "typeorm";
-import type { CardBrand } from "../payment/card.service";
+import type { CardBrand } from "../payment/card";
 
 /**
  * A card kept on a profile for next time, at the buyer's request: the provider's token and the

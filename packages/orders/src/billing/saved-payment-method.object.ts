@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from "graphql-scalars";
 import { Field, ID, Int, ObjectType } from "type-graphql";
-import { CardBrand } from "../payment/card.service";
+import { CardBrand } from "../payment/card";
 import "../order/order.object"; // registers CardBrand
 
 @ObjectType("SavedPaymentMethod", {

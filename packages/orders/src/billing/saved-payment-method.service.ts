@@ -1,6 +1,6 @@
 import { newId, NotFoundException, type RequestContext } from "@honour/platform";
 import { In } from "typeorm";
-import type { CardSummary } from "../payment/card.service";
+import type { CardSummary } from "../payment/card";
 import { SavedPaymentMethodEntity } from "./saved-payment-method.entity";
 
 /**

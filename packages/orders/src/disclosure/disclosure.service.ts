@@ -8,7 +8,7 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import { In } from "typeorm";
-import { invalidInput } from "../field-checks.service";
+import { invalidInput } from "../field-checks";
 import type { OrderEntity } from "../order/order.entity";
 import { PartnerEntity } from "../partner/partner.entity";
 import { DisclosedField, DisclosureEntity, DisclosurePurpose } from "./disclosure.entity";

@@ -1,7 +1,7 @@
 import { ConnectionArgs } from "@honour/platform/graphql";
 import { IsEnum, IsNotEmpty, IsOptional } from "class-validator";
 import { ArgsType, Field, ID } from "type-graphql";
-import { OrderStatus } from "./order-state.service";
+import { OrderStatus } from "./order-state";
 import "./order.object"; // registers OrderStatus before it is used here
 
 @ArgsType()

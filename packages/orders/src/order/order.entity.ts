@@ -1,9 +1,9 @@
 import { UserEntity } from "@honour/users";
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from "typeorm";
-import type { CardBrand } from "../payment/card.service";
+import type { CardBrand } from "../payment/card";
 import { PartnerEntity } from "../partner/partner.entity";
 import type { Currency } from "../product/product.entity";
-import type { OrderStatus } from "./order-state.service";
+import type { OrderStatus } from "./order-state";
 
 export const CONTACT_LIMITS = Object.freeze({
   name: 200,

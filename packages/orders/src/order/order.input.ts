@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int } from "type-graphql";
-import type { AddressDetails, OrderLineRequest, PaymentChoice, PlaceOrderRequest } from "./place-order.service";
+import type { AddressDetails, OrderLineRequest, PaymentChoice, PlaceOrderRequest } from "./place-order-checks";
 
 // These inputs are checked by OrderService, not by class-validator, and their fields are nullable
 // in the schema even where required: a value missing or invalid is reported in

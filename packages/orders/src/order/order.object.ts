@@ -1,10 +1,10 @@
 import { ConnectionType } from "@honour/platform/graphql";
 import { GraphQLDateTime } from "graphql-scalars";
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { CardBrand } from "../payment/card.service";
+import { CardBrand } from "../payment/card";
 import { Currency, ProductKind } from "../product/product.entity";
 import "../product/product.object"; // registers ProductKind and Currency
-import { OrderStatus } from "./order-state.service";
+import { OrderStatus } from "./order-state";
 
 registerEnumType(OrderStatus, {
   name: "OrderStatus",

@@ -3,7 +3,7 @@ import { ConnectionArgs, loader, type GraphQLContext } from "@honour/platform/gr
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import type { OrdersServices } from "../orders.module";
 import { showPlacedOrder } from "./order-field.resolver";
-import { OrderViewsOfRequest } from "./order-view-audit.service";
+import { OrderViewsOfRequest } from "./order-views";
 import { AssignOrderArgs, OrdersArgs } from "./order.args";
 import type { OrderEntity } from "./order.entity";
 import { PlaceOrderInput } from "./order.input";

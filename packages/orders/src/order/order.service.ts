@@ -27,10 +27,10 @@ import { UserEntity, type UsersServices } from "@honour/users";
 import type { SavedPaymentMethodEntity } from "../billing/saved-payment-method.entity";
 import type { SavedPaymentMethodService } from "../billing/saved-payment-method.service";
 import type { LicenceService } from "../licence/licence.service";
-import { invalidInput } from "../field-checks.service";
-import type { HotReadService } from "../hot-read.service";
+import { invalidInput } from "../field-checks";
+import type { HotReads } from "../hot-read";
 import { IdempotencyKeyReusedException, isDuplicateKeyError, PaymentDeclinedException } from "../orders.exception";
-import { isExpired, type CardSummary } from "../payment/card.service";
+import { isExpired, type CardSummary } from "../payment/card";
 import {
   orderRefundKey,
   type ChargeOutcome,
@@ -47,9 +47,9 @@ import {
   InvalidOrderTransitionException,
   isOpenForPartner,
   OrderStatus,
-} from "./order-state.service";
+} from "./order-state";
 import { formerOwnerAuditSubject, formerOwnerHash } from "./former-owner";
-import { OrderViews } from "./order-view-audit.service";
+import { OrderViews } from "./order-views";
 import { OrderEntity } from "./order.entity";
 import {
   checkPlaceOrder,
@@ -60,7 +60,7 @@ import {
   type CheckedOrderRequest,
   type PlaceOrderRequest,
   type StoredOrderFacts,
-} from "./place-order.service";
+} from "./place-order-checks";
 
 /** A page of orders, optionally of one status. */
 export interface OrderSearchArgs extends PageArgs {
@@ -129,7 +129,7 @@ export class OrderService {
     private readonly users: UsersServices,
     private readonly securityLog: SecurityLog,
     private readonly logger: Logger,
-    private readonly reads: HotReadService,
+    private readonly reads: HotReads,
     private readonly jobs: JobQueue,
     private readonly audit: AuditLog,
     /** The server secret, for {@link formerOwnerHash}. */

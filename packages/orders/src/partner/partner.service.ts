@@ -17,7 +17,7 @@ import {
   type SecurityLog,
 } from "@honour/platform";
 import { In, type DataSource } from "typeorm";
-import { FieldChecks } from "../field-checks.service";
+import { FieldChecks } from "../field-checks";
 import { PartnerApiKeyEntity } from "./partner-api-key.entity";
 import { PARTNER_LIMITS, PartnerEntity } from "./partner.entity";
 

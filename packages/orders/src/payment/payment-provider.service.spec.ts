@@ -1,5 +1,5 @@
 import { ManualClock } from "@honour/platform";
-import { CardBrand } from "./card.service";
+import { CardBrand } from "./card";
 import { IDEMPOTENCY_KEY_TTL_MS, LocalPaymentProvider, type ChargeRequest } from "./payment-provider.service";
 
 let keys = 0;

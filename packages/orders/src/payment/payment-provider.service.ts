@@ -7,7 +7,7 @@ import {
   summariseCard,
   type CardDetails,
   type CardSummary,
-} from "./card.service";
+} from "./card";
 
 /** One charge: how much, and what it is for. */
 export interface ChargeRequest {

@@ -1,5 +1,5 @@
 import { ForbiddenException, newId, type RequestContext } from "@honour/platform";
-import { invalidInput } from "../field-checks.service";
+import { invalidInput } from "../field-checks";
 import { ErasureNoticeEntity } from "./erasure-notice.entity";
 
 /**

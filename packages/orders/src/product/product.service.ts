@@ -9,7 +9,7 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import { In } from "typeorm";
-import { FieldChecks } from "../field-checks.service";
+import { FieldChecks } from "../field-checks";
 import { isDuplicateKeyError, SkuTakenException } from "../orders.exception";
 import { Currency, PRODUCT_LIMITS, ProductEntity, ProductKind, SKU_PATTERN } from "./product.entity";
 

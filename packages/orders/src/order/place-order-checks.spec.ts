@@ -1,12 +1,12 @@
 import { ErrorCode } from "@honour/platform";
-import { CardBrand } from "../payment/card.service";
+import { CardBrand } from "../payment/card";
 import {
   checkPlaceOrder,
   inspectPlaceOrder,
   requestFingerprint,
   storedReferences,
   type PlaceOrderRequest,
-} from "./place-order.service";
+} from "./place-order-checks";
 
 const now = new Date("2026-11-25T12:00:00Z");
 const CARD_NUMBER = "4929 3860 2561 4176";

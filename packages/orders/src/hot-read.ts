@@ -13,7 +13,7 @@ export interface SqlNames {
  * TypeORM queries was the largest share of a page's CPU time, as it was for the session lookup.
  * Statements select `*` from one table and use `?` placeholders, which both drivers take.
  */
-export class HotReadService {
+export class HotReads {
   private readonly statements = new WeakMap<DataSource, Map<string, string>>();
 
   async select<T extends ObjectLiteral>(

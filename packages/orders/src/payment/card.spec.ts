@@ -8,7 +8,7 @@ import {
   normaliseCardNumber,
   passesLuhn,
   summariseCard,
-} from "./card.service";
+} from "./card";
 
 describe("card checks", () => {
   const now = new Date("2026-11-25T12:00:00Z");

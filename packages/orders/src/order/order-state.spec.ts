@@ -6,7 +6,7 @@ import {
   isOpenForPartner,
   nextStatuses,
   OrderStatus,
-} from "./order-state.service";
+} from "./order-state";
 
 const { PLACED, PAID, ASSIGNED, FULFILLED, CANCELLED } = OrderStatus;
 

@@ -1,5 +1,5 @@
 import { sha256, type FieldError } from "@honour/platform";
-import { FieldChecks, invalidInput } from "../field-checks.service";
+import { FieldChecks, invalidInput } from "../field-checks";
 import {
   cardNumberProblem,
   CARDHOLDER_NAME_MAX_LENGTH,
@@ -10,10 +10,10 @@ import {
   summariseCard,
   type CardDetails,
   type CardSummary,
-} from "../payment/card.service";
+} from "../payment/card";
 import { normaliseSku } from "../product/product.service";
 import { PRODUCT_LIMITS } from "../product/product.entity";
-import { isCountryCode } from "./country.service";
+import { isCountryCode } from "./country";
 import { CONTACT_LIMITS } from "./order.entity";
 
 export const ORDER_LIMITS = Object.freeze({
