@@ -59,15 +59,9 @@ export {
 } from "./query/stats-query.service";
 
 export { SecurityEventEntity, SECURITY_EVENT_LIMITS } from "./security/security-event.entity";
-export {
-  SqlSecurityLog,
-  SecurityEventService,
-  SECURITY_LOG_READERS,
-  dnsHostResolver,
-  confirmedHostname,
-  type HostResolver,
-  type SecurityEventFilter,
-} from "./security/security-log.service";
+export { SqlSecurityLog } from "./security/security-log.service";
+export { SecurityEventService, SECURITY_LOG_READERS, type SecurityEventFilter } from "./security/security-event.service";
+export { dnsHostResolver, confirmedHostname, type HostResolver } from "./security/host-names";
 export { securityPersonalData, maskEmails, SECURITY_PERSONAL_DATA, ERASED } from "./security/security-personal-data";
 // The contract the security log implements lives in platform; re-exported for callers here.
 export { SecurityEventKind, type SecurityLog, type SecurityEventRecord } from "@honour/platform";

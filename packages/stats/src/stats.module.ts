@@ -17,12 +17,9 @@ import { RollupService } from "./rollup/rollup.service";
 import { DailySaltEntity } from "./salt/daily-salt.entity";
 import { SaltService } from "./salt/salt.service";
 import { SecurityEventEntity } from "./security/security-event.entity";
-import {
-  dnsHostResolver,
-  SecurityEventService,
-  SqlSecurityLog,
-  type HostResolver,
-} from "./security/security-log.service";
+import { dnsHostResolver, type HostResolver } from "./security/host-names";
+import { SecurityEventService } from "./security/security-event.service";
+import { SqlSecurityLog } from "./security/security-log.service";
 import { SECURITY_PERSONAL_DATA, securityPersonalData } from "./security/security-personal-data";
 import { SiteTimeZone } from "./zone/site-time-zone";
 

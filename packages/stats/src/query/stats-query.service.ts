@@ -5,7 +5,7 @@ import { HourlyStatsEntity } from "../rollup/hourly-stats.entity";
 import { StatsLabelEntity } from "../rollup/stats-label.entity";
 import { planRange, rangeSums } from "../rollup/periods";
 import { daysFrom, toDate } from "../rollup/rollup.service";
-import { requireRole } from "../stats.access";
+import { requireRole } from "../stats-access";
 import { addDays, daysBetween, isLocalDay, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
 
 export enum StatsMetric {
