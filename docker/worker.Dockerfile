@@ -24,7 +24,7 @@ COPY . /src
 RUN mkdir /manifests \
   && cd /src \
   && cp package.json package-lock.json /manifests/ \
-  && for manifest in packages/*/package.json apps/*/package.json; do \
+  && for manifest in packages/*/package.json apps/*/package.json tools/*/package.json; do \
        mkdir -p "/manifests/$(dirname "$manifest")" && cp "$manifest" "/manifests/$manifest"; \
      done
 

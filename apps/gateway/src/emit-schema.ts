@@ -2,8 +2,8 @@ import "reflect-metadata";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { printSchema } from "graphql";
-import type { AppServices } from "./app-modules";
-import { createAppResolvers } from "./app-modules";
+import type { AppServices } from "@honour/composition";
+import { createAppResolvers } from "@honour/composition/graphql";
 import { buildGatewaySchema } from "./graphql/schema";
 
 export const SCHEMA_FILE = join(__dirname, "..", "schema.graphql");

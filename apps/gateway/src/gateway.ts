@@ -33,7 +33,8 @@ import { SESSION_COOKIE, seedDemoData, type Role, type UserEntity } from "@honou
 import { GraphQLError } from "graphql";
 import { SqlSecurityLog } from "@honour/stats";
 import { userLoader } from "@honour/users/graphql";
-import { createAppResolvers, createAppServices, moduleDefinitions, type AppServices } from "./app-modules";
+import { createAppServices, moduleDefinitions, type AppServices } from "@honour/composition";
+import { createAppResolvers } from "@honour/composition/graphql";
 import { createErrorFormatter } from "./graphql/error-formatter";
 import { rateLimitedPlugin } from "./graphql/rate-limited";
 import { clientErrorHandler, registerErrorEnvelope } from "./http/error-envelope";

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { ConfigException, describeServer, loadConfig, migrateSchema, openDataSource } from "@honour/platform";
-import { moduleDefinitions } from "./app-modules";
+import { moduleDefinitions } from "@honour/composition";
 
 /** `npm run migrate`: brings the configured database's schema up to date, then exits. */
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { isSchemaCurrent, openDataSource } from "@honour/platform";
 import { createTestDatabase, pendingSchemaChanges } from "@honour/testing";
-import { moduleDefinitions } from "../src/app-modules";
+import { moduleDefinitions } from "@honour/composition";
 
 const onMysql = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 

@@ -3,61 +3,26 @@ import {
   openDataSource,
   isSchemaCurrent,
   JobRunner,
-  platformJobs,
-  platformModule,
   silentLogger,
   SqlJobQueue,
   systemClock,
   ConfigException,
   type DataSourceParts,
   type DatabaseConfig,
-  type DomainModuleDefinition,
   type HonourConfig,
   type JobDefinition,
   type Logger,
   type Platform,
   type ScheduleDefinition,
 } from "@honour/platform";
-import { consentJobs, consentModule, createConsentServices } from "@honour/consent";
-import { createOrdersServices, ordersJobs, ordersModule } from "@honour/orders";
-import { createPrivacyServices, privacyJobs, privacyModule } from "@honour/privacy";
-import { createStatsServices, SqlSecurityLog, statsJobs, statsModule } from "@honour/stats";
-import { createUsersServices, usersJobs, usersModule } from "@honour/users";
+import { createAppJobs, createAppServices, moduleDefinitions } from "@honour/composition";
+import { SqlSecurityLog } from "@honour/stats";
 import type { DataSource } from "typeorm";
 import { DEFAULT_WORKER_SETTINGS, type WorkerSettings } from "./worker-config";
 
-/** Every module with tables, in dependency order. */
-export const MODULES: readonly DomainModuleDefinition[] = [
-  platformModule,
-  usersModule,
-  ordersModule,
-  consentModule,
-  statsModule,
-  privacyModule,
-];
-
-/**
- * The jobs and schedules of every domain, each domain's services built once on the platform
- * (orders builds on the users services, as in the gateway).
- */
+/** The jobs and schedules of every domain, each domain's services built once on the platform. */
 function moduleJobs(platform: Platform): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] }[] {
-  const users = createUsersServices(platform);
-  const orders = createOrdersServices(platform, users);
-  const consent = createConsentServices(platform, users, {
-    smtpUrl: platform.config.smtpUrl,
-    mailFrom: platform.config.mailFrom,
-  });
-  const stats = createStatsServices(platform);
-  // Last, as in the gateway: privacy builds on users and consent, and exports from every domain.
-  const privacy = createPrivacyServices(platform, users, consent);
-  return [
-    platformJobs(platform),
-    usersJobs(users),
-    ordersJobs(orders),
-    consentJobs(consent),
-    statsJobs(stats),
-    privacyJobs(privacy),
-  ];
+  return createAppJobs(platform, createAppServices(platform));
 }
 
 export interface StartWorkerOptions {
@@ -87,8 +52,8 @@ export async function startWorker(config: HonourConfig, options: StartWorkerOpti
   const dataSource = await connect(
     config.database,
     {
-      entities: MODULES.flatMap((m) => m.entities),
-      migrations: MODULES.flatMap((m) => m.migrations),
+      entities: moduleDefinitions.flatMap((m) => m.entities),
+      migrations: moduleDefinitions.flatMap((m) => m.migrations),
       // One job at a time, plus the heartbeat, the reaper and a handler's own transaction.
       poolSize: 4,
     },

@@ -14,7 +14,7 @@ import {
   type DatabaseConfig,
   type EnqueueOptions,
 } from "@honour/platform";
-import { MODULES } from "../src/worker";
+import { moduleDefinitions } from "@honour/composition";
 import type { DataSource } from "typeorm";
 import { TEST_JOB_RUN_TABLE, type TestJobRunEvent } from "../src/test-jobs";
 
@@ -144,7 +144,7 @@ export class WorkerTestDatabase {
       database = { kind: "sqlite", path: join(dataDir, "honour.sqlite") };
     }
     // Exactly the tables the worker waits for.
-    const modules = MODULES;
+    const modules = moduleDefinitions;
     const { dataSource } = await openDataSource(database, {
       entities: modules.flatMap((m) => m.entities),
       migrations: modules.flatMap((m) => m.migrations),

@@ -1,25 +1,27 @@
+import "reflect-metadata";
 import { consentJobs, consentModule, createConsentServices, type ConsentServices } from "@honour/consent";
-import { createConsentResolvers } from "@honour/consent/graphql";
 import { createOrdersServices, ordersJobs, ordersModule, type OrdersServices } from "@honour/orders";
-import { createOrdersResolvers } from "@honour/orders/graphql";
-import { createPrivacyServices, privacyJobs, privacyModule, type PrivacyServices } from "@honour/privacy";
-import { createPrivacyResolvers } from "@honour/privacy/graphql";
-import { createStatsServices, statsJobs, statsModule, type StatsServices } from "@honour/stats";
-import { createStatsResolvers } from "@honour/stats/graphql";
-import { createUsersServices, usersJobs, usersModule, type UsersServices } from "@honour/users";
-import { createUsersResolvers } from "@honour/users/graphql";
 import {
+  platformJobs,
   platformModule,
   type Actor,
   type DomainModuleDefinition,
+  type JobDefinition,
   type Platform,
   type RequestContext,
+  type ScheduleDefinition,
 } from "@honour/platform";
+import { createPrivacyServices, privacyJobs, privacyModule, type PrivacyServices } from "@honour/privacy";
+import { createStatsServices, statsJobs, statsModule, type StatsServices } from "@honour/stats";
+import { createUsersServices, usersJobs, usersModule, type UsersServices } from "@honour/users";
 
 /**
- * The one list of domain packages the gateway serves. A new domain adds its module definition
- * (entities, migrations), its services and its resolvers here.
+ * The one composition of Honour's domains. The gateway, the worker, `npm run migrate` and the bench
+ * all take it from here, so a new domain is added in this file (its module, its services, its
+ * jobs) and in `./graphql.ts` (its resolvers), besides its own package.
  */
+
+/** Every module with tables, in dependency order: the entities and migrations of the database. */
 export const moduleDefinitions: readonly DomainModuleDefinition[] = [
   platformModule,
   usersModule,
@@ -29,16 +31,18 @@ export const moduleDefinitions: readonly DomainModuleDefinition[] = [
   privacyModule,
 ];
 
+/** Each domain's services, built once per process on one platform. */
 export interface AppServices {
   users: UsersServices;
   orders: OrdersServices;
-  stats: StatsServices;
   consent: ConsentServices;
+  stats: StatsServices;
   privacy: PrivacyServices;
   /** Turns a partner API key (`Authorization: Bearer hpk_…`) into a partner actor, or throws UNAUTHENTICATED. */
   partnerKeys?: { resolveApiKey(ctx: RequestContext, key: string): Promise<Actor> };
 }
 
+/** Builds every domain's services in dependency order. */
 export function createAppServices(platform: Platform): AppServices {
   const users = createUsersServices(platform);
   const orders = createOrdersServices(platform, users);
@@ -52,15 +56,17 @@ export function createAppServices(platform: Platform): AppServices {
   return { users, orders, consent, stats, privacy, partnerKeys: orders.partners };
 }
 
-/** Resolver instances of every domain, for buildSchema's container. */
-export function createAppResolvers(services: AppServices): object[] {
+/** What the worker runs: the jobs and schedules of the platform and of every domain. */
+export function createAppJobs(
+  platform: Platform,
+  services: AppServices,
+): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] }[] {
   return [
-    ...createUsersResolvers(services.users),
-    ...createOrdersResolvers(services.orders),
-    ...createConsentResolvers(services.consent),
-    ...createStatsResolvers(services.stats),
-    ...createPrivacyResolvers(services.privacy),
+    platformJobs(platform),
+    usersJobs(services.users),
+    ordersJobs(services.orders),
+    consentJobs(services.consent),
+    statsJobs(services.stats),
+    privacyJobs(services.privacy),
   ];
 }
-
-export { consentJobs, ordersJobs, privacyJobs, statsJobs, usersJobs };

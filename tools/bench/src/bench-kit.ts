@@ -13,7 +13,7 @@ export interface BenchEnv {
   durationS: number;
   connections: number;
   rounds: number;
-  /** Starts a script of this app's dist/ in its own process; stopped when the run ends. */
+  /** Starts a script of the bench's dist/ (a baseline server) in its own process; stopped when the run ends. */
   startServer(script: string, env: Record<string, string>, ready: RegExp): Promise<RegExpExecArray>;
 }
 
@@ -115,7 +115,7 @@ export function report(title: string, results: Record<string, LoadResult[]>, sub
   }
 }
 
-/** Spawns `node dist/<script>` and resolves with the first match of `ready` in its output. */
+/** Spawns `node <script>` (an absolute path: {@link appMain}, {@link benchScript}) and resolves with the first match of `ready` in its output. */
 export async function spawnServer(
   children: ChildProcess[],
   script: string,
@@ -123,6 +123,19 @@ export async function spawnServer(
   ready: RegExp,
 ): Promise<RegExpExecArray> {
   return (await spawnProcess(children, script, env, ready)).match;
+}
+
+/**
+ * The built entry point of an app of this repository (`gateway`, `worker`), which the bench runs as
+ * a user would: `apps/<app>/dist/main.js`, seen from tools/bench/dist.
+ */
+export function appMain(app: "gateway" | "worker"): string {
+  return join(__dirname, "..", "..", "..", "apps", app, "dist", "main.js");
+}
+
+/** A script of the bench's own dist/ (the hand-written baselines). */
+export function benchScript(name: string): string {
+  return join(__dirname, name);
 }
 
 /** What the server printed last, kept for the error when it exits; older output is dropped. */
@@ -139,7 +152,7 @@ export function spawnProcess(
   ready: RegExp,
 ): Promise<{ match: RegExpExecArray; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, "..", script)], {
+    const child = spawn(process.execPath, [script], {
       env: { ...process.env, ...env },
       stdio: "pipe",
     });

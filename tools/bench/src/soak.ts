@@ -9,8 +9,8 @@ import { GraphQLTestClient } from "@honour/testing";
 import { UserEntity } from "@honour/users";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { SMTPServer } from "smtp-server";
-import { moduleDefinitions } from "../app-modules";
-import { spawnProcess, type BenchEnv } from "./bench-kit";
+import { moduleDefinitions } from "@honour/composition";
+import { appMain, spawnProcess, type BenchEnv } from "./bench-kit";
 
 /** The host of the page views the benchmarks send (bench.ts gives it to the gateway as STATS_SITE_HOSTS). */
 export const BENCH_SITE_HOST = "www.honour.example";
@@ -517,7 +517,7 @@ export async function runSoak(env: BenchEnv, dataDir: string): Promise<void> {
   try {
     const { child: worker } = await spawnProcess(
       workers,
-      "../../worker/dist/main.js",
+      appMain("worker"),
       {
         DATABASE_URL: env.databaseUrl,
         NODE_ENV: "production",

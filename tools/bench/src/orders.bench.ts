@@ -92,7 +92,7 @@ async function seed(env: BenchEnv): Promise<{ cookie: string; bearer: string }> 
  */
 export async function runOrdersBench(env: BenchEnv): Promise<void> {
   const match = await env.startServer(
-    "bench/orders-baseline-server.js",
+    "orders-baseline-server.js",
     { BENCH_DATABASE_URL: env.databaseUrl },
     /BASELINE_PORT=(\d+)/,
   );

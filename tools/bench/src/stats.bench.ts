@@ -50,7 +50,7 @@ export async function runStatsBench(env: BenchEnv): Promise<void> {
 async function ingestBench(env: BenchEnv): Promise<void> {
   const baseline = async (mode: string) => {
     const match = await env.startServer(
-      "bench/stats-baseline-server.js",
+      "stats-baseline-server.js",
       { BENCH_STATS_MODE: mode, BENCH_DATABASE_URL: env.databaseUrl },
       /BASELINE_PORT=(\d+)/,
     );

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrateSchema, openDataSource } from "@honour/platform";
 import { createTestDatabase } from "@honour/testing";
-import { moduleDefinitions } from "../app-modules";
-import { spawnProcess, spawnServer, type BenchEnv } from "./bench-kit";
+import { moduleDefinitions } from "@honour/composition";
+import { appMain, benchScript, spawnProcess, spawnServer, type BenchEnv } from "./bench-kit";
 import { runConsentBench } from "./consent.bench";
 import { runMeBench } from "./me.bench";
 import { runOrdersBench } from "./orders.bench";
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
     const { match: gateway, child } = await spawnProcess(
       children,
-      "main.js",
+      appMain("gateway"),
       {
         DATABASE_URL: url,
         PORT: "0",
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       durationS: Number(process.env.BENCH_DURATION_S ?? 10),
       connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
       rounds: Number(process.env.BENCH_ROUNDS ?? 2),
-      startServer: (script, env, ready) => spawnServer(children, script, env, ready),
+      startServer: (script, env, ready) => spawnServer(children, benchScript(script), env, ready),
     };
     if (soak) {
       await runSoak(env, dataDir);

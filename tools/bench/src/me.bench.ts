@@ -9,7 +9,7 @@ const ME = "query Me { me { id email name organisation organisationUrl jobTitle 
  */
 export async function runMeBench(env: BenchEnv): Promise<void> {
   const match = await env.startServer(
-    "bench/baseline-server.js",
+    "baseline-server.js",
     { BENCH_DATABASE_URL: env.databaseUrl },
     /BASELINE_PORT=(\d+)/,
   );

@@ -127,7 +127,7 @@ async function loadToggling(env: BenchEnv, base: string, accounts: Account[], du
  */
 export async function runConsentBench(env: BenchEnv): Promise<void> {
   const match = await env.startServer(
-    "bench/consent-baseline-server.js",
+    "consent-baseline-server.js",
     { BENCH_DATABASE_URL: env.databaseUrl, HONOUR_SECRET: BENCH_SECRET },
     /BASELINE_PORT=(\d+)/,
   );
