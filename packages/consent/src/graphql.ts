@@ -20,11 +20,13 @@ export { ContactListArgs } from "./contact-list/contact-list.args";
 export { PolicyVersionObject } from "./policy/policy-version.object";
 export { PublishPolicyVersionInput } from "./policy/policy.input";
 export { ConsentEventConnection, ConsentEventObject, PreferenceObject } from "./preference/preference.object";
-export { PreferenceInput, SetPreferencesArgs } from "./preference/preference.input";
+export { PreferenceInput } from "./preference/preference.input";
+export { SetPreferencesArgs } from "./preference/preference.args";
 export { SuppressedHashObject, SuppressionObject } from "./suppression/suppression.object";
-export { PartnerSuppressionsArgs, RemovalRequestInput } from "./suppression/suppression.input";
+export { RemovalRequestInput } from "./suppression/suppression.input";
+export { PartnerSuppressionsArgs } from "./suppression/suppression.args";
 export { UnsubscribeResultObject } from "./unsubscribe/unsubscribe.object";
-export { UnsubscribeArgs } from "./unsubscribe/unsubscribe.resolver";
+export { UnsubscribeArgs } from "./unsubscribe/unsubscribe.args";
 
 /**
  * The consent domain's resolver instances. Pass their classes to `buildSchema({ resolvers })`

@@ -8,7 +8,8 @@ import {
   type Topic,
 } from "@honour/platform";
 import { In } from "typeorm";
-import { ConsentErrorCode, ConsentException, FieldChecks } from "../consent.exception";
+import { ConsentErrorCode, ConsentException } from "../consent.exception";
+import { FieldChecks } from "../field-checks";
 import { sanitiseCampaignHtml } from "./campaign-html";
 import { CAMPAIGN_LIMITS, CampaignEntity, CampaignStatus } from "./campaign.entity";
 import { OutboxMessageEntity, OutboxStatus } from "./outbox-message.entity";

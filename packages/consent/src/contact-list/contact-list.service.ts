@@ -10,7 +10,7 @@ import {
   type Topic,
 } from "@honour/platform";
 import type { PostalAddress } from "@honour/users";
-import { FieldChecks } from "../consent.exception";
+import { FieldChecks } from "../field-checks";
 import { identifierOf } from "../consent-keys";
 import { ConsentPreferenceEntity } from "../preference/consent-preference.entity";
 import type { SuppressionService } from "../suppression/suppression.service";

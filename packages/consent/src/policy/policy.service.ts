@@ -1,5 +1,7 @@
 import type { RequestContext } from "@honour/platform";
-import { ConsentErrorCode, ConsentException, FieldChecks, isDuplicateKeyError } from "../consent.exception";
+import { ConsentErrorCode, ConsentException } from "../consent.exception";
+import { isDuplicateKeyError } from "../duplicate-key";
+import { FieldChecks } from "../field-checks";
 import { POLICY_LIMITS, PolicyVersionEntity } from "./policy-version.entity";
 import { PRIVACY_POLICY_V1_BODY } from "./privacy-policy-v1";
 

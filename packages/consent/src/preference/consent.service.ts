@@ -17,7 +17,7 @@ import {
 import { normaliseEmail, UserEntity, type UserService } from "@honour/users";
 import { In } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
-import { FieldChecks } from "../consent.exception";
+import { FieldChecks } from "../field-checks";
 import { identifierOf, type ConsentKeys } from "../consent-keys";
 import type { PolicyService } from "../policy/policy.service";
 import { SuppressionReason } from "../suppression/suppression.entity";

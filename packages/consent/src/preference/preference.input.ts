@@ -1,8 +1,8 @@
 import { Channel, Topic } from "@honour/platform";
-import { ArrayMaxSize, IsBoolean, IsEnum, ValidateNested } from "class-validator";
-import { ArgsType, Field, InputType } from "type-graphql";
+import { IsBoolean, IsEnum } from "class-validator";
+import { Field, InputType } from "type-graphql";
 import "./preference.object"; // registers the enums before they are used here
-import { MAX_PREFERENCE_CHANGES, type PreferenceChange } from "./consent.service";
+import type { PreferenceChange } from "./consent.service";
 
 @InputType({ description: "Grant (true) or withdraw (false) one topic on one channel." })
 export class PreferenceInput implements PreferenceChange {
@@ -17,15 +17,4 @@ export class PreferenceInput implements PreferenceChange {
   @Field(() => Boolean)
   @IsBoolean()
   granted!: boolean;
-}
-
-/** `setPreferences(input)`: at most one entry per topic and channel. */
-@ArgsType()
-export class SetPreferencesArgs {
-  @Field(() => [PreferenceInput], {
-    description: `At most ${MAX_PREFERENCE_CHANGES} entries, each topic and channel once.`,
-  })
-  @ArrayMaxSize(MAX_PREFERENCE_CHANGES)
-  @ValidateNested()
-  input!: PreferenceInput[];
 }

@@ -4,7 +4,7 @@ import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-grap
 import type { ConsentServices } from "../consent.module";
 import type { ConsentEventEntity } from "./consent-event.entity";
 import type { PreferenceView } from "./consent.service";
-import { SetPreferencesArgs } from "./preference.input";
+import { SetPreferencesArgs } from "./preference.args";
 import { ConsentEventConnection, PreferenceObject } from "./preference.object";
 
 /** The signed-in person's own communication preferences and consent history. */

@@ -1,8 +1,7 @@
 import { Channel } from "@honour/platform";
 import "@honour/platform/graphql"; // registers the Channel enum
-import { GraphQLDateTime } from "graphql-scalars";
 import { IsEnum, IsNotEmpty, IsOptional, IsString, MaxLength } from "class-validator";
-import { ArgsType, Field, InputType } from "type-graphql";
+import { Field, InputType } from "type-graphql";
 import { REMOVAL_REQUEST_LIMITS } from "./removal-request.entity";
 import type { RemovalRequest } from "./suppression.service";
 
@@ -27,14 +26,4 @@ export class RemovalRequestInput implements RemovalRequest {
   @IsString()
   @MaxLength(REMOVAL_REQUEST_LIMITS.note)
   note?: string | null;
-}
-
-@ArgsType()
-export class PartnerSuppressionsArgs {
-  @Field(() => GraphQLDateTime, {
-    nullable: true,
-    description: "Only entries at or after this time (the last occurredAt of the previous call). Up to 1000 each call.",
-  })
-  @IsOptional()
-  since?: Date | null;
 }

@@ -3,7 +3,8 @@ import type { GraphQLContext } from "@honour/platform/graphql";
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import type { ConsentServices } from "../consent.module";
 import type { SuppressionEntity } from "./suppression.entity";
-import { PartnerSuppressionsArgs, RemovalRequestInput } from "./suppression.input";
+import { PartnerSuppressionsArgs } from "./suppression.args";
+import { RemovalRequestInput } from "./suppression.input";
 import { SuppressedHashObject, SuppressionObject } from "./suppression.object";
 import type { SuppressedHash } from "./suppression.service";
 

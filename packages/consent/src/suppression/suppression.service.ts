@@ -8,7 +8,8 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
-import { FieldChecks, isDuplicateKeyError } from "../consent.exception";
+import { isDuplicateKeyError } from "../duplicate-key";
+import { FieldChecks } from "../field-checks";
 import { normaliseIdentifier, type ConsentKeys } from "../consent-keys";
 import { ConsentPreferenceEntity } from "../preference/consent-preference.entity";
 import { REMOVAL_REQUEST_LIMITS, RemovalRequestEntity } from "./removal-request.entity";

@@ -1,15 +1,8 @@
 import type { GraphQLContext } from "@honour/platform/graphql";
-import { MaxLength } from "class-validator";
-import { ArgsType, Args, Ctx, Field, Mutation, Resolver } from "type-graphql";
+import { Args, Ctx, Mutation, Resolver } from "type-graphql";
 import type { ConsentServices } from "../consent.module";
+import { UnsubscribeArgs } from "./unsubscribe.args";
 import { UnsubscribeResultObject } from "./unsubscribe.object";
-
-@ArgsType()
-export class UnsubscribeArgs {
-  @Field(() => String, { description: "The token from the message's unsubscribe link." })
-  @MaxLength(100)
-  token!: string;
-}
 
 /** The footer link's unsubscribe, confirmed on the site. */
 @Resolver()
