@@ -20,6 +20,7 @@ import { startApollo } from "./graphql/apollo";
 import { createGraphQLContext } from "./graphql/graphql-context";
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "./graphql/query-limits";
 import { registerConsentRoutes } from "./http/consent.routes";
+import { registerCors } from "./http/cors";
 import { createEventEndpoint, EVENT_PATH } from "./http/event-endpoint";
 import { registerHealthRoutes } from "./http/health.routes";
 import { createHttpServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from "./http/http-server";
@@ -91,6 +92,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       closing: () => closing,
     });
 
+    await registerCors(app, config.corsOrigins);
     const apollo = await startApollo(app, services, options.queryLimits ?? DEFAULT_QUERY_LIMITS, logger, metrics);
     const context = createGraphQLContext({ dataSource, clock, services, cookieSecure: config.cookieSecure });
     app.route({

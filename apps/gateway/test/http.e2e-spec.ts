@@ -203,3 +203,62 @@ describe("session cookie over https", () => {
     expect(cookie.split(";").map((a) => a.trim().toLowerCase())).toContain("secure");
   });
 });
+
+describe("CORS for front ends on another origin (CORS_ORIGINS)", () => {
+  const SITE = "http://localhost:5173";
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway("sqlite", { CORS_ORIGINS: `${SITE},https://www.honour.example` });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const preflight = (origin: string) =>
+    t.client().fetch("/graphql", {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
+    });
+
+  it("answers an allowed origin's preflight 204 with credentials allowed", async () => {
+    const response = await preflight(SITE);
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe(SITE);
+    expect(response.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(response.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(response.headers.get("access-control-allow-headers")).toContain("content-type");
+  });
+
+  it("gives any other origin no CORS headers, so its browser keeps the answer from it", async () => {
+    for (const origin of ["https://evil.example", "http://localhost:5174", "null"]) {
+      const response = await preflight(origin);
+      expect(response.headers.get("access-control-allow-origin")).toBeNull();
+      expect(response.headers.get("access-control-allow-credentials")).toBeNull();
+    }
+  });
+
+  it("lets the allowed origin call with its cookie, and keeps CSRF prevention for simple requests", async () => {
+    const client = t.client();
+    await client.ok(REGISTER, { input: newRegistration() });
+    const response = await client.fetch("/graphql", {
+      method: "POST",
+      headers: { origin: SITE, "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ me { id } }" }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe(SITE);
+    expect(response.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(((await response.json()) as { data: { me: { id: string } | null } }).data.me?.id).toEqual(expect.any(String));
+
+    const simple = await client.fetch("/graphql", {
+      method: "POST",
+      headers: { origin: SITE, "content-type": "text/plain" },
+      body: JSON.stringify({ query: "{ me { id } }" }),
+    });
+    expect(simple.status).toBe(400);
+  });
+});

@@ -80,6 +80,16 @@ describe("loadConfig", () => {
     }
   });
 
+  it("reads CORS_ORIGINS as origins, the way browsers send them, and names every entry that is not one", () => {
+    expect(loadConfig(env()).corsOrigins).toEqual([]);
+    expect(
+      loadConfig(env({ CORS_ORIGINS: " https://WWW.Honour.example , http://localhost:5173/,https://shop.example:443" }))
+        .corsOrigins,
+    ).toEqual(["https://www.honour.example", "http://localhost:5173", "https://shop.example"]);
+    const problems = problemsOf({ CORS_ORIGINS: "*,https://ok.example,https://x.example/app,ftp://files.example,null" });
+    expect(problems.filter((p) => p.startsWith("CORS_ORIGINS"))).toHaveLength(4);
+  });
+
   it("trusts no proxy, every proxy, or the proxies at the addresses and ranges given, and names a bad value", () => {
     expect(loadConfig(env({ TRUST_PROXY: "false" })).trustProxy).toBe(false);
     expect(loadConfig(env({ TRUST_PROXY: "1" })).trustProxy).toBe(true);

@@ -97,6 +97,11 @@ class EnvironmentVariables {
   })
   METRICS_TOKEN?: string;
 
+  /** Origins separated by commas: checked below (each must be an origin, not a URL with a path). */
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
   @IsInt()
   @Min(1)
   @Max(3650)
@@ -165,6 +170,7 @@ const VARIABLES = [
   "STATS_EXCLUDED_IPS",
   "STATS_SITE_HOSTS",
   "METRICS_TOKEN",
+  "CORS_ORIGINS",
   "STATS_RAW_RETENTION_DAYS",
   "SECURITY_LOG_RETENTION_DAYS",
   "SESSION_RETENTION_DAYS",
@@ -222,6 +228,11 @@ export interface HonourConfig {
    * (404), since its figures describe the traffic and nobody should read them unasked.
    */
   readonly metricsToken?: string;
+  /**
+   * Origins (`https://www.honour.example`, `http://localhost:5173`) whose pages may call the API
+   * with the visitor's cookie (CORS with credentials). Empty: only same-origin pages.
+   */
+  readonly corsOrigins: readonly string[];
   /**
    * How long each kind of data is kept, in days; the README's retention table documents each and
    * the worker's purge jobs enforce them.
@@ -303,6 +314,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
   if (vars.STATS_SITE_HOSTS !== undefined && siteHostList?.length === 0) {
     problems.push("STATS_SITE_HOSTS must name at least one host, separated by commas");
   }
+  const corsOrigins: string[] = [];
+  for (const entry of (vars.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const origin = originOf(entry);
+    if (origin) corsOrigins.push(origin);
+    else problems.push(`CORS_ORIGINS has "${entry}", which is not an origin (scheme://host[:port], no path)`);
+  }
   if (problems.length > 0) throw new ConfigException(problems);
 
   const dataDir = resolve(vars.HONOUR_DATA_DIR);
@@ -337,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
     },
     securityLogRetentionDays: vars.SECURITY_LOG_RETENTION_DAYS,
     metricsToken: vars.METRICS_TOKEN,
+    corsOrigins,
     retention: {
       sessionsDays: vars.SESSION_RETENTION_DAYS,
       rawPageViewsDays: vars.STATS_RAW_RETENTION_DAYS,
@@ -356,6 +374,19 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The origin an entry names, as browsers send it in `Origin` (lower-case host, no default port), or null. */
+function originOf(entry: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) return null;
+  return url.origin;
 }
 
 /**
