@@ -4,13 +4,8 @@ import { SecurityEventResolver } from "./security/security-event.resolver";
 import type { StatsServices } from "./stats.module";
 
 // The statistics domain's GraphQL types and resolvers, for the gateway's buildSchema. Importing
-// this module registers the StatsMetric, StatsDimension and SecurityEventKind enums.
-
-export { StatsResolver, SecurityEventResolver };
-export { StatsQueryInput } from "./query/stats.input";
-export { StatsResultObject, StatsRowObject } from "./query/stats.object";
-export { SecurityEventsArgs } from "./security/security-event.args";
-export { SecurityEventConnection, SecurityEventObject } from "./security/security-event.object";
+// this module registers the StatsMetric, StatsDimension and SecurityEventKind enums (through the
+// resolvers' types); the types themselves are private to the package.
 
 /**
  * The statistics domain's resolver instances. Pass their classes to `buildSchema({ resolvers })`

@@ -1,6 +1,7 @@
 import { isSchemaCurrent } from "@honour/platform";
 import { pendingSchemaChanges, testDatabaseKinds, type TestDatabaseKind } from "@honour/testing";
-import { addDays, PageViewEntity } from "../src";
+import { addDays } from "../src";
+import { PageViewEntity } from "../src/ingest/page-view.entity";
 import { StatsPeriods1795638478177 } from "../src/migrations/1795638478177-stats-periods.migration";
 import { openStatsTestBed, system, type StatsTestBed } from "./stats-test-bed";
 

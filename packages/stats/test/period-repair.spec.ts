@@ -1,19 +1,11 @@
 import { Role } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import {
-  addDays,
-  DailyStatsEntity,
-  monthOf,
-  PageViewEntity,
-  PeriodStatsEntity,
-  rebuildPeriods,
-  RollupDimension,
-  StatsDimension,
-  StatsLabelEntity,
-  StatsMetric,
-  tenthOf,
-  type StatsRow,
-} from "../src";
+import { addDays, RollupDimension, StatsDimension, StatsMetric, type StatsRow } from "../src";
+import { PageViewEntity } from "../src/ingest/page-view.entity";
+import { DailyStatsEntity } from "../src/rollup/daily-stats.entity";
+import { PeriodStatsEntity } from "../src/rollup/period-stats.entity";
+import { monthOf, rebuildPeriods, tenthOf } from "../src/rollup/periods";
+import { StatsLabelEntity } from "../src/rollup/stats-label.entity";
 import * as periods from "../src/rollup/periods";
 import { openStatsTestBed, system, userActor, type StatsTestBed } from "./stats-test-bed";
 

@@ -1,17 +1,9 @@
 import { Role } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import {
-  addDays,
-  monthOf,
-  PageViewEntity,
-  PeriodStatsEntity,
-  planRange,
-  rebuildPeriods,
-  tenthOf,
-  StatsDimension,
-  StatsMetric,
-  type StatsRow,
-} from "../src";
+import { addDays, planRange, StatsDimension, StatsMetric, type StatsRow } from "../src";
+import { PageViewEntity } from "../src/ingest/page-view.entity";
+import { PeriodStatsEntity } from "../src/rollup/period-stats.entity";
+import { monthOf, rebuildPeriods, tenthOf } from "../src/rollup/periods";
 import type { EntityManager } from "typeorm";
 import { openStatsTestBed, system, userActor, type StatsTestBed } from "./stats-test-bed";
 

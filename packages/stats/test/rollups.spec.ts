@@ -1,6 +1,7 @@
 import { ErrorCode, Role } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { PageViewEntity, StatsDimension, StatsMetric, type StatsRow } from "../src";
+import { StatsDimension, StatsMetric, type StatsRow } from "../src";
+import { PageViewEntity } from "../src/ingest/page-view.entity";
 import {
   CHROME,
   FIREFOX,

@@ -1,5 +1,6 @@
 import { testDatabaseKinds } from "@honour/testing";
-import { DailySaltEntity, SALT_MAX_AGE_MS } from "../src";
+import { DailySaltEntity } from "../src/salt/daily-salt.entity";
+import { SALT_MAX_AGE_MS } from "../src/salt/salt.service";
 import { expectStatus, openStatsTestBed, pageView, rawViews, system, type StatsTestBed } from "./stats-test-bed";
 
 describe.each(testDatabaseKinds())("daily salts on %s", (kind) => {

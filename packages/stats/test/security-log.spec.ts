@@ -1,6 +1,6 @@
 import { ErrorCode, RequestContext, Role, SecurityEventKind, type Actor } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { SecurityEventEntity } from "../src";
+import { SecurityEventEntity } from "../src/security/security-event.entity";
 import { fullIpv6, startDnsServer, type DnsServer } from "./dns-server";
 import { openStatsTestBed, system, userActor, type StatsTestBed } from "./stats-test-bed";
 

@@ -16,19 +16,19 @@ import {
 import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
 import {
   createStatsServices,
-  DailySaltEntity,
-  DailyStatsEntity,
-  HourlyStatsEntity,
-  PeriodStatsEntity,
-  PageViewEntity,
-  SecurityEventEntity,
   SqlSecurityLog,
-  StatsLabelEntity,
   statsModule,
   type IngestRequest,
   type StatsOptions,
   type StatsServices,
 } from "../src";
+import { PageViewEntity } from "../src/ingest/page-view.entity";
+import { DailyStatsEntity } from "../src/rollup/daily-stats.entity";
+import { HourlyStatsEntity } from "../src/rollup/hourly-stats.entity";
+import { PeriodStatsEntity } from "../src/rollup/period-stats.entity";
+import { StatsLabelEntity } from "../src/rollup/stats-label.entity";
+import { DailySaltEntity } from "../src/salt/daily-salt.entity";
+import { SecurityEventEntity } from "../src/security/security-event.entity";
 
 /** Noon in London on a winter day: GMT, so London and UTC agree. */
 export const START = "2026-11-25T12:00:00.000Z";
