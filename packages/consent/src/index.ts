@@ -1,6 +1,7 @@
 import "reflect-metadata";
 
-// The consent domain's front door: entities, services, jobs, migrations, DTO types and the module.
+// The consent domain's front door. It lists, by name, what other packages and apps import and
+// what README.md's "Public API" section promises; everything else is private to the package.
 // GraphQL types and resolvers live behind "@honour/consent/graphql".
 //
 // How the gateway mounts the unsubscribe routes (RFC 8058), with `services = createConsentServices(…)`:
@@ -23,81 +24,27 @@ import "reflect-metadata";
 // The worker runs `consentJobs(services)`; the gateway and the worker pass `{ smtpUrl: SMTP_URL,
 // mailFrom: MAIL_FROM }` from the config to createConsentServices.
 
+// The module, its services and jobs (gateway, worker, privacy).
 export { consentModule, createConsentServices, type ConsentServices, type ConsentOptions } from "./consent.module";
 export { consentJobs } from "./consent.job";
+export { CONSENT_JOBS, CampaignService, type CampaignDraft } from "./campaign/campaign.service";
+export { CampaignStatus } from "./campaign/campaign.entity";
+export { type CampaignSenderOptions } from "./campaign/campaign-sender.service";
 export { ConsentErrorCode, ConsentException } from "./consent.exception";
-export { ConsentKeys, identifierOf, normaliseIdentifier, postalKey, type PostalKeyParts } from "./consent-keys";
-// The shared vocabulary lives in platform (users needs it too); re-exported at this front door.
-export { Channel, CHANNELS, Topic, TOPICS, type CommunicationChoice } from "@honour/platform";
 
-export { PolicyVersionEntity, POLICY_LIMITS } from "./policy/policy-version.entity";
-export { PolicyService, POLICY_V1, type PolicyDraft } from "./policy/policy.service";
-
-export { ConsentAction, ConsentActorKind, ConsentEventEntity, ConsentMethod } from "./preference/consent-event.entity";
+// Preferences and the ledger (privacy, the bench, the worker's fault tests).
+export { ConsentService, type PreferenceChange, type PreferenceView } from "./preference/consent.service";
+export { ConsentAction, ConsentActorKind, ConsentMethod } from "./preference/consent-event.entity";
 export { ConsentPreferenceEntity } from "./preference/consent-preference.entity";
-export { ConsentLedger } from "./preference/consent-ledger";
-export {
-  ConsentService,
-  MAX_PREFERENCE_CHANGES,
-  SOFT_OPT_IN,
-  type LedgerActor,
-  type PreferenceChange,
-  type PreferenceView,
-} from "./preference/consent.service";
+export { ConsentKeys } from "./consent-keys";
 
-export { ConsentPersonalData, type ConsentDataExport, type ConsentLedgerExport } from "./privacy/consent-personal-data";
-
-export { SuppressionEntity, SuppressionReason, PERSONAL_SUPPRESSION_REASONS } from "./suppression/suppression.entity";
-export { RemovalRequestEntity, REMOVAL_REQUEST_LIMITS } from "./suppression/removal-request.entity";
+// The unsubscribe routes (see above).
+export { type UnsubscribeOutcome, type UnsubscribeView } from "./unsubscribe/unsubscribe.service";
 export {
-  SuppressionService,
-  SuppressedHashReason,
-  PARTNER_FEED_LIMIT,
-  type RemovalRequest,
-  type SuppressedHash,
-} from "./suppression/suppression.service";
-
-export { ListExportEntity } from "./contact-list/list-export.entity";
-export {
-  ContactListService,
-  LIST_CHANNELS,
-  type ContactListExport,
-  type ContactListRow,
-} from "./contact-list/contact-list.service";
-
-export { UnsubscribeTokenEntity } from "./unsubscribe/unsubscribe-token.entity";
-export {
-  UnsubscribeService,
-  maskEmail,
-  type UnsubscribeOutcome,
-  type UnsubscribeView,
-} from "./unsubscribe/unsubscribe.service";
-export {
-  renderUnsubscribePage,
   renderUnsubscribeDone,
-  escapeHtml,
-  TOPIC_LABELS,
+  renderUnsubscribePage,
   type UnsubscribePageOptions,
 } from "./unsubscribe/unsubscribe-page";
 
-export { CampaignEntity, CampaignStatus, CAMPAIGN_LIMITS } from "./campaign/campaign.entity";
-export { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "./campaign/outbox-message.entity";
-export {
-  CampaignService,
-  CONSENT_JOBS,
-  NO_COUNTS,
-  type CampaignCounts,
-  type CampaignDraft,
-} from "./campaign/campaign.service";
-export { CampaignSender, type CampaignSenderOptions } from "./campaign/campaign-sender.service";
-export { sanitiseCampaignHtml } from "./campaign/campaign-html";
-
-export {
-  fileMailTransport,
-  smtpMailTransport,
-  MailDeliveryError,
-  type MailAddress,
-  type MailTransport,
-  type OutgoingMail,
-} from "./mail/mail-transport";
-export { Mailer, type MailSettings, type MarketingContent, type TransactionalMail } from "./mail/mailer.service";
+// Mail transports: ConsentOptions.transport replaces SMTP (tests, other carriers).
+export { MailDeliveryError, type MailAddress, type MailTransport, type OutgoingMail } from "./mail/mail-transport";

@@ -15,19 +15,11 @@ import {
 import { testDatabaseKinds } from "@honour/testing";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import {
-  CampaignEntity,
-  CampaignSender,
-  CampaignStatus,
-  CONSENT_JOBS,
-  createConsentServices,
-  MailDeliveryError,
-  OutboxMessageEntity,
-  OutboxOutcome,
-  OutboxStatus,
-  SuppressionReason,
-  type CampaignDraft,
-} from "../src";
+import { CampaignStatus, CONSENT_JOBS, createConsentServices, MailDeliveryError, type CampaignDraft } from "../src";
+import { CampaignSender } from "../src/campaign/campaign-sender.service";
+import { CampaignEntity } from "../src/campaign/campaign.entity";
+import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "../src/campaign/outbox-message.entity";
+import { SuppressionReason } from "../src/suppression/suppression.entity";
 import { consentSnapshot, failure, openConsentTestBed, waitFor, type ConsentTestBed } from "./consent-test-bed";
 
 describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {

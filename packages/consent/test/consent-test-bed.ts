@@ -33,23 +33,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DataSource } from "typeorm";
 import {
-  CampaignEntity,
   consentJobs,
   consentModule,
-  ConsentEventEntity,
   ConsentPreferenceEntity,
   createConsentServices,
-  ListExportEntity,
-  OutboxMessageEntity,
-  PolicyVersionEntity,
-  RemovalRequestEntity,
-  SuppressionEntity,
-  UnsubscribeTokenEntity,
   type CampaignSenderOptions,
   type ConsentServices,
   type MailTransport,
   type OutgoingMail,
 } from "../src";
+import { CampaignEntity } from "../src/campaign/campaign.entity";
+import { OutboxMessageEntity } from "../src/campaign/outbox-message.entity";
+import { ListExportEntity } from "../src/contact-list/list-export.entity";
+import { PolicyVersionEntity } from "../src/policy/policy-version.entity";
+import { ConsentEventEntity } from "../src/preference/consent-event.entity";
+import { RemovalRequestEntity } from "../src/suppression/removal-request.entity";
+import { SuppressionEntity } from "../src/suppression/suppression.entity";
+import { UnsubscribeTokenEntity } from "../src/unsubscribe/unsubscribe-token.entity";
 
 export const START = "2026-11-25T12:00:00.000Z";
 export const PASSWORD = "correct horse battery";

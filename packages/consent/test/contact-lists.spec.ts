@@ -1,6 +1,6 @@
 import { Channel, ErrorCode, ManualClock, Role, Topic, type Actor } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { ListExportEntity } from "../src";
+import { ListExportEntity } from "../src/contact-list/list-export.entity";
 import { failure, openConsentTestBed, type ConsentTestBed } from "./consent-test-bed";
 
 describe.each(testDatabaseKinds())("telephone, fax and mail lists on %s", (kind) => {

@@ -14,7 +14,9 @@ import { testDatabaseKinds } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
 import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
 import { buildSchema, type AuthCheckerFn } from "type-graphql";
-import { CampaignEntity, ConsentEventEntity, ConsentPreferenceEntity } from "../src";
+import { ConsentPreferenceEntity } from "../src";
+import { CampaignEntity } from "../src/campaign/campaign.entity";
+import { ConsentEventEntity } from "../src/preference/consent-event.entity";
 import { createConsentResolvers } from "../src/graphql";
 import { consentSnapshot, openConsentTestBed, waitFor, type ConsentTestBed } from "./consent-test-bed";
 

@@ -2,7 +2,9 @@ import { Channel, ManualClock, Role, Topic } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConsentEventEntity, ConsentLedger, ConsentPreferenceEntity } from "../src";
+import { ConsentPreferenceEntity } from "../src";
+import { ConsentEventEntity } from "../src/preference/consent-event.entity";
+import { ConsentLedger } from "../src/preference/consent-ledger";
 import { openConsentTestBed, tableContents, waitFor, type ConsentTestBed } from "./consent-test-bed";
 
 describe.each(testDatabaseKinds())("the consent ledger on %s", (kind) => {

@@ -1,6 +1,9 @@
 import { Channel, ErrorCode, ManualClock, Role, sha256, Topic } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { ConsentEventEntity, ConsentPreferenceEntity, POLICY_V1, PolicyVersionEntity } from "../src";
+import { ConsentPreferenceEntity } from "../src";
+import { PolicyVersionEntity } from "../src/policy/policy-version.entity";
+import { POLICY_V1 } from "../src/policy/policy.service";
+import { ConsentEventEntity } from "../src/preference/consent-event.entity";
 import { failure, openConsentTestBed, type ConsentTestBed } from "./consent-test-bed";
 
 describe.each(testDatabaseKinds())("privacy policy versions on %s", (kind) => {

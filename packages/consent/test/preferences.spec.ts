@@ -1,13 +1,9 @@
 import { Channel, CHANNELS, ErrorCode, ManualClock, Topic, TOPICS } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import {
-  ConsentEventEntity,
-  ConsentMethod,
-  MAX_PREFERENCE_CHANGES,
-  SuppressionEntity,
-  SuppressionReason,
-  type PreferenceChange,
-} from "../src";
+import { ConsentMethod, type PreferenceChange } from "../src";
+import { ConsentEventEntity } from "../src/preference/consent-event.entity";
+import { MAX_PREFERENCE_CHANGES } from "../src/preference/consent.service";
+import { SuppressionEntity, SuppressionReason } from "../src/suppression/suppression.entity";
 import { consentSnapshot, failure, openConsentTestBed, type ConsentTestBed } from "./consent-test-bed";
 
 describe.each(testDatabaseKinds())("preferences on %s", (kind) => {

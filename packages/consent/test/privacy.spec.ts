@@ -13,21 +13,18 @@ import { testDatabaseKinds } from "@honour/testing";
 import {
   CampaignStatus,
   ConsentActorKind,
-  ConsentEventEntity,
   ConsentKeys,
   ConsentMethod,
   ConsentPreferenceEntity,
-  ListExportEntity,
-  OutboxMessageEntity,
-  OutboxOutcome,
-  OutboxStatus,
-  RemovalRequestEntity,
-  SuppressionEntity,
-  SuppressionReason,
-  UnsubscribeTokenEntity,
   type CampaignDraft,
-  type ConsentDataExport,
 } from "../src";
+import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "../src/campaign/outbox-message.entity";
+import { ListExportEntity } from "../src/contact-list/list-export.entity";
+import { ConsentEventEntity } from "../src/preference/consent-event.entity";
+import { type ConsentDataExport } from "../src/privacy/consent-personal-data";
+import { RemovalRequestEntity } from "../src/suppression/removal-request.entity";
+import { SuppressionEntity, SuppressionReason } from "../src/suppression/suppression.entity";
+import { UnsubscribeTokenEntity } from "../src/unsubscribe/unsubscribe-token.entity";
 import {
   CONSENT_TABLES,
   consentSnapshot,

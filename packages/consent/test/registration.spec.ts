@@ -1,7 +1,9 @@
 import { Channel, ErrorCode, Topic } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { UserEntity } from "@honour/users";
-import { ConsentActorKind, ConsentEventEntity, ConsentMethod, ConsentPreferenceEntity, SOFT_OPT_IN } from "../src";
+import { ConsentActorKind, ConsentMethod, ConsentPreferenceEntity } from "../src";
+import { ConsentEventEntity } from "../src/preference/consent-event.entity";
+import { SOFT_OPT_IN } from "../src/preference/consent.service";
 import { failure, openConsentTestBed, PASSWORD, type ConsentTestBed } from "./consent-test-bed";
 
 describe.each(testDatabaseKinds())("consent at registration on %s", (kind) => {

@@ -1,13 +1,8 @@
 import { Channel, Role, systemClock, Topic, type Actor } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import {
-  CampaignStatus,
-  OutboxMessageEntity,
-  OutboxOutcome,
-  OutboxStatus,
-  SuppressionReason,
-  SuppressionEntity,
-} from "../src";
+import { CampaignStatus } from "../src";
+import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "../src/campaign/outbox-message.entity";
+import { SuppressionReason, SuppressionEntity } from "../src/suppression/suppression.entity";
 import { openConsentTestBed, PUBLIC_URL, RecordingLogger, waitFor, type ConsentTestBed } from "./consent-test-bed";
 import { startSmtpPeer, type ReceivedMessage, type SmtpPeer } from "./smtp-peer";
 

@@ -1,6 +1,8 @@
 import { Channel, ErrorCode, ManualClock, Role, sha256, Topic } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { RemovalRequestEntity, SuppressedHashReason, SuppressionEntity, SuppressionReason } from "../src";
+import { RemovalRequestEntity } from "../src/suppression/removal-request.entity";
+import { SuppressionEntity, SuppressionReason } from "../src/suppression/suppression.entity";
+import { SuppressedHashReason } from "../src/suppression/suppression.service";
 import { failure, openConsentTestBed, type ConsentTestBed } from "./consent-test-bed";
 
 describe.each(testDatabaseKinds())("the suppression list on %s", (kind) => {

@@ -1,6 +1,7 @@
 import { Channel, ErrorCode, Topic } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { ConsentEventEntity, ConsentMethod, renderUnsubscribeDone, renderUnsubscribePage } from "../src";
+import { ConsentMethod, renderUnsubscribeDone, renderUnsubscribePage } from "../src";
+import { ConsentEventEntity } from "../src/preference/consent-event.entity";
 import { consentSnapshot, failure, openConsentTestBed, type ConsentTestBed } from "./consent-test-bed";
 
 /** Every way of changing one character of a token, plus some that are not tokens at all. */
