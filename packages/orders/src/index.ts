@@ -5,7 +5,14 @@ import "reflect-metadata";
 
 export { ordersModule, createOrdersServices, type OrdersServices, type OrdersOptions } from "./orders.module";
 export { ordersJobs, ORDERS_JOBS } from "./orders.job";
-export { IdempotencyKeyReusedException, PaymentDeclinedException, SkuTakenException } from "./orders.exception";
+export {
+  IdempotencyKeyReusedException,
+  InvalidOrderTransitionException,
+  OrdersErrorCode,
+  OrdersException,
+  PaymentDeclinedException,
+  SkuTakenException,
+} from "./orders.exception";
 
 export {
   IDEMPOTENCY_KEY_TTL_MS,
@@ -35,24 +42,14 @@ export { OrderEntity, CONTACT_LIMITS } from "./order/order.entity";
 export { OrderLineEntity } from "./order/order-line.entity";
 export { OrderNumberEntity } from "./order/order-number.entity";
 export { formatOrderNumber, parseOrderNumber, ORDER_NUMBER_PREFIX } from "./order/order-number.service";
-export {
-  OrderStatus,
-  assertTransition,
-  canTransition,
-  nextStatuses,
-  isOpenForPartner,
-  InvalidOrderTransitionException,
-} from "./order/order-state";
+export { OrderStatus, assertTransition, canTransition, nextStatuses, isOpenForPartner } from "./order/order-state";
 export { OrderViews, OrderViewsOfRequest, type OrderViewEntry } from "./order/order-views";
-export {
-  OrderService,
-  orderConfirmationKey,
-  canViewOrder,
-  canReadContact,
-  canReadPayment,
-  canReadDisclosures,
-  type OrderSearchArgs,
-} from "./order/order.service";
+export { PlaceOrderService } from "./order/place-order.service";
+export { OrderQueryService, type OrderSearchArgs } from "./order/order-query.service";
+export { OrderLifecycleService } from "./order/order-lifecycle.service";
+export { OrderViewAuditService } from "./order/order-view-audit.service";
+export { orderConfirmationKey } from "./order/order-confirmation";
+export { canViewOrder, canReadContact, canReadPayment, canReadDisclosures } from "./order/order-access";
 export {
   ORDER_LIMITS,
   type AddressDetails,

@@ -16,7 +16,10 @@ import { OrderLineEntity } from "./order/order-line.entity";
 import { OrderNumberEntity } from "./order/order-number.entity";
 import { OrderNumberService } from "./order/order-number.service";
 import { OrderEntity } from "./order/order.entity";
-import { OrderService } from "./order/order.service";
+import { OrderLifecycleService } from "./order/order-lifecycle.service";
+import { OrderQueryService } from "./order/order-query.service";
+import { OrderViewAuditService } from "./order/order-view-audit.service";
+import { PlaceOrderService } from "./order/place-order.service";
 import { PartnerApiKeyEntity } from "./partner/partner-api-key.entity";
 import { PartnerEntity } from "./partner/partner.entity";
 import { PartnerService } from "./partner/partner.service";
@@ -54,7 +57,12 @@ export const ordersModule: DomainModuleDefinition = {
 /** The orders domain's services, as the gateway and the worker use them. */
 export interface OrdersServices {
   catalogue: ProductService;
-  orders: OrderService;
+  /** Placing and paying for orders (`placeOrder`). */
+  placing: PlaceOrderService;
+  /** Reading orders: one, the buyer's, every order (staff, audited), a partner's; their lines. */
+  orderQueries: OrderQueryService;
+  /** Assigning, fulfilling and cancelling orders; detaching them from an account's history. */
+  orderLifecycle: OrderLifecycleService;
   /** Partners and their API keys; `resolveApiKey` turns a key into a partner actor. */
   partners: PartnerService;
   billing: SavedPaymentMethodService;
@@ -92,27 +100,34 @@ export function createOrdersServices(
   const catalogue = new ProductService();
   const billing = new SavedPaymentMethodService();
   const licences = new LicenceService(platform.config.secret);
-  const orders = new OrderService(
+  const provider = options.paymentProvider ?? new LocalPaymentProvider(platform.clock);
+  const secret = platform.config.secret;
+  const placing = new PlaceOrderService(
     catalogue,
     new OrderNumberService(),
-    options.paymentProvider ?? new LocalPaymentProvider(platform.clock),
+    provider,
     billing,
-    licences,
     users,
-    platform.securityLog,
     platform.logger,
-    new HotReads(),
     platform.jobs,
-    platform.audit,
-    platform.config.secret,
+    secret,
+  );
+  const viewAudit = new OrderViewAuditService(platform.audit, secret);
+  const orderQueries = new OrderQueryService(new HotReads(), viewAudit);
+  const orderLifecycle = new OrderLifecycleService(
+    orderQueries,
+    viewAudit,
+    provider,
+    licences,
+    platform.securityLog,
+    secret,
   );
   // Staff reads of orders outside a person's history name them by a pseudonym (no account id is
   // on those orders); the audit log finds those entries by the person's user id all the same.
-  const secret = platform.config.secret;
   platform.audit.addSubjectAliases((userId) => [formerOwnerAuditSubject(secret, formerOwnerHash(secret, userId))]);
   platform.events.subscribe("users.profileSettingsChanged", async (ctx, event) => {
     if (!event.keepBillingDetails) await billing.deleteAllFor(ctx, event.userId);
-    if (!event.keepOrderHistory) await orders.detachHistory(ctx, event.userId);
+    if (!event.keepOrderHistory) await orderLifecycle.detachHistory(ctx, event.userId);
   });
   // The policy's other way to opt out, "by canceling an online account", is the erasure below.
   const erasureNotices = new ErasureNoticeService();
@@ -120,7 +135,9 @@ export function createOrdersServices(
   platform.personalData.register(personalData);
   return {
     catalogue,
-    orders,
+    placing,
+    orderQueries,
+    orderLifecycle,
     partners: new PartnerService(platform.securityLog, platform.audit),
     billing,
     licences,

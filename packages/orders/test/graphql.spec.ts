@@ -304,7 +304,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       a = await bed.partner("Alpha Resellers");
       b = await bed.partner("Beta Resellers");
       order = await bed.place(buyer.ctx, bed.request(["HON-PRO", "HON-CARE"]));
-      await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, a.partner.id));
+      await bed.services.orderLifecycle.assign(staff.ctx, order.id, a.partner.id);
     });
 
     const ORDER = `query ($id: ID!) { order(id: $id) { number lines { sku } contact { name email } licences { serial } } }`;
@@ -494,7 +494,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       for (let i = 0; i < 20; i++) {
         bed.clock.advance(1);
         const order = await bed.place(buyer.ctx, bed.request(["HON-PRO", "HON-CARE", "HON-SUB"]));
-        await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, partner.partner.id));
+        await bed.services.orderLifecycle.assign(staff.ctx, order.id, partner.partner.id);
       }
     });
 
@@ -546,7 +546,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       const fulfiller = await bed.partner("Fulfilment Ltd");
       const other = await bed.partner("Other Resellers");
       const order = await bed.place(buyer.ctx, bed.request(["HON-PRO"]));
-      await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, fulfiller.partner.id));
+      await bed.services.orderLifecycle.assign(staff.ctx, order.id, fulfiller.partner.id);
       const read = await call(`{ partnerOrders { nodes { contact { name } } } }`, {}, fulfiller.actor);
       expect(read.codes).toEqual([]);
       const subject = { userId: buyer.user.id, email: buyer.user.email, phone: null };

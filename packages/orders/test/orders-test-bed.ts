@@ -165,7 +165,7 @@ export async function openOrdersTestBed(kind: TestDatabaseKind): Promise<OrdersT
       const actor = await services.partners.resolveApiKey(ctx(), key.secret);
       return { partner, key, actor, ctx: ctx(actor) };
     },
-    place: (c, request) => c.transaction((tx) => services.orders.place(tx, request)),
+    place: (c, request) => services.placing.place(c, request),
     request: (skus, overrides = {}) => ({
       lines: skus.map((sku) => ({ sku, quantity: 1 })),
       contact: {

@@ -136,9 +136,8 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
     });
 
     const assign = (orderId: string, partnerId: string) =>
-      staff.ctx.transaction((tx) => bed.services.orders.assign(tx, orderId, partnerId));
-    const fulfil = (ctx: RequestContext, orderId: string) =>
-      ctx.transaction((tx) => bed.services.orders.markFulfilled(tx, orderId));
+      bed.services.orderLifecycle.assign(staff.ctx, orderId, partnerId);
+    const fulfil = (ctx: RequestContext, orderId: string) => bed.services.orderLifecycle.markFulfilled(ctx, orderId);
 
     it("assigns a paid order to a partner, which then sees it, and no other partner does", async () => {
       const a = await bed.partner();
@@ -147,12 +146,12 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
       const assigned = await assign(order.id, a.partner.id);
 
       expect(assigned).toMatchObject({ status: OrderStatus.ASSIGNED, partnerId: a.partner.id });
-      expect((await bed.services.orders.listForPartner(a.ctx, {})).nodes.map((o) => o.id)).toEqual([order.id]);
-      expect((await bed.services.orders.listForPartner(b.ctx, {})).nodes).toEqual([]);
-      expect((await failure(bed.services.orders.findVisible(b.ctx, order.id))).code).toBe(ErrorCode.NOT_FOUND);
-      expect((await failure(bed.services.orders.findVisible(b.ctx, "0190a000-0000-7000-8000-000000000001"))).code).toBe(
-        ErrorCode.NOT_FOUND,
-      );
+      expect((await bed.services.orderQueries.listForPartner(a.ctx, {})).nodes.map((o) => o.id)).toEqual([order.id]);
+      expect((await bed.services.orderQueries.listForPartner(b.ctx, {})).nodes).toEqual([]);
+      expect((await failure(bed.services.orderQueries.findVisible(b.ctx, order.id))).code).toBe(ErrorCode.NOT_FOUND);
+      expect(
+        (await failure(bed.services.orderQueries.findVisible(b.ctx, "0190a000-0000-7000-8000-000000000001"))).code,
+      ).toBe(ErrorCode.NOT_FOUND);
     });
 
     it("takes the order away from the first partner when it is reassigned", async () => {
@@ -162,9 +161,9 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
 
       await assign(order.id, b.partner.id);
 
-      expect((await failure(bed.services.orders.findVisible(a.ctx, order.id))).code).toBe(ErrorCode.NOT_FOUND);
+      expect((await failure(bed.services.orderQueries.findVisible(a.ctx, order.id))).code).toBe(ErrorCode.NOT_FOUND);
       expect((await failure(fulfil(a.ctx, order.id))).code).toBe(ErrorCode.NOT_FOUND);
-      expect((await bed.services.orders.findVisible(b.ctx, order.id)).partnerId).toBe(b.partner.id);
+      expect((await bed.services.orderQueries.findVisible(b.ctx, order.id)).partnerId).toBe(b.partner.id);
     });
 
     it("refuses an inactive partner and an unknown one", async () => {
@@ -211,16 +210,14 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
       await fulfil(a.ctx, order.id);
 
       expect((await failure(assign(order.id, a.partner.id))).code).toBe(ErrorCode.CONFLICT);
-      expect((await failure(staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id)))).code).toBe(
-        ErrorCode.CONFLICT,
-      );
+      expect((await failure(bed.services.orderLifecycle.cancel(staff.ctx, order.id))).code).toBe(ErrorCode.CONFLICT);
     });
 
     it("cancels and refunds an order before fulfilment; it can then be neither assigned nor fulfilled", async () => {
       const a = await bed.partner();
       await assign(order.id, a.partner.id);
 
-      const cancelled = await staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id));
+      const cancelled = await bed.services.orderLifecycle.cancel(staff.ctx, order.id);
 
       expect(cancelled.status).toBe(OrderStatus.CANCELLED);
       expect(bed.provider.refunds).toBe(1);
@@ -233,20 +230,20 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
       // which waited for it, cancels the order and asks again with the order's refund key.
       bed.provider.loseNextRefundAnswer = true;
       const outcomes = await Promise.allSettled([
-        staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id)),
-        staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id)),
+        bed.services.orderLifecycle.cancel(staff.ctx, order.id),
+        bed.services.orderLifecycle.cancel(staff.ctx, order.id),
       ]);
 
       expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
-      expect((await bed.services.orders.findVisible(staff.ctx, order.id)).status).toBe(OrderStatus.CANCELLED);
+      expect((await bed.services.orderQueries.findVisible(staff.ctx, order.id)).status).toBe(OrderStatus.CANCELLED);
       expect({ asked: bed.provider.refunds, refunded: bed.provider.inner.refunded }).toEqual({ asked: 2, refunded: 1 });
     });
 
     it("refunds once when a cancel is retried after its refund's answer was lost", async () => {
       bed.provider.loseNextRefundAnswer = true;
-      const cancel = () => staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id));
+      const cancel = () => bed.services.orderLifecycle.cancel(staff.ctx, order.id);
       await expect(cancel()).rejects.toBeInstanceOf(Error);
-      expect((await bed.services.orders.findVisible(staff.ctx, order.id)).status).toBe(OrderStatus.PAID);
+      expect((await bed.services.orderQueries.findVisible(staff.ctx, order.id)).status).toBe(OrderStatus.PAID);
 
       expect((await cancel()).status).toBe(OrderStatus.CANCELLED);
       // A double click after it: CONFLICT, and no refund asked for.
@@ -260,13 +257,13 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
 
       const outcomes = await Promise.allSettled([
         fulfil(a.ctx, order.id),
-        staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id)),
+        bed.services.orderLifecycle.cancel(staff.ctx, order.id),
       ]);
 
       expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
       const rejected = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
       expect((rejected.reason as { code: string }).code).toBe(ErrorCode.CONFLICT);
-      const stored = await bed.services.orders.findVisible(staff.ctx, order.id);
+      const stored = await bed.services.orderQueries.findVisible(staff.ctx, order.id);
       const licences = await bed.ctx().manager.countBy(LicenceEntity, { orderId: order.id });
       expect({ licences, refunds: bed.provider.refunds }).toEqual(
         stored.status === OrderStatus.FULFILLED ? { licences: 2, refunds: 0 } : { licences: 0, refunds: 1 },
@@ -274,9 +271,9 @@ describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind)
     });
 
     it("lists orders for staff by status", async () => {
-      const page = await bed.services.orders.listAll(staff.ctx, { status: OrderStatus.PAID });
+      const page = await bed.services.orderQueries.listAll(staff.ctx, { status: OrderStatus.PAID });
       expect(page.nodes.map((o) => o.id)).toEqual([order.id]);
-      expect((await bed.services.orders.listAll(staff.ctx, { status: OrderStatus.FULFILLED })).nodes).toEqual([]);
+      expect((await bed.services.orderQueries.listAll(staff.ctx, { status: OrderStatus.FULFILLED })).nodes).toEqual([]);
     });
   });
 });

@@ -87,7 +87,7 @@ describe.each(testDatabaseKinds())("placing orders on %s", (kind) => {
     const order = await bed.place(bed.ctx(), bed.request(["HON-PRO"]));
     await bed.services.catalogue.update(bed.ctx(), pro.id, { priceMinor: 1, name: "Renamed" });
 
-    const [line] = await bed.services.orders.linesOf(bed.ctx(), [order.id]);
+    const [line] = await bed.services.orderQueries.linesOf(bed.ctx(), [order.id]);
     expect(line).toMatchObject({ name: pro.name, unitPriceMinor: 4999 });
   });
 
@@ -290,12 +290,12 @@ describe.each(testDatabaseKinds())("placing orders on %s", (kind) => {
     it("detaches past orders when the profile stops keeping order history, and links no new ones", async () => {
       const { ctx, user } = await bed.signUp();
       const past = await bed.place(ctx, bed.request(["HON-PRO"]));
-      expect((await bed.services.orders.listMine(ctx, {})).nodes.map((o) => o.id)).toEqual([past.id]);
+      expect((await bed.services.orderQueries.listMine(ctx, {})).nodes.map((o) => o.id)).toEqual([past.id]);
 
       await bed.users.users.updateProfile(ctx, { keepOrderHistory: false });
       const next = await bed.place(ctx, bed.request(["HON-CARE"]));
 
-      expect((await bed.services.orders.listMine(ctx, {})).nodes).toEqual([]);
+      expect((await bed.services.orderQueries.listMine(ctx, {})).nodes).toEqual([]);
       // Both orders are still there, for accounting and fulfilment, but belong to no account.
       const stored = await bed.ctx().manager.findBy(OrderEntity, {});
       expect(stored.map((o) => [o.id, o.userId]).sort()).toEqual(
@@ -341,7 +341,7 @@ describe.each(testDatabaseKinds())("placing orders on %s", (kind) => {
       await bed.users.users.updateProfile(ctx, { keepOrderHistory: false });
       await bed.users.users.updateProfile(ctx, { keepOrderHistory: true });
       const order = await bed.place(ctx, bed.request(["HON-PRO"]));
-      expect((await bed.services.orders.listMine(ctx, {})).nodes.map((o) => o.id)).toEqual([order.id]);
+      expect((await bed.services.orderQueries.listMine(ctx, {})).nodes.map((o) => o.id)).toEqual([order.id]);
     });
   });
 

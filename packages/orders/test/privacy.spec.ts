@@ -1,6 +1,7 @@
 import {
   AuditAction,
   AuditEntryEntity,
+  ErrorCode,
   JobEntity,
   RequestContext,
   Role,
@@ -29,7 +30,7 @@ import {
   type OrderEntity as Order,
   type PlaceOrderRequest,
 } from "../src";
-import { everyStoredValue, openOrdersTestBed, type OrdersTestBed } from "./orders-test-bed";
+import { everyStoredValue, failure, openOrdersTestBed, type OrdersTestBed } from "./orders-test-bed";
 
 /** Two people whose details must never mix. */
 const ADA = {
@@ -117,7 +118,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
     const p2 = await bed.partner("Second Resellers");
     const p3 = await bed.partner("Third Resellers");
     const assign = (order: Order, partnerId: string) =>
-      staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, partnerId));
+      bed.services.orderLifecycle.assign(staff.ctx, order.id, partnerId);
 
     const ada1 = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO", "HON-CARE"]));
     await assign(ada1, p1.partner.id);
@@ -125,7 +126,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       { order: ada1, fields: [DisclosedField.NAME, DisclosedField.EMAIL, DisclosedField.ADDRESS] },
     ]);
     await assign(ada1, p2.partner.id);
-    await p2.ctx.transaction((tx) => bed.services.orders.markFulfilled(tx, ada1.id));
+    await bed.services.orderLifecycle.markFulfilled(p2.ctx, ada1.id);
     const ada2 = await bed.place(ada.ctx, requestFor(ADA, ["HON-CARE"], { saveBillingDetails: true }));
     await bed.users.users.updateProfile(ada.ctx, { keepOrderHistory: false });
     const ada3 = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
@@ -397,7 +398,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
         let placed!: () => void;
         const inserted = new Promise<void>((resolve) => (placed = resolve));
         const placing = ada.ctx.transaction(async (tx) => {
-          const order = await bed.services.orders.place(tx, requestFor(ADA, ["HON-PRO"]));
+          const order = await bed.services.placing.place(tx, requestFor(ADA, ["HON-PRO"]));
           placed();
           await gate;
           return order;
@@ -425,14 +426,14 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
         const staff = await staffMember();
         const p1 = await bed.partner("First Resellers");
         const first = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
-        await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, first.id, p1.partner.id));
+        await bed.services.orderLifecycle.assign(staff.ctx, first.id, p1.partner.id);
         // An order being placed holds the account row: the closure waits for it.
         let release!: () => void;
         const gate = new Promise<void>((resolve) => (release = resolve));
         let placed!: () => void;
         const inserted = new Promise<void>((resolve) => (placed = resolve));
         const placing = ada.ctx.transaction(async (tx) => {
-          const order = await bed.services.orders.place(tx, requestFor(ADA, ["HON-CARE"]));
+          const order = await bed.services.placing.place(tx, requestFor(ADA, ["HON-CARE"]));
           placed();
           await gate;
           return order;
@@ -463,15 +464,13 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
         email: "zoe\u0308.lovelace@example.net",
         address: { ...GRACE.address, line1: "9 Byron Row" },
       };
-      const signedUp = await bed
-        .ctx()
-        .transaction((tx) =>
-          bed.users.users.signUp(tx, {
-            email: " Zoë.Lovelace@Example.NET",
-            password: "a long password 123",
-            name: "Z",
-          }),
-        );
+      const signedUp = await bed.ctx().transaction((tx) =>
+        bed.users.users.signUp(tx, {
+          email: " Zoë.Lovelace@Example.NET",
+          password: "a long password 123",
+          name: "Z",
+        }),
+      );
       const account = signedUp.user;
       const ada = await bed.signUp();
       const staff = await staffMember();
@@ -482,7 +481,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
         bed.ctx(),
         requestFor({ ...zoe, email: "ZOË.LOVELACE@EXAMPLE.NET" } as typeof GRACE, ["HON-CARE"]),
       );
-      await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, guest1.id, p1.partner.id));
+      await bed.services.orderLifecycle.assign(staff.ctx, guest1.id, p1.partner.id);
       // Someone else's guest order, and Ada's own order sent to Zoë's address: not Zoë's to erase.
       const otherGuest = await bed.place(bed.ctx(), requestFor(GRACE, ["HON-CARE"]));
       const adasGift = await bed.place(ada.ctx, requestFor(zoe, ["HON-CARE"]));
@@ -720,14 +719,14 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       const staff = await staffMember(Role.ADMIN);
       const own = await bed.place(staff.ctx, requestFor(GRACE, ["HON-CARE"]));
 
-      await bed.services.orders.listMine(ada.ctx, {});
-      await bed.services.orders.view(ada.ctx, a1.id);
+      await bed.services.orderQueries.listMine(ada.ctx, {});
+      await bed.services.orderQueries.view(ada.ctx, a1.id);
       expect(await entries()).toEqual([]);
 
       const request = new OrderViewsOfRequest();
-      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.listAll(tx, {}, views));
+      await bed.services.orderQueries.listAll(staff.ctx, {}, request);
       // The same request reading one of Ada's orders again adds nothing.
-      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, a2.id, views));
+      await bed.services.orderQueries.view(staff.ctx, a2.id, request);
       const n = (o: Order) => formatOrderNumber(o.number);
       expect(await entries()).toEqual(
         expect.arrayContaining([
@@ -750,7 +749,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       expect(JSON.stringify(await entries())).not.toContain(n(own));
 
       // Another request: another entry.
-      await staff.ctx.transaction((tx) => bed.services.orders.view(tx, a1.id));
+      await bed.services.orderQueries.view(staff.ctx, a1.id);
       expect((await entries()).filter((e) => e.subjectId === ada.user.id)).toHaveLength(2);
     });
 
@@ -762,8 +761,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       const staff = await staffMember();
       const n = (...orders: Order[]) => orders.map((o) => formatOrderNumber(o.number)).join(", ");
       const request = new OrderViewsOfRequest();
-      const view = (id: string) =>
-        request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, id, views));
+      const view = (id: string) => bed.services.orderQueries.view(staff.ctx, id, request);
 
       // Three reads started together (aliases of one query): one entry naming all three.
       await Promise.all([view(a3.id), view(a1.id), view(a2.id)]);
@@ -778,16 +776,15 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       const a2 = await bed.place(ada.ctx, requestFor(ADA, ["HON-CARE"]));
       const staff = await staffMember();
       const request = new OrderViewsOfRequest();
-      const failed = request.transaction(staff.ctx, async (tx, views) => {
-        await bed.services.orders.view(tx, a1.id, views);
-        throw new Error("the rest of the operation failed");
-      });
-      await expect(failed).rejects.toThrow("the rest of the operation failed");
+      // Assigning reads the order (an entry), then fails on the unknown partner and rolls back.
+      const unknownPartner = "0190a000-0000-7000-8000-000000000001";
+      const failed = bed.services.orderLifecycle.assign(staff.ctx, a1.id, unknownPartner, request);
+      expect((await failure(failed)).code).toBe(ErrorCode.NOT_FOUND);
       expect(await entries()).toEqual([]);
 
-      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, a2.id, views));
+      await bed.services.orderQueries.view(staff.ctx, a2.id, request);
       expect((await entries()).map((e) => e.detail)).toEqual([formatOrderNumber(a2.number)]);
-      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, a1.id, views));
+      await bed.services.orderQueries.view(staff.ctx, a1.id, request);
       expect((await entries()).map((e) => e.detail)).toEqual([
         [a1, a2].map((o) => formatOrderNumber(o.number)).join(", "),
       ]);
@@ -799,7 +796,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       await grace.ctx.transaction((tx) => bed.users.users.updateProfile(tx, { keepOrderHistory: false }));
       const staff = await staffMember();
       const request = new OrderViewsOfRequest();
-      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, g1.id, views));
+      await bed.services.orderQueries.view(staff.ctx, g1.id, request);
 
       const [stored] = await entries();
       expect(stored?.subjectId).toMatch(/^former-owner:[0-9a-f]{48}$/);
@@ -816,7 +813,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       // Her history kept again: the same request reading an order in it names her in the same entry.
       await grace.ctx.transaction((tx) => bed.users.users.updateProfile(tx, { keepOrderHistory: true }));
       const g2 = await bed.place(grace.ctx, requestFor(GRACE, ["HON-CARE"]));
-      await request.transaction(staff.ctx, (tx, views) => bed.services.orders.view(tx, g2.id, views));
+      await bed.services.orderQueries.view(staff.ctx, g2.id, request);
       expect(await entries()).toEqual([
         {
           actorId: staff.user.id,
@@ -832,8 +829,8 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
       const order = await bed.place(ada.ctx, requestFor(ADA, ["HON-PRO"]));
       const staff = await staffMember();
       const { partner } = await bed.partner();
-      await staff.ctx.transaction((tx) => bed.services.orders.assign(tx, order.id, partner.id));
-      await staff.ctx.transaction((tx) => bed.services.orders.cancel(tx, order.id));
+      await bed.services.orderLifecycle.assign(staff.ctx, order.id, partner.id);
+      await bed.services.orderLifecycle.cancel(staff.ctx, order.id);
       expect((await entries()).filter((e) => e.action === AuditAction.ORDERS_VIEWED)).toEqual([
         {
           actorId: staff.user.id,

@@ -50,7 +50,7 @@ export class SavedPaymentMethodResolver {
   async deleteSavedPaymentMethod(@Arg("id", () => ID) id: string, @Ctx() { ctx }: GraphQLContext): Promise<boolean> {
     const userId = ctx.userId;
     if (!userId) throw new ForbiddenException();
-    await ctx.transaction((tx) => this.services.billing.delete(tx, userId, id));
+    await this.services.billing.delete(ctx, userId, id);
     return true;
   }
 }

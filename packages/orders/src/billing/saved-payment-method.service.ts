@@ -56,9 +56,11 @@ export class SavedPaymentMethodService {
   }
 
   /** Deletes one of the account's saved cards. `NOT_FOUND` for an unknown id or another account's card. */
-  async delete(ctx: RequestContext, userId: string, id: string): Promise<void> {
-    const result = await ctx.manager.delete(SavedPaymentMethodEntity, { id, userId });
-    if ((result.affected ?? 0) === 0) throw new NotFoundException("Saved payment method");
+  async delete(outer: RequestContext, userId: string, id: string): Promise<void> {
+    return outer.transaction(async (ctx) => {
+      const result = await ctx.manager.delete(SavedPaymentMethodEntity, { id, userId });
+      if ((result.affected ?? 0) === 0) throw new NotFoundException("Saved payment method");
+    });
   }
 
   /** Deletes every saved card of an account (it stopped keeping billing details). Returns how many. */

@@ -7,6 +7,7 @@ import {
   type PageArgs,
   type RequestContext,
 } from "@honour/platform";
+import DataLoader from "dataloader";
 import { In } from "typeorm";
 import { invalidInput } from "../field-checks";
 import type { OrderEntity } from "../order/order.entity";
@@ -40,11 +41,72 @@ export function decodeFields(stored: string): DisclosedField[] {
 const ID_PATTERN = /^[0-9a-f-]{36}$/;
 
 /**
+ * One request's partner reads of order contacts, for {@link DisclosureService.discloseContact}:
+ * keep one per GraphQL request (a request-scoped loader) and pass it to every call.
+ */
+export class DisclosuresOfRequest {
+  /** Per order read: the fields asked for so far, those its record names, and the record's id. */
+  readonly entries = new Map<
+    string,
+    {
+      order: OrderEntity;
+      fields: Set<DisclosedField>;
+      saved: Set<DisclosedField>;
+      recordId: Promise<string | undefined>;
+    }
+  >();
+  /** Writes the records of every order first read in the same tick with one INSERT. */
+  batch: DataLoader<string, string | undefined> | undefined;
+}
+
+/**
  * The disclosure log: every time a partner receives an order's contact, one record (partner,
  * order, fields, purpose, time) per order per request. Written before the data is handed over,
  * so a contact is never given out unrecorded.
  */
 export class DisclosureService {
+  /**
+   * Records that the calling partner receives these fields of this order's contact, before it is
+   * handed over: one disclosure per order per request (`request`), written for every order read
+   * in the same tick with one INSERT. A later read of the same order in the same request with more
+   * fields widens that record. Each write is its own statement, outside or inside `ctx`'s
+   * transaction (see {@link record}).
+   */
+  async discloseContact(
+    ctx: RequestContext,
+    request: DisclosuresOfRequest,
+    order: OrderEntity,
+    fields: readonly DisclosedField[],
+  ): Promise<void> {
+    if (fields.length === 0) return;
+    let entry = request.entries.get(order.id);
+    if (!entry) {
+      entry = { order, fields: new Set(fields), saved: new Set(), recordId: Promise.resolve(undefined) };
+      request.entries.set(order.id, entry);
+      request.batch ??= new DataLoader(
+        async (orderIds: readonly string[]) => {
+          const requests = orderIds.map((id) => {
+            const read = request.entries.get(id)!;
+            read.saved = new Set(read.fields);
+            return { order: read.order, fields: [...read.saved] };
+          });
+          const ids = await this.record(ctx, requests);
+          return orderIds.map((id) => ids.get(id));
+        },
+        { cache: false },
+      );
+      entry.recordId = request.batch.load(order.id);
+    } else {
+      for (const field of fields) entry.fields.add(field);
+    }
+    const recordId = await entry.recordId;
+    const saved = entry.saved;
+    if (recordId && [...entry.fields].some((f) => !saved.has(f))) {
+      entry.saved = new Set(entry.fields);
+      await this.widen(ctx, recordId, entry.saved);
+    }
+  }
+
   /**
    * Records that the calling partner receives these orders' contacts, with one INSERT, and returns
    * each order's record id. The partner's name is copied in the same statement, so the record

@@ -11,7 +11,7 @@ import {
 } from "graphql";
 import { Ctx, FieldResolver, Info, Resolver, Root } from "type-graphql";
 import { DisclosedField, type DisclosureEntity } from "../disclosure/disclosure.entity";
-import { decodeFields } from "../disclosure/disclosure.service";
+import { decodeFields, DisclosuresOfRequest } from "../disclosure/disclosure.service";
 import { DisclosureObject } from "../disclosure/disclosure.object";
 import type { LicenceEntity } from "../licence/licence.entity";
 import type { OrdersServices } from "../orders.module";
@@ -21,7 +21,7 @@ import type { OrderLineEntity } from "./order-line.entity";
 import { formatOrderNumber } from "./order-number.service";
 import type { OrderEntity } from "./order.entity";
 import { LicenceObject, OrderContactObject, OrderLineObject, OrderObject, OrderPaymentObject } from "./order.object";
-import { canReadContact, canReadDisclosures, canReadPayment } from "./order.service";
+import { canReadContact, canReadDisclosures, canReadPayment } from "./order-access";
 
 /** Groups rows by a key, in the order of `keys`; a key without rows gets an empty list. */
 function groupBy<T>(keys: readonly string[], rows: readonly T[], key: (row: T) => string): T[][] {
@@ -44,7 +44,7 @@ export function orderLinesLoader(
     "orders.lines",
     () =>
       new DataLoader(async (ids: readonly string[]) =>
-        groupBy(ids, await services.orders.linesOf(context.ctx, ids), (l) => l.orderId),
+        groupBy(ids, await services.orderQueries.linesOf(context.ctx, ids), (l) => l.orderId),
       ),
   );
 }
@@ -92,62 +92,9 @@ export function orderDisclosuresLoader(
   );
 }
 
-/**
- * Records a partner's reads of order contacts for one request: one disclosure per order, written
- * (for every order read in the same tick, with one INSERT) before any contact is handed over. A
- * later read of the same order in the same request with more fields widens that record.
- */
-class DisclosureRecorder {
-  private readonly entries = new Map<
-    string,
-    {
-      order: OrderEntity;
-      fields: Set<DisclosedField>;
-      saved: Set<DisclosedField>;
-      recordId: Promise<string | undefined>;
-    }
-  >();
-  private readonly batch: DataLoader<string, string | undefined>;
-
-  constructor(
-    private readonly context: GraphQLContext,
-    private readonly services: OrdersServices,
-  ) {
-    this.batch = new DataLoader(
-      async (orderIds: readonly string[]) => {
-        const requests = orderIds.map((id) => {
-          const entry = this.entries.get(id)!;
-          entry.saved = new Set(entry.fields);
-          return { order: entry.order, fields: [...entry.saved] };
-        });
-        const ids = await this.services.disclosures.record(this.context.ctx, requests);
-        return orderIds.map((id) => ids.get(id));
-      },
-      { cache: false },
-    );
-  }
-
-  async disclose(order: OrderEntity, fields: readonly DisclosedField[]): Promise<void> {
-    if (fields.length === 0) return;
-    let entry = this.entries.get(order.id);
-    if (!entry) {
-      entry = { order, fields: new Set(fields), saved: new Set(), recordId: Promise.resolve(undefined) };
-      this.entries.set(order.id, entry);
-      entry.recordId = this.batch.load(order.id);
-    } else {
-      for (const field of fields) entry.fields.add(field);
-    }
-    const recordId = await entry.recordId;
-    const saved = entry.saved;
-    if (recordId && [...entry.fields].some((f) => !saved.has(f))) {
-      entry.saved = new Set(entry.fields);
-      await this.services.disclosures.widen(this.context.ctx, recordId, entry.saved);
-    }
-  }
-}
-
-function disclosureRecorder(context: GraphQLContext, services: OrdersServices): DisclosureRecorder {
-  return loader(context, "orders.disclosureRecorder", () => new DisclosureRecorder(context, services));
+/** This request's partner reads of order contacts: one disclosure per order per request. */
+function disclosuresOfRequest(context: GraphQLContext): DisclosuresOfRequest {
+  return loader(context, "orders.disclosuresOfRequest", () => new DisclosuresOfRequest());
 }
 
 const CONTACT_FIELDS: Readonly<Record<string, DisclosedField>> = {
@@ -243,8 +190,10 @@ export class OrderFieldResolver {
       throw new ForbiddenException("A partner may read an order's contact only while the order is assigned to it.");
     }
     // Recorded before the data leaves: a contact is never handed over unrecorded.
-    if (actor.kind === "partner")
-      await disclosureRecorder(context, this.services).disclose(order, requestedContactFields(info));
+    if (actor.kind === "partner") {
+      const fields = requestedContactFields(info);
+      await this.services.disclosures.discloseContact(context.ctx, disclosuresOfRequest(context), order, fields);
+    }
     return {
       name: order.contactName,
       email: order.contactEmail,

@@ -1,12 +1,6 @@
 import { ErrorCode } from "@honour/platform";
-import {
-  assertTransition,
-  canTransition,
-  InvalidOrderTransitionException,
-  isOpenForPartner,
-  nextStatuses,
-  OrderStatus,
-} from "./order-state";
+import { InvalidOrderTransitionException, OrdersErrorCode } from "../orders.exception";
+import { assertTransition, canTransition, isOpenForPartner, nextStatuses, OrderStatus } from "./order-state";
 
 const { PLACED, PAID, ASSIGNED, FULFILLED, CANCELLED } = OrderStatus;
 
@@ -41,6 +35,7 @@ describe("the order state machine", () => {
       assertTransition(from, to);
     } catch (error) {
       expect((error as InvalidOrderTransitionException).code).toBe(ErrorCode.CONFLICT);
+      expect((error as InvalidOrderTransitionException).reason).toBe(OrdersErrorCode.INVALID_ORDER_TRANSITION);
     }
   });
 

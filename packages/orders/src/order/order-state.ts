@@ -1,4 +1,4 @@
-import { DomainException, ErrorCode } from "@honour/platform";
+import { InvalidOrderTransitionException } from "../orders.exception";
 
 /**
  * Where an order is: `PLACED → PAID → ASSIGNED → FULFILLED`, or `CANCELLED` before it is
@@ -36,16 +36,6 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 /** The statuses an order may move to from `from`. */
 export function nextStatuses(from: OrderStatus): readonly OrderStatus[] {
   return TRANSITIONS[from] ?? [];
-}
-
-/** An order cannot move from its status to the one asked for (e.g. assigning a fulfilled order). */
-export class InvalidOrderTransitionException extends DomainException {
-  constructor(
-    readonly from: OrderStatus,
-    readonly to: OrderStatus,
-  ) {
-    super(ErrorCode.CONFLICT, `The order is ${from} and cannot become ${to}.`, [], { status: from });
-  }
 }
 
 /** Throws {@link InvalidOrderTransitionException} unless `from → to` is allowed. */

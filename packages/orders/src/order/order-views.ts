@@ -16,7 +16,7 @@ export interface OrderViewEntry {
  * A fresh one (the default of the services' methods) is a request of its own.
  */
 export class OrderViews {
-  /** What this transaction wrote, by person (see `OrderService.recordStaffView`). */
+  /** What this transaction wrote, by person (see `OrderViewAuditService.record`). */
   readonly written = new Map<string, OrderViewEntry>();
 
   constructor(private readonly committed: ReadonlyMap<string, OrderViewEntry> = new Map()) {}

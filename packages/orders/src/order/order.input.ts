@@ -1,8 +1,8 @@
 import { Field, ID, InputType, Int } from "type-graphql";
 import type { AddressDetails, OrderLineRequest, PaymentChoice, PlaceOrderRequest } from "./place-order-checks";
 
-// These inputs are checked by OrderService, not by class-validator, and their fields are nullable
-// in the schema even where required: a value missing or invalid is reported in
+// These inputs are checked by PlaceOrderService (place-order-checks.ts), not by class-validator,
+// and their fields are nullable in the schema even where required: a value missing or invalid is reported in
 // `extensions.fields` (every problem at once) by code that never repeats what was sent. GraphQL's
 // own coercion errors quote the enclosing input object, and PlaceOrderInput carries card data.
 

@@ -30,7 +30,7 @@ export class OrderResolver {
     @Arg("input", () => PlaceOrderInput, { validate: false }) input: PlaceOrderInput,
     @Ctx() context: GraphQLContext,
   ): Promise<OrderEntity> {
-    const order = await context.ctx.transaction((tx) => this.services.orders.place(tx, input));
+    const order = await this.services.placing.place(context.ctx, input);
     // The buyer sees what they just ordered in full, even as a guest.
     return showPlacedOrder(context, order);
   }
@@ -43,7 +43,7 @@ export class OrderResolver {
     @Args(() => ConnectionArgs) args: ConnectionArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Connection<OrderEntity>> {
-    return this.services.orders.listMine(ctx, args);
+    return this.services.orderQueries.listMine(ctx, args);
   }
 
   @Authorized([...Object.values(Role), PARTNER_ROLE])
@@ -55,13 +55,7 @@ export class OrderResolver {
       "ORDERS_VIEWED entry in the audit log.",
   })
   order(@Arg("id", () => ID) id: string, @Ctx() context: GraphQLContext): Promise<OrderEntity> {
-    const { ctx } = context;
-    const actor = ctx.actor;
-    // Staff reads write an audit entry, which commits with the read or not at all.
-    if (actor.kind === "user" && actor.role !== Role.CUSTOMER) {
-      return staffViews(context).transaction(ctx, (tx, views) => this.services.orders.view(tx, id, views));
-    }
-    return this.services.orders.findVisible(ctx, id);
+    return this.services.orderQueries.view(context.ctx, id, staffViews(context));
   }
 
   @Authorized([Role.SUPPORT, Role.ADMIN])
@@ -71,7 +65,7 @@ export class OrderResolver {
       "ORDERS_VIEWED entry in the audit log.",
   })
   orders(@Args(() => OrdersArgs) args: OrdersArgs, @Ctx() context: GraphQLContext): Promise<Connection<OrderEntity>> {
-    return staffViews(context).transaction(context.ctx, (tx, views) => this.services.orders.listAll(tx, args, views));
+    return this.services.orderQueries.listAll(context.ctx, args, staffViews(context));
   }
 
   @Authorized([Role.SUPPORT, Role.ADMIN])
@@ -81,9 +75,7 @@ export class OrderResolver {
       "SUPPORT, ADMIN. CONFLICT when the order is not PAID or ASSIGNED. Audited as ORDERS_VIEWED.",
   })
   assignOrder(@Args(() => AssignOrderArgs) { orderId, partnerId }: AssignOrderArgs, @Ctx() context: GraphQLContext) {
-    return staffViews(context).transaction(context.ctx, (tx, views) =>
-      this.services.orders.assign(tx, orderId, partnerId, views),
-    );
+    return this.services.orderLifecycle.assign(context.ctx, orderId, partnerId, staffViews(context));
   }
 
   @Authorized([Role.SUPPORT, Role.ADMIN])
@@ -93,6 +85,6 @@ export class OrderResolver {
       "ORDERS_VIEWED.",
   })
   cancelOrder(@Arg("orderId", () => ID) orderId: string, @Ctx() context: GraphQLContext): Promise<OrderEntity> {
-    return staffViews(context).transaction(context.ctx, (tx, views) => this.services.orders.cancel(tx, orderId, views));
+    return this.services.orderLifecycle.cancel(context.ctx, orderId, staffViews(context));
   }
 }

@@ -21,7 +21,7 @@ export class PartnerOrderResolver {
     @Args(() => OrdersArgs) args: OrdersArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Connection<OrderEntity>> {
-    return this.services.orders.listForPartner(ctx, args);
+    return this.services.orderQueries.listForPartner(ctx, args);
   }
 
   @Authorized([PARTNER_ROLE])
@@ -31,6 +31,6 @@ export class PartnerOrderResolver {
       "partner's access to the contact ends. Partners only. NOT_FOUND for an order not assigned to it.",
   })
   markOrderFulfilled(@Arg("orderId", () => ID) orderId: string, @Ctx() { ctx }: GraphQLContext): Promise<OrderEntity> {
-    return ctx.transaction((tx) => this.services.orders.markFulfilled(tx, orderId));
+    return this.services.orderLifecycle.markFulfilled(ctx, orderId);
   }
 }

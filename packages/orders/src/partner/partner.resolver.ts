@@ -43,7 +43,7 @@ export class PartnerResolver {
     @Arg("input", () => CreatePartnerInput) input: CreatePartnerInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<PartnerEntity> {
-    return ctx.transaction((tx) => this.services.partners.create(tx, input));
+    return this.services.partners.create(ctx, input);
   }
 
   @Authorized([Role.ADMIN])
@@ -54,7 +54,7 @@ export class PartnerResolver {
     @Args(() => SetPartnerActiveArgs) { partnerId, active }: SetPartnerActiveArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<PartnerEntity> {
-    return ctx.transaction((tx) => this.services.partners.setActive(tx, partnerId, active));
+    return this.services.partners.setActive(ctx, partnerId, active);
   }
 
   @Authorized([Role.ADMIN])
@@ -65,13 +65,13 @@ export class PartnerResolver {
     @Arg("partnerId", () => ID) partnerId: string,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<IssuedApiKey> {
-    return ctx.transaction((tx) => this.services.partners.issueApiKey(tx, partnerId));
+    return this.services.partners.issueApiKey(ctx, partnerId);
   }
 
   @Authorized([Role.ADMIN])
   @Mutation(() => Boolean, { description: "Revokes an API key; it answers UNAUTHENTICATED from now on. ADMIN." })
   async revokePartnerApiKey(@Arg("id", () => ID) id: string, @Ctx() { ctx }: GraphQLContext): Promise<boolean> {
-    await ctx.transaction((tx) => this.services.partners.revokeApiKey(tx, id));
+    await this.services.partners.revokeApiKey(ctx, id);
     return true;
   }
 

@@ -77,23 +77,25 @@ export class PartnerService {
   }
 
   /** Adds a partner, active. `BAD_USER_INPUT` for an empty name or an invalid email. */
-  async create(ctx: RequestContext, draft: PartnerDraft): Promise<PartnerEntity> {
-    const checks = new FieldChecks();
-    const name = checks.required("input.name", draft.name, PARTNER_LIMITS.name);
-    const contactEmail = checks.email("input.contactEmail", draft.contactEmail, PARTNER_LIMITS.contactEmail);
-    checks.throwIfAny();
-    const now = ctx.clock.now();
-    const partner: PartnerEntity = Object.assign(new PartnerEntity(), {
-      id: newId(now.getTime()),
-      name,
-      contactEmail,
-      active: true,
-      createdAt: now,
-      updatedAt: now,
+  async create(outer: RequestContext, draft: PartnerDraft): Promise<PartnerEntity> {
+    return outer.transaction(async (ctx) => {
+      const checks = new FieldChecks();
+      const name = checks.required("input.name", draft.name, PARTNER_LIMITS.name);
+      const contactEmail = checks.email("input.contactEmail", draft.contactEmail, PARTNER_LIMITS.contactEmail);
+      checks.throwIfAny();
+      const now = ctx.clock.now();
+      const partner: PartnerEntity = Object.assign(new PartnerEntity(), {
+        id: newId(now.getTime()),
+        name,
+        contactEmail,
+        active: true,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await ctx.manager.createQueryBuilder().insert().into(PartnerEntity).values(partner).updateEntity(false).execute();
+      await this.staffAction(ctx, partner.id, "created partner");
+      return partner;
     });
-    await ctx.manager.createQueryBuilder().insert().into(PartnerEntity).values(partner).updateEntity(false).execute();
-    await this.staffAction(ctx, partner.id, "created partner");
-    return partner;
   }
 
   /** A page of partners, newest first. */
@@ -113,62 +115,68 @@ export class PartnerService {
    * Turns a partner on or off. An inactive partner's keys stop working at once and no order can
    * be assigned to it; orders already assigned stay assigned (reassign them).
    */
-  async setActive(ctx: RequestContext, partnerId: string, active: boolean): Promise<PartnerEntity> {
-    const partner = await this.findById(ctx, partnerId);
-    if (!partner) throw new NotFoundException("Partner");
-    if (partner.active === active) return partner;
-    const updatedAt = ctx.clock.now();
-    await ctx.manager.update(PartnerEntity, { id: partnerId }, { active, updatedAt });
-    await this.staffAction(ctx, partnerId, active ? "activated partner" : "deactivated partner");
-    return Object.assign(partner, { active, updatedAt });
+  async setActive(outer: RequestContext, partnerId: string, active: boolean): Promise<PartnerEntity> {
+    return outer.transaction(async (ctx) => {
+      const partner = await this.findById(ctx, partnerId);
+      if (!partner) throw new NotFoundException("Partner");
+      if (partner.active === active) return partner;
+      const updatedAt = ctx.clock.now();
+      await ctx.manager.update(PartnerEntity, { id: partnerId }, { active, updatedAt });
+      await this.staffAction(ctx, partnerId, active ? "activated partner" : "deactivated partner");
+      return Object.assign(partner, { active, updatedAt });
+    });
   }
 
   /**
    * Issues a new key for a partner. The returned `secret` is never shown again. Audited as
    * `PARTNER_KEY_ISSUED` (subject: the partner; detail: the key's id and public prefix).
    */
-  async issueApiKey(ctx: RequestContext, partnerId: string): Promise<IssuedApiKey> {
-    if (!(await ctx.manager.existsBy(PartnerEntity, { id: partnerId }))) throw new NotFoundException("Partner");
-    const now = ctx.clock.now();
-    const prefix = `hpk_${randomBytes(6).toString("hex")}`;
-    const secret = `${prefix}_${randomToken(32)}`;
-    const key: PartnerApiKeyEntity = Object.assign(new PartnerApiKeyEntity(), {
-      id: newId(now.getTime()),
-      partnerId,
-      prefix,
-      secretHash: sha256(secret),
-      createdAt: now,
-      lastUsedAt: null,
-      revokedAt: null,
+  async issueApiKey(outer: RequestContext, partnerId: string): Promise<IssuedApiKey> {
+    return outer.transaction(async (ctx) => {
+      if (!(await ctx.manager.existsBy(PartnerEntity, { id: partnerId }))) throw new NotFoundException("Partner");
+      const now = ctx.clock.now();
+      const prefix = `hpk_${randomBytes(6).toString("hex")}`;
+      const secret = `${prefix}_${randomToken(32)}`;
+      const key: PartnerApiKeyEntity = Object.assign(new PartnerApiKeyEntity(), {
+        id: newId(now.getTime()),
+        partnerId,
+        prefix,
+        secretHash: sha256(secret),
+        createdAt: now,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      await ctx.manager.insert(PartnerApiKeyEntity, key);
+      await this.staffAction(ctx, partnerId, `issued API key ${prefix}`);
+      await this.audit.record(ctx, {
+        action: AuditAction.PARTNER_KEY_ISSUED,
+        subjectId: partnerId,
+        detail: `API key ${key.id} ${prefix}`,
+      });
+      return { id: key.id, partnerId, prefix, secret, createdAt: now };
     });
-    await ctx.manager.insert(PartnerApiKeyEntity, key);
-    await this.staffAction(ctx, partnerId, `issued API key ${prefix}`);
-    await this.audit.record(ctx, {
-      action: AuditAction.PARTNER_KEY_ISSUED,
-      subjectId: partnerId,
-      detail: `API key ${key.id} ${prefix}`,
-    });
-    return { id: key.id, partnerId, prefix, secret, createdAt: now };
   }
 
   /**
    * Revokes a key; it stops working at once. Revoking it again changes nothing (and records
    * nothing). Audited as `PARTNER_KEY_REVOKED`. `NOT_FOUND` if unknown.
    */
-  async revokeApiKey(ctx: RequestContext, keyId: string): Promise<PartnerApiKeyEntity> {
-    const key = await ctx.manager.findOneBy(PartnerApiKeyEntity, { id: keyId });
-    if (!key) throw new NotFoundException("API key");
-    if (!key.revokedAt) {
-      key.revokedAt = ctx.clock.now();
-      await ctx.manager.update(PartnerApiKeyEntity, { id: keyId }, { revokedAt: key.revokedAt });
-      await this.staffAction(ctx, key.partnerId, `revoked API key ${key.prefix}`);
-      await this.audit.record(ctx, {
-        action: AuditAction.PARTNER_KEY_REVOKED,
-        subjectId: key.partnerId,
-        detail: `API key ${key.id} ${key.prefix}`,
-      });
-    }
-    return key;
+  async revokeApiKey(outer: RequestContext, keyId: string): Promise<PartnerApiKeyEntity> {
+    return outer.transaction(async (ctx) => {
+      const key = await ctx.manager.findOneBy(PartnerApiKeyEntity, { id: keyId });
+      if (!key) throw new NotFoundException("API key");
+      if (!key.revokedAt) {
+        key.revokedAt = ctx.clock.now();
+        await ctx.manager.update(PartnerApiKeyEntity, { id: keyId }, { revokedAt: key.revokedAt });
+        await this.staffAction(ctx, key.partnerId, `revoked API key ${key.prefix}`);
+        await this.audit.record(ctx, {
+          action: AuditAction.PARTNER_KEY_REVOKED,
+          subjectId: key.partnerId,
+          detail: `API key ${key.id} ${key.prefix}`,
+        });
+      }
+      return key;
+    });
   }
 
   /** The keys of these partners (never their secrets, which are not stored), oldest first. */

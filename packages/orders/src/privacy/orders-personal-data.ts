@@ -14,7 +14,7 @@ import { LicenceEntity } from "../licence/licence.entity";
 import { formerOwnerHash } from "../order/former-owner";
 import { OrderLineEntity } from "../order/order-line.entity";
 import { formatOrderNumber } from "../order/order-number.service";
-import { orderConfirmationKey } from "../order/order.service";
+import { orderConfirmationKey } from "../order/order-confirmation";
 import { OrderEntity } from "../order/order.entity";
 import { PartnerEntity } from "../partner/partner.entity";
 import type { ErasureNoticeService } from "./erasure-notice.service";
@@ -102,7 +102,10 @@ export class OrdersPersonalData implements PersonalDataContributor {
   ): Promise<OrderEntity[]> {
     if (forUpdate) {
       await lockRows(
-        ctx.manager.createQueryBuilder(UserEntity, "u").select("u.id").where("u.id = :userId", { userId: subject.userId }),
+        ctx.manager
+          .createQueryBuilder(UserEntity, "u")
+          .select("u.id")
+          .where("u.id = :userId", { userId: subject.userId }),
         "update",
       ).getRawMany();
     }

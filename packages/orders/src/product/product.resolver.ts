@@ -28,7 +28,7 @@ export class ProductResolver {
     @Arg("input", () => CreateProductInput) input: CreateProductInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<ProductEntity> {
-    return ctx.transaction((tx) => this.services.catalogue.create(tx, input));
+    return this.services.catalogue.create(ctx, input);
   }
 
   @Authorized([Role.ADMIN])
@@ -39,6 +39,6 @@ export class ProductResolver {
     @Args(() => UpdateProductArgs) { id, input }: UpdateProductArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<ProductEntity> {
-    return ctx.transaction((tx) => this.services.catalogue.update(tx, id, input));
+    return this.services.catalogue.update(ctx, id, input);
   }
 }

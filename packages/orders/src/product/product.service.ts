@@ -99,38 +99,42 @@ export class ProductService {
   }
 
   /** Adds a product. `BAD_USER_INPUT` for invalid fields, `CONFLICT` for a SKU in use. */
-  async create(ctx: RequestContext, draft: ProductDraft): Promise<ProductEntity> {
-    const fields = checkDraft(draft, true);
-    if (await ctx.manager.existsBy(ProductEntity, { sku: fields.sku! })) throw new SkuTakenException();
-    const now = ctx.clock.now();
-    const product: ProductEntity = Object.assign(new ProductEntity(), {
-      id: newId(now.getTime()),
-      ...fields,
-      active: draft.active ?? true,
-      createdAt: now,
-      updatedAt: now,
+  async create(outer: RequestContext, draft: ProductDraft): Promise<ProductEntity> {
+    return outer.transaction(async (ctx) => {
+      const fields = checkDraft(draft, true);
+      if (await ctx.manager.existsBy(ProductEntity, { sku: fields.sku! })) throw new SkuTakenException();
+      const now = ctx.clock.now();
+      const product: ProductEntity = Object.assign(new ProductEntity(), {
+        id: newId(now.getTime()),
+        ...fields,
+        active: draft.active ?? true,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await this.write(() =>
+        ctx.manager.createQueryBuilder().insert().into(ProductEntity).values(product).updateEntity(false).execute(),
+      );
+      return product;
     });
-    await this.write(() =>
-      ctx.manager.createQueryBuilder().insert().into(ProductEntity).values(product).updateEntity(false).execute(),
-    );
-    return product;
   }
 
   /** Changes a product. `NOT_FOUND` for an unknown id, `CONFLICT` for a SKU in use. */
-  async update(ctx: RequestContext, id: string, changes: ProductChanges): Promise<ProductEntity> {
-    const fields = checkDraft(changes, false);
-    const product = await this.findById(ctx, id);
-    if (!product) throw new NotFoundException("Product");
-    if (
-      fields.sku !== undefined &&
-      fields.sku !== product.sku &&
-      (await ctx.manager.existsBy(ProductEntity, { sku: fields.sku }))
-    ) {
-      throw new SkuTakenException();
-    }
-    const set = { ...fields, updatedAt: ctx.clock.now() };
-    await this.write(() => ctx.manager.update(ProductEntity, { id }, set));
-    return Object.assign(product, set);
+  async update(outer: RequestContext, id: string, changes: ProductChanges): Promise<ProductEntity> {
+    return outer.transaction(async (ctx) => {
+      const fields = checkDraft(changes, false);
+      const product = await this.findById(ctx, id);
+      if (!product) throw new NotFoundException("Product");
+      if (
+        fields.sku !== undefined &&
+        fields.sku !== product.sku &&
+        (await ctx.manager.existsBy(ProductEntity, { sku: fields.sku }))
+      ) {
+        throw new SkuTakenException();
+      }
+      const set = { ...fields, updatedAt: ctx.clock.now() };
+      await this.write(() => ctx.manager.update(ProductEntity, { id }, set));
+      return Object.assign(product, set);
+    });
   }
 
   private async write(statement: () => Promise<unknown>): Promise<void> {
