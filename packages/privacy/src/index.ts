@@ -15,7 +15,7 @@ import "reflect-metadata";
 // The worker runs `privacyJobs(services)`.
 
 export { privacyModule, createPrivacyServices, type PrivacyServices } from "./privacy.module";
-export { privacyJobs } from "./privacy.job";
+export { PRIVACY_JOBS, privacyJobs } from "./privacy.job";
 export { PrivacyErrorCode, PrivacyException } from "./privacy.exception";
 
 export {
@@ -27,14 +27,14 @@ export {
   PrivacyRequestStatus,
   PrivacyRequestType,
 } from "./request/privacy-request.entity";
+export { MY_REQUESTS_LIMIT, OwnPrivacyRequestService } from "./request/own-privacy-request.service";
 export {
-  MY_REQUESTS_LIMIT,
-  PRIVACY_JOBS,
   PrivacyRequestService,
   type PrivacyRequestQuery,
-  type PrivacyRequestView,
   type RecordedRequest,
 } from "./request/privacy-request.service";
+export { PrivacyRequestRetention } from "./request/privacy-request-retention.service";
+export type { PrivacyRequestView } from "./request/privacy-request-store.service";
 export { PRIVACY_PERSONAL_DATA, PrivacyPersonalData } from "./request/privacy-personal-data.service";
 export {
   addCalendarMonths,

@@ -1,8 +1,15 @@
 import type { JobDefinition, ScheduleDefinition } from "@honour/platform";
+import { BUILD_DATA_EXPORT_JOB } from "./export/data-export.service";
 import type { PrivacyServices } from "./privacy.module";
-import { PRIVACY_JOBS } from "./request/privacy-request.service";
 
 const HOUR_MS = 60 * 60 * 1000;
+
+/** The names of the privacy domain's jobs. */
+export const PRIVACY_JOBS = {
+  buildDataExport: BUILD_DATA_EXPORT_JOB,
+  purgeExpiredExports: "privacy.purgeExpiredExports",
+  purgeClosedAccountRequests: "privacy.purgeClosedAccountRequests",
+} as const;
 
 /**
  * The privacy domain's background work, for the worker: building data exports (queued with the
@@ -33,7 +40,7 @@ export function privacyJobs(services: PrivacyServices): { jobs: JobDefinition[];
       {
         name: PRIVACY_JOBS.purgeClosedAccountRequests,
         handle: async (ctx) => {
-          await services.requests.purgeClosedAccounts(ctx);
+          await services.requestRetention.purgeClosedAccounts(ctx);
         },
       },
     ],

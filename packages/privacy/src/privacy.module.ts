@@ -5,8 +5,11 @@ import { DataExportEntity, DataExportPartEntity } from "./export/data-export.ent
 import { DataExportService, ExportLinks } from "./export/data-export.service";
 import { CreatePrivacy1795637887841 } from "./migrations/1795637887841-create-privacy.migration";
 import { PrivacyPersonalData } from "./request/privacy-personal-data.service";
+import { OwnPrivacyRequestService } from "./request/own-privacy-request.service";
 import { PrivacyRequestEntity } from "./request/privacy-request.entity";
+import { PrivacyRequestRetention } from "./request/privacy-request-retention.service";
 import { PrivacyRequestService } from "./request/privacy-request.service";
+import { PrivacyRequestStore } from "./request/privacy-request-store.service";
 
 /** The privacy domain's tables and the migrations that create them on MySQL/MariaDB. */
 export const privacyModule: DomainModuleDefinition = {
@@ -17,7 +20,12 @@ export const privacyModule: DomainModuleDefinition = {
 
 /** The privacy domain's services, as the gateway and the worker use them. */
 export interface PrivacyServices {
+  /** Staff's handling of every request (SUPPORT and ADMIN). */
   requests: PrivacyRequestService;
+  /** The signed-in person's own requests: a copy of their data, closing their account. */
+  ownRequests: OwnPrivacyRequestService;
+  /** The purge of requests whose account closed long enough ago (a daily job). */
+  requestRetention: PrivacyRequestRetention;
   exports: DataExportService;
   /** The platform's audit log, which ADMINs read through `auditLog`. */
   audit: AuditLog;
@@ -37,14 +45,15 @@ export function createPrivacyServices(
   const dataExports = new DataExportService(
     platform.personalData,
     users.users,
+    platform.jobs,
     platform.audit,
     new ExportLinks(config.secret, config.publicUrl),
     config.retention.dataExportsDays,
   );
-  const requests = new PrivacyRequestService(users.users, consent.consent, dataExports, platform.jobs, platform.audit, {
-    timeZone: config.stats.timeZone,
-    closedAccountsDays: config.retention.closedAccountsDays,
-  });
-  platform.personalData.register(new PrivacyPersonalData(requests, dataExports));
-  return { requests, exports: dataExports, audit: platform.audit };
+  const store = new PrivacyRequestStore(platform.audit, config.stats.timeZone);
+  const requests = new PrivacyRequestService(store, users.users, consent.consent, dataExports, platform.audit);
+  const ownRequests = new OwnPrivacyRequestService(store, users.users, dataExports);
+  const requestRetention = new PrivacyRequestRetention(config.retention.closedAccountsDays);
+  platform.personalData.register(new PrivacyPersonalData(dataExports));
+  return { requests, ownRequests, requestRetention, exports: dataExports, audit: platform.audit };
 }

@@ -42,7 +42,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
   describe("data export", () => {
     it("queues the export job with the request, and a second ask returns the open request", async () => {
       const { user, ctx } = await bed.signUp();
-      const first = await bed.services.requests.requestDataExport(ctx);
+      const first = await bed.services.ownRequests.requestDataExport(ctx);
       expect(first).toMatchObject({
         type: PrivacyRequestType.ACCESS,
         status: PrivacyRequestStatus.IN_PROGRESS,
@@ -53,7 +53,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       // 31 January 2027 -> 28 February 2027, same wall-clock time.
       expect(first.dueAt.toISOString()).toBe("2027-02-28T10:00:00.000Z");
       expect(first.daysLeft).toBe(28);
-      const again = await bed.services.requests.requestDataExport(ctx);
+      const again = await bed.services.ownRequests.requestDataExport(ctx);
       expect(again.id).toBe(first.id);
       const jobs = await bed.dataSource.manager.findBy(JobEntity, { name: PRIVACY_JOBS.buildDataExport });
       expect(jobs.filter((j) => j.payload.requestId === first.id)).toHaveLength(1);
@@ -64,11 +64,11 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
     it("builds one JSON document from every contributor, completes the request and audits it", async () => {
       const { user, ctx } = await bed.signUp({ name: "Ada Exported" });
       const other = await bed.signUp({ name: "Bob Bystander" });
-      await bed.services.requests.requestDataExport(other.ctx);
-      const request = await bed.services.requests.requestDataExport(ctx);
+      await bed.services.ownRequests.requestDataExport(other.ctx);
+      const request = await bed.services.ownRequests.requestDataExport(ctx);
       expect(await bed.runJobs()).toBeGreaterThanOrEqual(1);
 
-      const [mine] = await bed.services.requests.mine(ctx);
+      const [mine] = await bed.services.ownRequests.mine(ctx);
       expect(mine).toMatchObject({ id: request.id, status: PrivacyRequestStatus.COMPLETED, daysLeft: null });
       expect(mine!.downloadUrl).toMatch(
         new RegExp(`^https://www\\.honour\\.example/privacy/exports/${request.id}/[0-9a-f]{64}$`),
@@ -122,9 +122,9 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
         },
         `order-confirmation:guest-${user.id}`,
       );
-      const request = await bed.services.requests.requestDataExport(ctx);
+      const request = await bed.services.ownRequests.requestDataExport(ctx);
       expect(await bed.runJobs()).toBeGreaterThanOrEqual(1);
-      const [mine] = await bed.services.requests.mine(ctx);
+      const [mine] = await bed.services.ownRequests.mine(ctx);
       const [, sig] = mine!.downloadUrl!.split(`/privacy/exports/${request.id}/`);
       const { body } = await bed.services.exports.download(ctx, request.id, sig!);
       const document = JSON.parse(body) as { data: Record<string, unknown> };
@@ -164,7 +164,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
           notes: `Letter ${i}: ${"é".repeat(1900)}`,
         });
       }
-      const request = await bed.services.requests.requestDataExport(ctx);
+      const request = await bed.services.ownRequests.requestDataExport(ctx);
       await bed.runJobs();
       const sig = bed.services.exports.links.signature(request.id);
       const download = await bed.services.exports.download(ctx, request.id, sig);
@@ -178,7 +178,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
     it("refuses the link to anyone but its subject, anonymous callers, bad signatures and after expiry", async () => {
       const { ctx } = await bed.signUp();
       const other = await bed.signUp();
-      const request = await bed.services.requests.requestDataExport(ctx);
+      const request = await bed.services.ownRequests.requestDataExport(ctx);
       const sig = bed.services.exports.links.signature(request.id);
       expect(await failure(bed.services.exports.download(ctx, request.id, sig))).toMatchObject({
         extra: { reason: PrivacyErrorCode.EXPORT_NOT_READY },
@@ -196,7 +196,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
         extra: { reason: PrivacyErrorCode.EXPORT_NOT_FOUND },
       });
       // Someone else's signature for their own id does not open this one either.
-      const theirs = await bed.services.requests.requestDataExport(other.ctx);
+      const theirs = await bed.services.ownRequests.requestDataExport(other.ctx);
       expect(
         await failure(bed.services.exports.download(ctx, theirs.id, bed.services.exports.links.signature(theirs.id))),
       ).toMatchObject({ extra: { reason: PrivacyErrorCode.EXPORT_NOT_FOUND } });
@@ -206,7 +206,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       expect(await failure(bed.services.exports.download(ctx, request.id, sig))).toMatchObject({
         extra: { reason: PrivacyErrorCode.EXPORT_EXPIRED },
       });
-      const [mine] = await bed.services.requests.mine(ctx);
+      const [mine] = await bed.services.ownRequests.mine(ctx);
       expect(mine!.downloadUrl).toBeNull();
 
       // The retention job deletes it; the link still says "expired", not "unknown".
@@ -220,22 +220,22 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
 
     it("tries again when the export job died: asking again queues a new build, once", async () => {
       const { ctx, user } = await bed.signUp();
-      const request = await bed.services.requests.requestDataExport(ctx);
+      const request = await bed.services.ownRequests.requestDataExport(ctx);
       const jobs = () => bed.dataSource.manager.findBy(JobEntity, { name: PRIVACY_JOBS.buildDataExport });
       const mine = async () => (await jobs()).filter((j) => j.payload.requestId === request.id);
       expect((await mine())[0]!.payload).toEqual({ requestId: request.id, userId: user.id });
       // Every attempt failed (a contributor threw, the database was away): the job is dead.
       await bed.dataSource.manager.update(JobEntity, { id: (await mine())[0]!.id }, { status: JobStatus.DEAD });
 
-      const again = await bed.services.requests.requestDataExport(ctx);
+      const again = await bed.services.ownRequests.requestDataExport(ctx);
       expect(again.id).toBe(request.id);
       expect((await mine()).map((j) => j.status).sort()).toEqual(["DEAD", "PENDING"]);
       // Asking once more while that one waits queues nothing.
-      await bed.services.requests.requestDataExport(ctx);
+      await bed.services.ownRequests.requestDataExport(ctx);
       expect(await mine()).toHaveLength(2);
 
       expect(await bed.runJobs()).toBeGreaterThanOrEqual(1);
-      const [done] = await bed.services.requests.mine(ctx);
+      const [done] = await bed.services.ownRequests.mine(ctx);
       expect(done).toMatchObject({ id: request.id, status: PrivacyRequestStatus.COMPLETED });
       expect(done!.downloadUrl).toBeTruthy();
     });
@@ -245,7 +245,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       "does not store a copy while the account is being closed: the build waits, then finds it closed",
       async () => {
         const { ctx, user } = await bed.signUp({ name: "Cleo Concurrent" });
-        const request = await bed.services.requests.requestDataExport(ctx);
+        const request = await bed.services.ownRequests.requestDataExport(ctx);
         let erased!: () => void;
         const closedButNotCommitted = new Promise<void>((resolve) => (erased = resolve));
         let commit!: () => void;
@@ -272,8 +272,8 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
 
     it("rejects the request when the account closes before the copy is made", async () => {
       const { ctx, user } = await bed.signUp();
-      const request = await bed.services.requests.requestDataExport(ctx);
-      await bed.services.requests.closeAccount(ctx, PASSWORD);
+      const request = await bed.services.ownRequests.requestDataExport(ctx);
+      await bed.services.ownRequests.closeAccount(ctx, PASSWORD);
       await bed.runJobs();
       const stored = await bed.dataSource.manager.findOneByOrFail(PrivacyRequestEntity, { id: request.id });
       expect(stored.status).toBe(PrivacyRequestStatus.REJECTED);
@@ -452,12 +452,12 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
         ),
       ).toMatchObject({ code: ErrorCode.CONFLICT, extra: { reason: PrivacyErrorCode.REQUEST_ALREADY_OPEN } });
       // The person asking online meanwhile gets the same open request.
-      expect((await bed.services.requests.requestDataExport(ctx)).id).toBe(request.id);
+      expect((await bed.services.ownRequests.requestDataExport(ctx)).id).toBe(request.id);
 
       const started = await bed.services.requests.complete(bed.ctx(staff), request.id);
       expect(started.status).toBe(PrivacyRequestStatus.IN_PROGRESS);
       await bed.runJobs();
-      const [mine] = await bed.services.requests.mine(ctx);
+      const [mine] = await bed.services.ownRequests.mine(ctx);
       expect(mine).toMatchObject({ id: request.id, status: PrivacyRequestStatus.COMPLETED });
       expect(mine!.downloadUrl).not.toBeNull();
       // Staff never see the person's link.
@@ -466,7 +466,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       );
       expect(listed!.downloadUrl).toBeNull();
       // Once answered, a new access request can be made.
-      expect((await bed.services.requests.requestDataExport(ctx)).id).not.toBe(request.id);
+      expect((await bed.services.ownRequests.requestDataExport(ctx)).id).not.toBe(request.id);
     });
 
     it("completes an erasure by closing the account; only an admin closes a staff account", async () => {
@@ -553,7 +553,7 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       expect(ids).not.toContain(sada.id);
       expect(ids).not.toContain(longer.id);
 
-      await bed.services.requests.closeAccount(ctx, PASSWORD);
+      await bed.services.ownRequests.closeAccount(ctx, PASSWORD);
       const contact = async (id: string) =>
         (await bed.dataSource.manager.findOneByOrFail(PrivacyRequestEntity, { id })).requesterContact;
       expect(await contact(byPhone.id)).toBeNull();
@@ -564,12 +564,12 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
 
     it("needs the current password, then erases, signs out and records a completed erasure", async () => {
       const { user, ctx } = await bed.signUp({ name: "Cora Closing" });
-      expect(await failure(bed.services.requests.closeAccount(ctx, "not the password"))).toMatchObject({
+      expect(await failure(bed.services.ownRequests.closeAccount(ctx, "not the password"))).toMatchObject({
         code: ErrorCode.UNAUTHENTICATED,
       });
       expect((await bed.dataSource.manager.findOneByOrFail(UserEntity, { id: user.id })).closedAt).toBeNull();
 
-      const request = await bed.services.requests.closeAccount(ctx, PASSWORD);
+      const request = await bed.services.ownRequests.closeAccount(ctx, PASSWORD);
       expect(request).toMatchObject({ type: PrivacyRequestType.ERASURE, status: PrivacyRequestStatus.COMPLETED });
       const account = await bed.dataSource.manager.findOneByOrFail(UserEntity, { id: user.id });
       expect(account.closedAt?.toISOString()).toBe(START);
@@ -587,8 +587,8 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       const staff = await bed.staff(Role.SUPPORT);
       const closing = await bed.signUp();
       const staying = await bed.signUp();
-      await bed.services.requests.closeAccount(closing.ctx, PASSWORD);
-      const kept = await bed.services.requests.requestDataExport(staying.ctx);
+      await bed.services.ownRequests.closeAccount(closing.ctx, PASSWORD);
+      const kept = await bed.services.ownRequests.requestDataExport(staying.ctx);
       const anonymous = await bed.services.requests.record(bed.ctx(staff), {
         type: PrivacyRequestType.OBJECTION,
         channel: PrivacyRequestChannel.LETTER,
@@ -598,12 +598,12 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
       const period = bed.platform.config.retention.closedAccountsDays;
 
       bed.clock.advance((period - 1) * DAY_MS);
-      await bed.services.requests.purgeClosedAccounts(bed.ctx());
+      await bed.services.requestRetention.purgeClosedAccounts(bed.ctx());
       expect(await bed.dataSource.manager.countBy(PrivacyRequestEntity, { subjectUserId: closing.user.id })).toBe(1);
       expect(await bed.dataSource.manager.countBy(PrivacyRequestEntity, { id: anonymous.id })).toBe(1);
 
       bed.clock.advance(2 * DAY_MS);
-      expect(await bed.services.requests.purgeClosedAccounts(bed.ctx())).toBeGreaterThanOrEqual(2);
+      expect(await bed.services.requestRetention.purgeClosedAccounts(bed.ctx())).toBeGreaterThanOrEqual(2);
       expect(await bed.dataSource.manager.countBy(PrivacyRequestEntity, { subjectUserId: closing.user.id })).toBe(0);
       expect(await bed.dataSource.manager.countBy(PrivacyRequestEntity, { id: anonymous.id })).toBe(0);
       expect(await bed.dataSource.manager.countBy(PrivacyRequestEntity, { id: kept.id })).toBe(1);

@@ -1,10 +1,14 @@
 import {
   AuditAction,
   hmac,
+  JobEntity,
+  JobStatus,
   lockRows,
+  newId,
   safeEqual,
   UnauthenticatedException,
   type AuditLog,
+  type JobQueue,
   type PersonalDataRegistry,
   type RequestContext,
 } from "@honour/platform";
@@ -16,6 +20,9 @@ import { DataExportEntity, DataExportPartEntity, EXPORT_PART_CHARS } from "./dat
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PURGE_BATCH = 100;
+
+/** The job that builds a copy (`privacyJobs` runs it): payload `{ requestId, userId }`. */
+export const BUILD_DATA_EXPORT_JOB = "privacy.buildDataExport";
 
 /** The path of the download route; the gateway serves `GET /privacy/exports/:id/:sig`. */
 export const EXPORT_DOWNLOAD_PATH = "/privacy/exports";
@@ -80,10 +87,34 @@ export class DataExportService {
   constructor(
     private readonly registry: PersonalDataRegistry,
     private readonly users: UserService,
+    private readonly jobs: JobQueue,
     private readonly audit: AuditLog,
     readonly links: ExportLinks,
     private readonly retentionDays: number,
   ) {}
+
+  /**
+   * Queues the job that builds the copy for ACCESS request `requestId`, unless one is queued or
+   * running. A build that failed on every attempt (DEAD) leaves the request IN_PROGRESS; this
+   * queues a new attempt, under a new unique key.
+   */
+  async queueBuild(ctx: RequestContext, requestId: string, userId: string): Promise<void> {
+    const prefix = `${BUILD_DATA_EXPORT_JOB}:${requestId}`;
+    const earlier = await ctx.manager
+      .getRepository(JobEntity)
+      .createQueryBuilder("job")
+      .select(["job.status", "job.uniqueKey"])
+      .where("job.uniqueKey = :prefix OR job.uniqueKey LIKE :like", { prefix, like: `${prefix}:%` })
+      .getMany();
+    if (earlier.some((job) => job.status === JobStatus.PENDING || job.status === JobStatus.RUNNING)) return;
+    await this.jobs.enqueue(
+      ctx,
+      BUILD_DATA_EXPORT_JOB,
+      { requestId, userId },
+      // The first attempt keeps the plain key; each later one gets its own.
+      { uniqueKey: earlier.length === 0 ? prefix : `${prefix}:${newId(ctx.clock.now().getTime())}`, maxAttempts: 5 },
+    );
+  }
 
   /**
    * The export job: builds the copy for ACCESS request `requestId`, stores it and marks the request

@@ -11,7 +11,7 @@ import {
 } from "./privacy-request.args";
 import { RecordPrivacyRequestInput } from "./privacy-request.input";
 import { PrivacyRequestConnection, PrivacyRequestObject } from "./privacy-request.object";
-import type { PrivacyRequestView } from "./privacy-request.service";
+import type { PrivacyRequestView } from "./privacy-request-store.service";
 
 const STAFF = [Role.SUPPORT, Role.ADMIN];
 
@@ -27,7 +27,7 @@ export class PrivacyRequestResolver {
       "While one is open, returns that one. Signed-in users.",
   })
   requestDataExport(@Ctx() { ctx }: GraphQLContext): Promise<PrivacyRequestView> {
-    return this.services.requests.requestDataExport(ctx);
+    return this.services.ownRequests.requestDataExport(ctx);
   }
 
   @Authorized()
@@ -35,7 +35,7 @@ export class PrivacyRequestResolver {
     description: "Your own privacy requests, newest first (at most 100). Signed-in users.",
   })
   myPrivacyRequests(@Ctx() { ctx }: GraphQLContext): Promise<PrivacyRequestView[]> {
-    return this.services.requests.mine(ctx);
+    return this.services.ownRequests.mine(ctx);
   }
 
   @Authorized()
@@ -50,7 +50,7 @@ export class PrivacyRequestResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<boolean> {
     // No transaction here: a wrong password must stay counted; the service opens its own after the check.
-    await this.services.requests.closeAccount(context.ctx, password);
+    await this.services.ownRequests.closeAccount(context.ctx, password);
     context.http.clearCookie(SESSION_COOKIE);
     return true;
   }
