@@ -1,7 +1,8 @@
 import "reflect-metadata";
 
-// The privacy domain's front door: entities, services, jobs, migrations, DTO types and the module.
-// GraphQL types and resolvers live behind "@honour/privacy/graphql".
+// The privacy domain's front door: what other packages and the apps use, nothing more.
+// GraphQL types and resolvers live behind "@honour/privacy/graphql". README.md, "Public API",
+// says who uses each name.
 //
 // How the gateway mounts the download route, with `services = createPrivacyServices(…)`:
 //
@@ -18,39 +19,10 @@ export { privacyModule, createPrivacyServices, type PrivacyServices } from "./pr
 export { PRIVACY_JOBS, privacyJobs } from "./privacy.job";
 export { PrivacyErrorCode, PrivacyException } from "./privacy.exception";
 
-export {
-  MAX_EXTENSION_MONTHS,
-  OPEN_STATUSES,
-  PRIVACY_REQUEST_LIMITS,
-  PrivacyRequestChannel,
-  PrivacyRequestEntity,
-  PrivacyRequestStatus,
-  PrivacyRequestType,
-} from "./request/privacy-request.entity";
-export { MY_REQUESTS_LIMIT, OwnPrivacyRequestService } from "./request/own-privacy-request.service";
-export {
-  PrivacyRequestService,
-  type PrivacyRequestQuery,
-  type RecordedRequest,
-} from "./request/privacy-request.service";
-export { PrivacyRequestRetention } from "./request/privacy-request-retention.service";
+export { PrivacyRequestChannel, PrivacyRequestStatus, PrivacyRequestType } from "./request/privacy-request.entity";
 export type { PrivacyRequestView } from "./request/privacy-request-store.service";
-export { PRIVACY_PERSONAL_DATA, PrivacyPersonalData } from "./request/privacy-personal-data.service";
-export {
-  addCalendarMonths,
-  daysInMonth,
-  daysLeft,
-  dueDate,
-  fromLocal,
-  toLocal,
-  type LocalDateTime,
-} from "./request/due-date";
+export type { PrivacyRequestQuery, RecordedRequest } from "./request/privacy-request.service";
+export { daysLeft } from "./request/due-date";
 
-export { DataExportEntity, DataExportPartEntity, EXPORT_PART_CHARS } from "./export/data-export.entity";
-export {
-  DataExportService,
-  EXPORT_DOWNLOAD_PATH,
-  EXPORT_FORMAT,
-  ExportLinks,
-  type ExportDownload,
-} from "./export/data-export.service";
+export { DataExportEntity } from "./export/data-export.entity";
+export { EXPORT_DOWNLOAD_PATH, type ExportDownload } from "./export/data-export.service";

@@ -14,15 +14,15 @@ import { testDatabaseKinds } from "@honour/testing";
 import { SessionEntity, UserEntity } from "@honour/users";
 import {
   DataExportEntity,
-  DataExportPartEntity,
-  EXPORT_FORMAT,
   PRIVACY_JOBS,
   PrivacyErrorCode,
   PrivacyRequestChannel,
-  PrivacyRequestEntity,
   PrivacyRequestStatus,
   PrivacyRequestType,
 } from "../src";
+import { DataExportPartEntity } from "../src/export/data-export.entity";
+import { EXPORT_FORMAT } from "../src/export/data-export.service";
+import { PrivacyRequestEntity } from "../src/request/privacy-request.entity";
 import { failure, openPrivacyTestBed, PASSWORD, START, type PrivacyTestBed } from "./privacy-test-bed";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
