@@ -13,24 +13,24 @@ export {
   EmailTakenException,
   InvalidCredentialsException,
   SlugTakenException,
+  UsersErrorCode,
+  UsersException,
 } from "./users.exception";
 export { AccountPersonalData, ACCOUNT_PERSONAL_DATA, closedAccountEmail } from "./privacy/account-personal-data";
 
 export { UserEntity, USER_LIMITS, type PostalAddress } from "./user/user.entity";
+export { UserService } from "./user/user.service";
+export { normaliseEmail, normalisePhoneNumber } from "./user/normalise";
 export {
-  UserService,
-  normaliseEmail,
-  normalisePhoneNumber,
-  USER_SEARCH_MAX_LENGTH,
   type AccountCorrections,
-  type EnsureAdminOutcome,
   type PasswordChange,
   type PostalAddressChange,
   type ProfileChanges,
   type RegistrationDetails,
-  type SignedIn,
   type UserSearchArgs,
-} from "./user/user.service";
+} from "./user/account-details";
+export { USER_SEARCH_MAX_LENGTH, type EnsureAdminOutcome } from "./user/staff-account.service";
+export { type SignedIn } from "./auth/authentication.service";
 
 export {
   PasswordService,
@@ -65,10 +65,4 @@ export {
   type ArticleView,
 } from "./article/article.service";
 
-export {
-  seedDemoData,
-  DEMO_ACCOUNTS,
-  DEMO_ARTICLES,
-  DEMO_PASSWORD,
-  type DemoCredentials,
-} from "./demo/demo-data.service";
+export { seedDemoData, DEMO_ACCOUNTS, DEMO_ARTICLES, DEMO_PASSWORD, type DemoCredentials } from "./demo/demo-data";

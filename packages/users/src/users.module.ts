@@ -1,16 +1,21 @@
 import type { DomainModuleDefinition, Platform } from "@honour/platform";
 import { ArticleEntity } from "./article/article.entity";
 import { ArticleService } from "./article/article.service";
+import { AuthenticationService } from "./auth/authentication.service";
+import { RegistrationService } from "./auth/registration.service";
 import { CreateUsers1795629206840 } from "./migrations/1795629206840-create-users.migration";
 import { AddProfileRetentionSwitches1795630729110 } from "./migrations/1795630729110-add-profile-retention-switches.migration";
 import { AddContactDetails1795631310515 } from "./migrations/1795631310515-add-contact-details.migration";
 import { IndexClosedAccounts1795638094858 } from "./migrations/1795638094858-index-closed-accounts.migration";
 import { PasswordService, type ScryptParameters } from "./password/password.service";
+import { AccountClosureService } from "./privacy/account-closure.service";
 import { AccountPersonalData } from "./privacy/account-personal-data";
 import { SessionEntity } from "./session/session.entity";
 import { SessionService } from "./session/session.service";
 import { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";
 import { SignInThrottleService } from "./sign-in/sign-in-throttle.service";
+import { ProfileService } from "./user/profile.service";
+import { StaffAccountService } from "./user/staff-account.service";
 import { UserEntity } from "./user/user.entity";
 import { UserService } from "./user/user.service";
 
@@ -49,19 +54,22 @@ export interface UsersOptions {
  */
 export function createUsersServices(platform: Platform, options: UsersOptions = {}): UsersServices {
   const { retention } = platform.config;
+  const passwords = new PasswordService(options.passwordHashing);
   const sessions = new SessionService(retention.sessionsDays);
   const throttle = new SignInThrottleService(platform.config.secret);
-  const users = new UserService(
-    new PasswordService(options.passwordHashing),
-    throttle,
-    sessions,
-    platform.events,
-    platform.securityLog,
-    platform.jobs,
-    platform.audit,
-    platform.personalData,
-    retention.closedAccountsDays,
-  );
+  const authentication = new AuthenticationService(passwords, throttle, sessions, platform.securityLog);
+  const users = new UserService({
+    registration: new RegistrationService(passwords, sessions, platform.events),
+    authentication,
+    profile: new ProfileService(passwords, authentication, sessions, platform.events, platform.jobs),
+    staff: new StaffAccountService(passwords, sessions, platform.securityLog, platform.audit),
+    closure: new AccountClosureService(
+      platform.events,
+      platform.audit,
+      platform.personalData,
+      retention.closedAccountsDays,
+    ),
+  });
   platform.personalData.register(new AccountPersonalData(sessions, throttle));
   return { users, sessions, articles: new ArticleService() };
 }

@@ -1,6 +1,14 @@
 import { createPlatform, ErrorCode, hmac, Role, SecurityEventKind } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { createUsersServices, PasswordService, SignInAttemptEntity, UserEntity, USERS_JOBS, usersJobs } from "../src";
+import {
+  createUsersServices,
+  PasswordService,
+  SignInAttemptEntity,
+  UserEntity,
+  UsersErrorCode,
+  USERS_JOBS,
+  usersJobs,
+} from "../src";
 import { failure, openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
 
 const MINUTE = 60 * 1000;
@@ -97,7 +105,7 @@ describe.each(testDatabaseKinds())("sign-in on %s", (kind) => {
     const limited = await failure(signIn("ADA@example.com", PASSWORD));
     expect(limited.code).toBe(ErrorCode.RATE_LIMITED);
     // The first failure (minute 1) leaves the window at minute 16, 11 minutes from now.
-    expect(limited.extra).toEqual({ retryAfterSeconds: 11 * 60 });
+    expect(limited.extra).toEqual({ reason: UsersErrorCode.SIGN_IN_THROTTLED, retryAfterSeconds: 11 * 60 });
     bed.clock.set(new Date(start + 10 * MINUTE));
     expect((await failure(signIn("ada@example.com", PASSWORD))).code).toBe(ErrorCode.RATE_LIMITED);
 

@@ -31,7 +31,7 @@ export class ArticleResolver {
     @Arg("input", () => CreateArticleInput) input: CreateArticleInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<ArticleView> {
-    return ctx.transaction((tx) => this.services.articles.create(tx, input));
+    return this.services.articles.create(ctx, input);
   }
 
   @Authorized([Role.MARKETING, Role.ADMIN])
@@ -40,6 +40,6 @@ export class ArticleResolver {
     @Args(() => UpdateArticleArgs) { id, input }: UpdateArticleArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<ArticleView> {
-    return ctx.transaction((tx) => this.services.articles.update(tx, id, input));
+    return this.services.articles.update(ctx, id, input);
   }
 }

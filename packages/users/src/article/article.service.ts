@@ -1,6 +1,5 @@
 import {
   newId,
-  NotFoundException,
   paginate,
   ValidationException,
   type Actor,
@@ -9,7 +8,7 @@ import {
   type PageArgs,
   type RequestContext,
 } from "@honour/platform";
-import { isDuplicateKeyError, SlugTakenException } from "../users.exception";
+import { isDuplicateKeyError, SlugTakenException, UsersErrorCode, UsersException } from "../users.exception";
 import { ARTICLE_LIMITS, ArticleEntity } from "./article.entity";
 
 /** Lower-case letters and digits in words joined by single hyphens: `privacy-in-practice`. */
@@ -131,41 +130,51 @@ export class ArticleService {
     return article ? viewArticle(article, ctx.actor) : null;
   }
 
-  /** Publishes an article. Throws `BAD_USER_INPUT` for invalid fields, `CONFLICT` for a used slug. */
+  /**
+   * Publishes an article, in one transaction. Throws `BAD_USER_INPUT` for invalid fields,
+   * `CONFLICT` for a used slug.
+   */
   async create(ctx: RequestContext, draft: ArticleDraft): Promise<ArticleView> {
     const fields = checkFields(draft, true) as Record<TextField, string>;
-    if (await ctx.manager.existsBy(ArticleEntity, { slug: fields.slug })) throw new SlugTakenException();
-    const now = ctx.clock.now();
-    const article: ArticleEntity = Object.assign(new ArticleEntity(), {
-      id: newId(now.getTime()),
-      ...fields,
-      premium: draft.premium ?? false,
-      createdAt: now,
-      updatedAt: now,
+    return ctx.transaction(async (tx) => {
+      if (await tx.manager.existsBy(ArticleEntity, { slug: fields.slug })) throw new SlugTakenException();
+      const now = tx.clock.now();
+      const article: ArticleEntity = Object.assign(new ArticleEntity(), {
+        id: newId(now.getTime()),
+        ...fields,
+        premium: draft.premium ?? false,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await this.write(() => tx.manager.insert(ArticleEntity, article));
+      return viewArticle(article, tx.actor);
     });
-    await this.write(() => ctx.manager.insert(ArticleEntity, article));
-    return viewArticle(article, ctx.actor);
   }
 
-  /** Changes an article. Throws `NOT_FOUND` for an unknown id, `CONFLICT` for a used slug. */
+  /**
+   * Changes an article, in one transaction. Throws `NOT_FOUND` for an unknown id, `CONFLICT` for
+   * a used slug.
+   */
   async update(ctx: RequestContext, id: string, changes: ArticleChanges): Promise<ArticleView> {
     const fields = checkFields(changes, false);
-    const article = await ctx.manager.findOneBy(ArticleEntity, { id });
-    if (!article) throw new NotFoundException("Article");
-    if (
-      fields.slug !== undefined &&
-      fields.slug !== article.slug &&
-      (await ctx.manager.existsBy(ArticleEntity, { slug: fields.slug }))
-    ) {
-      throw new SlugTakenException();
-    }
-    const set = {
-      ...fields,
-      ...(changes.premium != null ? { premium: changes.premium } : {}),
-      updatedAt: ctx.clock.now(),
-    };
-    await this.write(() => ctx.manager.update(ArticleEntity, { id }, set));
-    return viewArticle(Object.assign(article, set), ctx.actor);
+    return ctx.transaction(async (tx) => {
+      const article = await tx.manager.findOneBy(ArticleEntity, { id });
+      if (!article) throw new UsersException(UsersErrorCode.ARTICLE_NOT_FOUND, "Article was not found.");
+      if (
+        fields.slug !== undefined &&
+        fields.slug !== article.slug &&
+        (await tx.manager.existsBy(ArticleEntity, { slug: fields.slug }))
+      ) {
+        throw new SlugTakenException();
+      }
+      const set = {
+        ...fields,
+        ...(changes.premium != null ? { premium: changes.premium } : {}),
+        updatedAt: tx.clock.now(),
+      };
+      await this.write(() => tx.manager.update(ArticleEntity, { id }, set));
+      return viewArticle(Object.assign(article, set), tx.actor);
+    });
   }
 
   private async write(statement: () => Promise<unknown>): Promise<void> {

@@ -2,7 +2,7 @@ import { Channel, Topic, type CommunicationChoice } from "@honour/platform";
 import "@honour/platform/graphql"; // registers the Topic and Channel enums
 import { Field, InputType } from "type-graphql";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../password/password.service";
-import type { RegistrationDetails } from "../user/user.service";
+import type { RegistrationDetails } from "../user/account-details";
 
 // These inputs carry no class-validator rules: UserService checks every field (after trimming and
 // normalising, as it stores them) and answers one BAD_USER_INPUT listing every invalid one. Rules

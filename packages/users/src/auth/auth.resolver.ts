@@ -1,7 +1,7 @@
 import type { GraphQLContext } from "@honour/platform/graphql";
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import { SESSION_COOKIE } from "../session/session.service";
-import type { SignedIn } from "../user/user.service";
+import type { SignedIn } from "./authentication.service";
 import type { UsersServices } from "../users.module";
 import { RegisterInput, LoginInput } from "./auth.input";
 import { AuthPayload } from "./auth.object";
@@ -17,7 +17,8 @@ export class AuthResolver {
     @Arg("input", () => RegisterInput, { validate: false }) input: RegisterInput,
     @Ctx() context: GraphQLContext,
   ): Promise<AuthPayload> {
-    const signedIn = await context.ctx.transaction((tx) => this.services.users.signUp(tx, input));
+    // The service registers and starts the session in one transaction.
+    const signedIn = await this.services.users.signUp(context.ctx, input);
     return startSession(context, signedIn);
   }
 

@@ -3,7 +3,7 @@ import { UNUSABLE_PASSWORD_HASH } from "../password/password.service";
 import type { SessionService } from "../session/session.service";
 import type { SignInThrottleService } from "../sign-in/sign-in-throttle.service";
 import { UserEntity } from "../user/user.entity";
-import { normaliseEmail } from "../user/user.service";
+import { normaliseEmail } from "../user/normalise";
 
 /** The name of the accounts domain's section in a data export. */
 export const ACCOUNT_PERSONAL_DATA = "account";

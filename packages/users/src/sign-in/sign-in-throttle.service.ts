@@ -1,5 +1,6 @@
-import { hmac, newId, RateLimitedException, type RequestContext } from "@honour/platform";
+import { hmac, newId, type RequestContext } from "@honour/platform";
 import { LessThanOrEqual, MoreThan } from "typeorm";
+import { UsersErrorCode, UsersException } from "../users.exception";
 import { SignInAttemptEntity } from "./sign-in-attempt.entity";
 
 /** Failed attempts allowed for one email within {@link SIGN_IN_WINDOW_MS}. */
@@ -42,9 +43,11 @@ export class SignInThrottleService {
       order: { attemptedAt: "ASC" },
     });
     const freeAt = (oldest?.attemptedAt.getTime() ?? now.getTime()) + SIGN_IN_WINDOW_MS;
-    throw new RateLimitedException(
+    throw new UsersException(
+      UsersErrorCode.SIGN_IN_THROTTLED,
       "Too many failed sign-in attempts for this email address. Try again later.",
-      Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)),
+      [],
+      { retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)) },
     );
   }
 

@@ -4,7 +4,7 @@ import { IsEnum, IsNotEmpty, IsOptional, MaxLength } from "class-validator";
 import { ArgsType, Field, ID } from "type-graphql";
 import "./user.object"; // registers the Role enum before it is used here
 import { UpdateUserInput } from "./user.input";
-import { USER_SEARCH_MAX_LENGTH } from "./user.service";
+import { USER_SEARCH_MAX_LENGTH } from "./staff-account.service";
 
 @ArgsType()
 export class UsersArgs extends ConnectionArgs {

@@ -1,6 +1,6 @@
 import { Field, InputType } from "type-graphql";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../password/password.service";
-import type { AccountCorrections, PasswordChange, PostalAddressChange, ProfileChanges } from "./user.service";
+import type { AccountCorrections, PasswordChange, PostalAddressChange, ProfileChanges } from "./account-details";
 
 // These inputs carry no class-validator rules: UserService checks every field (after trimming and
 // normalising, as it stores them) and answers one BAD_USER_INPUT listing every invalid one, with

@@ -96,6 +96,7 @@ export class UserResolver {
     @Args(() => SetUserRoleArgs) { userId, role }: SetUserRoleArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<UserEntity> {
-    return ctx.transaction((tx) => this.services.users.setRole(tx, userId, role));
+    // The service changes the role and writes the audit entries in one transaction.
+    return this.services.users.setRole(ctx, userId, role);
   }
 }

@@ -1,4 +1,4 @@
-import { normaliseEmail } from "./user.service";
+import { normaliseEmail } from "./normalise";
 
 describe("normaliseEmail", () => {
   it("trims and lower-cases", () => {

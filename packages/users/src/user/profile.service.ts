@@ -1,0 +1,124 @@
+import { enqueueTransactionalMail, type DomainEvents, type JobQueue, type RequestContext } from "@honour/platform";
+import type { AuthenticationService } from "../auth/authentication.service";
+import type { PasswordService } from "../password/password.service";
+import type { SessionService } from "../session/session.service";
+import { EmailTakenException, isDuplicateKeyError, UserNotFoundException } from "../users.exception";
+import type { PasswordChange, ProfileChanges } from "./account-details";
+import {
+  correctionsOf,
+  FieldChecks,
+  RETENTION_SWITCHES,
+  type CorrectableColumn,
+  type RetentionSwitch,
+} from "./field-checks";
+import { UserEntity } from "./user.entity";
+import { findWithHash, requireUser, withoutHash } from "./user-records";
+
+/** The signed-in person's own account: corrections to their details, their choices and their password. */
+export class ProfileService {
+  constructor(
+    private readonly passwords: PasswordService,
+    private readonly authentication: AuthenticationService,
+    private readonly sessions: SessionService,
+    private readonly events: DomainEvents,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  /**
+   * Corrects the signed-in user's own details. Throws one `BAD_USER_INPUT` listing every invalid
+   * field (the email as normalised, so surrounding spaces are no error). Only then, changing the
+   * email checks the current password (`BAD_USER_INPUT` on `input.currentPassword` when wrong,
+   * throttled like sign-in) and throws `CONFLICT` when another account has the new address.
+   *
+   * Must be called outside a transaction when the email changes; a single statement writes.
+   */
+  async updateProfile(ctx: RequestContext, changes: ProfileChanges): Promise<UserEntity> {
+    const actor = requireUser(ctx);
+    const user = await findWithHash(ctx, { id: actor.userId });
+    if (!user) throw new UserNotFoundException();
+
+    const checks = new FieldChecks();
+    const set: Partial<Pick<UserEntity, CorrectableColumn | RetentionSwitch>> = correctionsOf(checks, changes);
+    if (set.email === user.email) delete set.email;
+    checks.givenPassword("currentPassword", changes.currentPassword, false);
+    for (const field of RETENTION_SWITCHES) {
+      const value = changes[field];
+      if (value === null) checks.fail(field, "must be true or false");
+      else if (value !== undefined && value !== user[field]) set[field] = value;
+    }
+    if (set.email !== undefined && !changes.currentPassword) {
+      checks.fail("currentPassword", "is required to change the email address");
+    }
+    // Every invalid field in one answer; the password check and the address's owner come after.
+    checks.throwIfAny();
+
+    if (set.email !== undefined) {
+      // Whoever borrows a signed-in browser must not be able to take the account over via the email.
+      await this.authentication.checkCurrentPassword(ctx, user, changes.currentPassword!, "updateProfile");
+      if (await ctx.manager.existsBy(UserEntity, { email: set.email })) throw new EmailTakenException();
+    }
+    if (Object.keys(set).length === 0) return withoutHash(user);
+
+    const updatedAt = ctx.clock.now();
+    const switched = RETENTION_SWITCHES.some((field) => set[field] !== undefined);
+    const write = async (tx: RequestContext) => {
+      await tx.manager.update(UserEntity, { id: user.id }, { ...set, updatedAt });
+      // Other domains (orders) drop what the profile no longer keeps, in this same transaction.
+      if (switched) {
+        await this.events.publish(tx, "users.profileSettingsChanged", {
+          userId: user.id,
+          keepBillingDetails: set.keepBillingDetails ?? user.keepBillingDetails,
+          keepOrderHistory: set.keepOrderHistory ?? user.keepOrderHistory,
+        });
+      }
+    };
+    try {
+      await (switched ? ctx.transaction(write) : write(ctx));
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new EmailTakenException();
+      throw error;
+    }
+    return withoutHash(Object.assign(user, set, { updatedAt }));
+  }
+
+  /**
+   * Changes the signed-in user's password and ends every other session of theirs, keeping the
+   * one this request came with. A wrong current password is `BAD_USER_INPUT` on
+   * `input.currentPassword` (throttled like sign-in); a weak new one on `input.newPassword`.
+   *
+   * Must be called outside a transaction; it opens its own for the writes.
+   */
+  async changePassword(ctx: RequestContext, change: PasswordChange): Promise<void> {
+    const actor = requireUser(ctx);
+    const checks = new FieldChecks();
+    checks.givenPassword("currentPassword", change.currentPassword, true);
+    checks.password("newPassword", change.newPassword);
+    checks.throwIfAny();
+    const user = await findWithHash(ctx, { id: actor.userId });
+    if (!user) throw new UserNotFoundException();
+    await this.authentication.checkCurrentPassword(ctx, user, change.currentPassword, "changePassword");
+
+    const passwordHash = await this.passwords.hash(change.newPassword);
+    await ctx.transaction(async (tx) => {
+      await tx.manager.update(UserEntity, { id: user.id }, { passwordHash, updatedAt: tx.clock.now() });
+      // Whoever else held a session (perhaps the reason for the change) is signed out.
+      await this.sessions.revokeOthers(tx, user.id, actor.sessionId);
+      // If it was not them, the owner learns of it by mail.
+      await enqueueTransactionalMail(
+        tx,
+        this.jobs,
+        {
+          kind: "PASSWORD_CHANGED",
+          to: { name: user.name, address: user.email },
+          // About this account: its data export copies the message.
+          accountId: user.id,
+          subject: "Your password was changed",
+          text:
+            `Hello ${user.name},\n\nthe password of your account was changed just now, and every other ` +
+            "session of yours was signed out.\n\nIf this was not you, reset your password and contact us at once.\n",
+        },
+        `password-changed:${user.id}:${tx.clock.now().getTime()}`,
+      );
+    });
+  }
+}
