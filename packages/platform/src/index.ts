@@ -14,6 +14,7 @@ export * from "./errors/domain.exception";
 export * from "./events/domain-events";
 export * from "./jobs/job.entity";
 export * from "./jobs/job-queue";
+export * from "./jobs/job-history-personal-data";
 export * from "./jobs/job-runner";
 export * from "./jobs/sql-job-queue";
 export * from "./logging/logger";

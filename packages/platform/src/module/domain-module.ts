@@ -7,7 +7,7 @@ import { DomainEvents } from "../events/domain-events";
 import { noopSecurityLog, type SecurityLog } from "../security/security-log";
 import { SqlAuditLog, type AuditLog } from "../audit/audit-log";
 import { PersonalDataRegistry } from "../privacy/personal-data";
-import { jobHistoryContributor } from "../retention/platform-jobs";
+import { jobHistoryContributor } from "../jobs/job-history-personal-data";
 
 /** What every domain package is given to build its services. */
 export interface Platform {
