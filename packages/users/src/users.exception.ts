@@ -9,6 +9,8 @@ import { DomainException, ErrorCode, type FieldError } from "@honour/platform";
 export enum UsersErrorCode {
   /** Sign-in: unknown email, wrong password or closed account (one answer for all three). */
   INVALID_CREDENTIALS = "INVALID_CREDENTIALS",
+  /** A password check before something irreversible (closing the account) failed. */
+  WRONG_PASSWORD = "WRONG_PASSWORD",
   /** Too many failed password checks for the email within the throttling window. */
   SIGN_IN_THROTTLED = "SIGN_IN_THROTTLED",
   /** Another account already uses the email address. */
@@ -33,6 +35,7 @@ export enum UsersErrorCode {
 
 const PLATFORM_CODES: Record<UsersErrorCode, ErrorCode> = {
   [UsersErrorCode.INVALID_CREDENTIALS]: ErrorCode.UNAUTHENTICATED,
+  [UsersErrorCode.WRONG_PASSWORD]: ErrorCode.UNAUTHENTICATED,
   [UsersErrorCode.SIGN_IN_THROTTLED]: ErrorCode.RATE_LIMITED,
   [UsersErrorCode.EMAIL_TAKEN]: ErrorCode.CONFLICT,
   [UsersErrorCode.ACCOUNT_CLOSED]: ErrorCode.CONFLICT,
@@ -67,6 +70,16 @@ export class UsersException extends DomainException {
 export class InvalidCredentialsException extends UsersException {
   constructor() {
     super(UsersErrorCode.INVALID_CREDENTIALS, "The email address or password is not correct.");
+  }
+}
+
+/**
+ * The signed-in person's password, checked before closing their account, is wrong (or the account
+ * is closed). No email was typed, so the message names the password alone.
+ */
+export class WrongPasswordException extends UsersException {
+  constructor() {
+    super(UsersErrorCode.WRONG_PASSWORD, "The password is not correct.");
   }
 }
 

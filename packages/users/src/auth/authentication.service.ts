@@ -12,7 +12,7 @@ import type { SignInThrottleService } from "../sign-in/sign-in-throttle.service"
 import { FieldChecks } from "../user/field-checks";
 import { UserEntity } from "../user/user.entity";
 import { assertOutsideTransaction, findWithHash, withoutHash } from "../user/user-records";
-import { InvalidCredentialsException, UserNotFoundException } from "../users.exception";
+import { InvalidCredentialsException, UserNotFoundException, WrongPasswordException } from "../users.exception";
 
 /** A signed-in user and the session just started for them. */
 export interface SignedIn {
@@ -89,7 +89,7 @@ export class AuthenticationService {
 
   /**
    * Checks the password of account `userId` before something that cannot be undone (closing the
-   * account). A wrong password throws the sign-in's `UNAUTHENTICATED` error and counts towards the
+   * account). A wrong password throws `UNAUTHENTICATED` ("The password is not correct.": no email was typed) and counts towards the
    * sign-in throttle of the account's email; once throttled, `RATE_LIMITED` even with the right
    * password. Failures go to the security log as sign-in failures do. `NOT_FOUND` for an unknown
    * id; a closed account never matches.
@@ -103,7 +103,7 @@ export class AuthenticationService {
     try {
       const attempt = await this.throttle.begin(ctx, user.email);
       if (!(await this.passwords.verify(password, user.passwordHash)) || user.closedAt) {
-        throw new InvalidCredentialsException();
+        throw new WrongPasswordException();
       }
       await this.throttle.succeeded(ctx, attempt);
     } catch (error) {
