@@ -1,6 +1,6 @@
 import { ErrorCode, Role } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { Currency, ProductKind } from "../src";
+import { Currency, ProductKind } from "../src/product/product.entity";
 import { failure, openOrdersTestBed, type OrdersTestBed } from "./orders-test-bed";
 
 describe.each(testDatabaseKinds())("the catalogue on %s", (kind) => {

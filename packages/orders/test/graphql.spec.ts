@@ -14,14 +14,11 @@ import { testDatabaseKinds } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
 import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
 import { buildSchema, type AuthChecker } from "type-graphql";
-import {
-  DisclosureEntity,
-  ERASURE_NOTICE_PAGE_SIZE,
-  ERASURE_NOTICE_POLL_OVERLAP_MINUTES,
-  formatOrderNumber,
-  ProductKind,
-  type OrderEntity,
-} from "../src";
+import { DisclosureEntity } from "../src/disclosure/disclosure.entity";
+import { formatOrderNumber } from "../src/order/order-number.service";
+import { type OrderEntity } from "../src/order/order.entity";
+import { ERASURE_NOTICE_PAGE_SIZE, ERASURE_NOTICE_POLL_OVERLAP_MINUTES } from "../src/privacy/erasure-notice.service";
+import { ProductKind } from "../src/product/product.entity";
 import { createOrdersResolvers } from "../src/graphql";
 import { CARD, openOrdersTestBed, statementsOf, type OrdersTestBed } from "./orders-test-bed";
 

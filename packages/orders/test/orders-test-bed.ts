@@ -16,26 +16,22 @@ import {
 import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
 import { createUsersServices, usersModule, type UserEntity, type UsersServices } from "@honour/users";
 import type { DataSource } from "typeorm";
+import { type OrderEntity } from "../src/order/order.entity";
+import { type PlaceOrderRequest } from "../src/order/place-order-checks";
+import { createOrdersServices, ordersModule, type OrdersServices } from "../src/orders.module";
+import { type PartnerEntity } from "../src/partner/partner.entity";
+import { type IssuedApiKey } from "../src/partner/partner.service";
+import { type CardDetails, type CardSummary } from "../src/payment/card";
 import {
-  createOrdersServices,
-  LocalPaymentProvider,
-  ordersModule,
-  ProductKind,
-  type CardDetails,
-  type CardSummary,
   type ChargeOutcome,
   type ChargeRequest,
-  type IssuedApiKey,
-  type OrderEntity,
-  type OrdersServices,
-  type PartnerEntity,
+  LocalPaymentProvider,
   type PaymentProvider,
-  type PlaceOrderRequest,
-  type ProductDraft,
-  type ProductEntity,
   type RefundOutcome,
   type RefundRequest,
-} from "../src";
+} from "../src/payment/payment-provider.service";
+import { type ProductEntity, ProductKind } from "../src/product/product.entity";
+import { type ProductDraft } from "../src/product/product.service";
 
 export const START = "2026-11-25T12:00:00.000Z";
 export const PASSWORD = "correct horse battery";

@@ -1,14 +1,12 @@
 import { ErrorCode, Role, sha256, type RequestContext } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import {
-  API_KEY_TOUCH_INTERVAL_MS,
-  LicenceEntity,
-  licenceControlCode,
-  OrderStatus,
-  PartnerApiKeyEntity,
-  ProductKind,
-  type OrderEntity,
-} from "../src";
+import { LicenceEntity } from "../src/licence/licence.entity";
+import { licenceControlCode } from "../src/licence/licence.service";
+import { OrderStatus } from "../src/order/order-state";
+import { type OrderEntity } from "../src/order/order.entity";
+import { PartnerApiKeyEntity } from "../src/partner/partner-api-key.entity";
+import { API_KEY_TOUCH_INTERVAL_MS } from "../src/partner/partner.service";
+import { ProductKind } from "../src/product/product.entity";
 import { failure, openOrdersTestBed, type OrdersTestBed } from "./orders-test-bed";
 
 describe.each(testDatabaseKinds())("partners, keys and fulfilment on %s", (kind) => {

@@ -1,16 +1,13 @@
 import { ErrorCode, isMysql, JobEntity, TRANSACTIONAL_MAIL_JOB, type TransactionalMailPayload } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import {
-  CardBrand,
-  formatOrderNumber,
-  formerOwnerHash,
-  OrderEntity,
-  OrderLineEntity,
-  OrderStatus,
-  ProductKind,
-  SavedPaymentMethodEntity,
-  type ProductEntity,
-} from "../src";
+import { SavedPaymentMethodEntity } from "../src/billing/saved-payment-method.entity";
+import { formerOwnerHash } from "../src/order/former-owner";
+import { OrderLineEntity } from "../src/order/order-line.entity";
+import { formatOrderNumber } from "../src/order/order-number.service";
+import { OrderStatus } from "../src/order/order-state";
+import { OrderEntity } from "../src/order/order.entity";
+import { CardBrand } from "../src/payment/card";
+import { type ProductEntity, ProductKind } from "../src/product/product.entity";
 import {
   AMEX,
   CARD,

@@ -11,25 +11,20 @@ import {
 import { testDatabaseKinds } from "@honour/testing";
 import type { UserEntity } from "@honour/users";
 import { In } from "typeorm";
-import {
-  DisclosedField,
-  DisclosureEntity,
-  ERASED,
-  ErasedOrderRetention,
-  ErasureNoticeEntity,
-  formatOrderNumber,
-  LicenceEntity,
-  noticeOrderNumbers,
-  OrderEntity,
-  OrderLineEntity,
-  OrderViewsOfRequest,
-  ordersJobs,
-  ORDERS_JOBS,
-  ProductKind,
-  SavedPaymentMethodEntity,
-  type OrderEntity as Order,
-  type PlaceOrderRequest,
-} from "../src";
+import { SavedPaymentMethodEntity } from "../src/billing/saved-payment-method.entity";
+import { DisclosedField, DisclosureEntity } from "../src/disclosure/disclosure.entity";
+import { LicenceEntity } from "../src/licence/licence.entity";
+import { OrderLineEntity } from "../src/order/order-line.entity";
+import { formatOrderNumber } from "../src/order/order-number.service";
+import { OrderViewsOfRequest } from "../src/order/order-views";
+import { OrderEntity, type OrderEntity as Order } from "../src/order/order.entity";
+import { type PlaceOrderRequest } from "../src/order/place-order-checks";
+import { ORDERS_JOBS, ordersJobs } from "../src/orders.job";
+import { ErasedOrderRetention } from "../src/privacy/erased-order-retention";
+import { ErasureNoticeEntity } from "../src/privacy/erasure-notice.entity";
+import { noticeOrderNumbers } from "../src/privacy/erasure-notice.service";
+import { ERASED } from "../src/privacy/orders-personal-data";
+import { ProductKind } from "../src/product/product.entity";
 import { everyStoredValue, failure, openOrdersTestBed, type OrdersTestBed } from "./orders-test-bed";
 
 /** Two people whose details must never mix. */
