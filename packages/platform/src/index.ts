@@ -1,27 +1,91 @@
 import "reflect-metadata";
-export * from "./audit/audit-entry.entity";
-export * from "./audit/audit-log";
-export * from "./clock/clock";
-export * from "./communications/communications";
-export * from "./config/config";
-export * from "./context/request-context";
-export * from "./crypto/crypto";
-export * from "./database/data-source";
-export * from "./database/row-locks";
-export * from "./database/database-server";
-export * from "./database/database-unavailable";
-export * from "./errors/domain.exception";
-export * from "./events/domain-events";
-export * from "./jobs/job.entity";
-export * from "./jobs/job-queue";
-export * from "./jobs/job-history-personal-data";
-export * from "./jobs/job-runner";
-export * from "./jobs/sql-job-queue";
-export * from "./logging/logger";
-export * from "./mail/transactional-mail";
-export * from "./module/domain-module";
-export * from "./pagination/pagination";
-export * from "./privacy/personal-data";
-export * from "./retention/platform-jobs";
-export * from "./security/security-log";
+
+// The platform's front door: what the domain packages and the apps use, nothing more. README.md,
+// "Public API", says who uses each name; anything else under src/ is the platform's own business.
+// GraphQL helpers (GraphQLContext, connections, loaders) live behind "@honour/platform/graphql".
+
+export { AuditEntryEntity } from "./audit/audit-entry.entity";
+export {
+  AuditAction,
+  type AuditLog,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditSubjectAliases,
+  type IdentifiedAuditRecord,
+} from "./audit/audit-log";
+export { type Clock, ManualClock, systemClock } from "./clock/clock";
+export { Channel, CHANNELS, type CommunicationChoice, Topic, TOPICS } from "./communications/communications";
+export {
+  ConfigException,
+  type DatabaseConfig,
+  type HonourConfig,
+  loadConfig,
+  type RetentionConfig,
+} from "./config/config";
+export { type Actor, ANONYMOUS, PARTNER_ROLE, RequestContext, Role } from "./context/request-context";
+export { hmac, newId, randomToken, safeEqual, sha256 } from "./crypto/crypto";
+export {
+  type DataSourceParts,
+  isMysql,
+  isSchemaCurrent,
+  migrateSchema,
+  openDataSource,
+  type OpenDataSourceOptions,
+  type OpenedDataSource,
+  runInTransaction,
+} from "./database/data-source";
+export { type DatabaseServer, describeServer, probeDatabaseServer } from "./database/database-server";
+export { isDatabaseUnavailable } from "./database/database-unavailable";
+export { lockRows } from "./database/row-locks";
+export {
+  DomainException,
+  ErrorCode,
+  type FieldError,
+  ForbiddenException,
+  NotFoundException,
+  RateLimitedException,
+  SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  ServiceUnavailableException,
+  UnauthenticatedException,
+  ValidationException,
+} from "./errors/domain.exception";
+export {
+  type DomainEventHandler,
+  type DomainEventMap,
+  type DomainEventName,
+  DomainEvents,
+} from "./events/domain-events";
+export {
+  type ClaimedJob,
+  type EnqueueOptions,
+  type FailOutcome,
+  type JobDefinition,
+  type JobQueue,
+  type ScheduleDefinition,
+} from "./jobs/job-queue";
+export { JobRunner, type JobRunnerOptions } from "./jobs/job-runner";
+export { JobEntity, JobStatus } from "./jobs/job.entity";
+export { SqlJobQueue, type SqlJobQueueOptions } from "./jobs/sql-job-queue";
+export { type Logger, silentLogger } from "./logging/logger";
+export {
+  enqueueTransactionalMail,
+  TRANSACTIONAL_MAIL_JOB,
+  type TransactionalMailKind,
+  type TransactionalMailPayload,
+} from "./mail/transactional-mail";
+export { createPlatform, type DomainModule, type DomainModuleDefinition, type Platform } from "./module/domain-module";
+export {
+  type Connection,
+  DEFAULT_PAGE_SIZE,
+  type Edge,
+  MAX_PAGE_SIZE,
+  type PageArgs,
+  type PageInfo,
+  paginate,
+  readPageArgs,
+  toConnection,
+} from "./pagination/pagination";
 export { platformModule } from "./platform.module";
+export { type PersonalDataContributor, PersonalDataRegistry, type PersonalDataSubject } from "./privacy/personal-data";
+export { PLATFORM_JOBS, platformJobs } from "./retention/platform-jobs";
+export { SecurityEventKind, type SecurityEventRecord, type SecurityLog } from "./security/security-log";

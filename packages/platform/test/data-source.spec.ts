@@ -1,17 +1,16 @@
 import { createTestDatabase, pendingSchemaChanges, testDatabaseKinds, type TestDatabase } from "@honour/testing";
 import type { DataSource } from "typeorm";
 import {
-  assertSupportedServer,
   ConfigException,
-  createDataSource,
   isMysql,
   isSchemaCurrent,
   migrateSchema,
   openDataSource,
-  parseServerVersion,
   platformModule,
   probeDatabaseServer,
 } from "../src";
+import { createDataSource } from "../src/database/data-source";
+import { assertSupportedServer, parseServerVersion } from "../src/database/database-server";
 
 describe.each(testDatabaseKinds())("the platform schema on %s", (kind) => {
   let database: TestDatabase;

@@ -4,18 +4,18 @@ import {
   AuditEntryEntity,
   JobEntity,
   JobStatus,
-  jobHistoryContributor,
   ManualClock,
   PersonalDataRegistry,
   platformModule,
-  purgeJobHistory,
   RequestContext,
   Role,
-  SqlAuditLog,
   SqlJobQueue,
   TRANSACTIONAL_MAIL_JOB,
   type PersonalDataContributor,
 } from "../src";
+import { SqlAuditLog } from "../src/audit/audit-log";
+import { jobHistoryContributor } from "../src/jobs/job-history-personal-data";
+import { purgeJobHistory } from "../src/retention/platform-jobs";
 
 const START = "2026-03-01T10:00:00.000Z";
 const DAY_MS = 24 * 60 * 60 * 1000;
