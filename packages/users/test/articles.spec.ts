@@ -1,6 +1,6 @@
 import { ErrorCode, Role } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import type { ArticleDraft } from "../src";
+import type { ArticleDraft } from "../src/article/article.service";
 import { failure, openUsersTestBed, type UsersTestBed } from "./users-test-bed";
 
 const publicArticle: ArticleDraft = {

@@ -1,6 +1,7 @@
 import { Role } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import { ArticleEntity, DEMO_PASSWORD, seedDemoData, UserEntity } from "../src";
+import { ArticleEntity, seedDemoData, UserEntity } from "../src";
+import { DEMO_PASSWORD } from "../src/demo/demo-data";
 import { openUsersTestBed, type UsersTestBed } from "./users-test-bed";
 
 describe.each(testDatabaseKinds())("demo data on %s", (kind) => {

@@ -9,15 +9,15 @@ import {
 } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import {
-  ACCOUNT_PERSONAL_DATA,
   createUsersServices,
   SessionEntity,
   SignInAttemptEntity,
-  UNUSABLE_PASSWORD_HASH,
   UserEntity,
   usersModule,
   UsersErrorCode,
 } from "../src";
+import { UNUSABLE_PASSWORD_HASH } from "../src/password/password.service";
+import { ACCOUNT_PERSONAL_DATA } from "../src/privacy/account-personal-data";
 import { failure, openUsersTestBed, PASSWORD, START, type UsersTestBed } from "./users-test-bed";
 
 /** A person who filled in every field the profile has. */

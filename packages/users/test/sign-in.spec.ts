@@ -1,14 +1,7 @@
 import { createPlatform, ErrorCode, hmac, Role, SecurityEventKind } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import {
-  createUsersServices,
-  PasswordService,
-  SignInAttemptEntity,
-  UserEntity,
-  UsersErrorCode,
-  USERS_JOBS,
-  usersJobs,
-} from "../src";
+import { createUsersServices, SignInAttemptEntity, UserEntity, UsersErrorCode, USERS_JOBS, usersJobs } from "../src";
+import { PasswordService } from "../src/password/password.service";
 import { failure, openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
 
 const MINUTE = 60 * 1000;

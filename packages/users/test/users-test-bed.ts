@@ -22,9 +22,9 @@ import {
   UserEntity,
   usersModule,
   type RegistrationDetails,
-  type ScryptParameters,
   type UsersServices,
 } from "../src";
+import type { ScryptParameters } from "../src/password/password.service";
 
 /**
  * Cheap scrypt parameters: these tests are about behaviour, and parameters travel with each hash.
