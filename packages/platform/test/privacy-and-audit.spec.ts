@@ -14,7 +14,7 @@ import {
   type PersonalDataContributor,
 } from "../src";
 import { SqlAuditLog } from "../src/audit/audit-log";
-import { jobHistoryContributor } from "../src/jobs/job-history-personal-data";
+import { MailPersonalData } from "../src/jobs/mail-personal-data.service";
 import { purgeJobHistory } from "../src/retention/platform-jobs";
 
 const START = "2026-03-01T10:00:00.000Z";
@@ -205,8 +205,9 @@ describe.each(testDatabaseKinds())("audit log, personal data registry and job hi
       await queue.enqueue(asSystem(), TRANSACTIONAL_MAIL_JOB, mail("ada_1%@example.com.au"));
       const subject = { userId: "u1", email: "ada_1%@example.com", phone: null };
 
-      const exported = await jobHistoryContributor.export(asSystem(), subject);
-      expect(jobHistoryContributor.name).toBe("mail");
+      const mailData = new MailPersonalData();
+      const exported = await mailData.export(asSystem(), subject);
+      expect(mailData.name).toBe("mail");
       expect(exported).toEqual({
         messages: [
           {
@@ -222,7 +223,7 @@ describe.each(testDatabaseKinds())("audit log, personal data registry and job hi
         ],
       });
 
-      await jobHistoryContributor.erase(asSystem(), subject);
+      await mailData.erase(asSystem(), subject);
       const left = await db.dataSource.getRepository(JobEntity).find();
       expect(left.map((j) => (j.payload["to"] as { address: string }).address).sort()).toEqual([
         "ada_1%@example.com.au",

@@ -7,7 +7,7 @@ import { DomainEvents } from "../events/domain-events";
 import { noopSecurityLog, type SecurityLog } from "../security/security-log";
 import { SqlAuditLog, type AuditLog } from "../audit/audit-log";
 import { PersonalDataRegistry } from "../privacy/personal-data";
-import { jobHistoryContributor } from "../jobs/job-history-personal-data";
+import { MailPersonalData } from "../jobs/mail-personal-data.service";
 
 /** What every domain package is given to build its services. */
 export interface Platform {
@@ -35,8 +35,9 @@ export function createPlatform(
   dataSource: DataSource,
   options: { clock: Clock; logger: Logger; jobs: JobQueue; securityLog?: SecurityLog; audit?: AuditLog },
 ): Platform {
+  // The platform's own contributor comes first, so it erases last.
   const personalData = new PersonalDataRegistry();
-  personalData.register(jobHistoryContributor);
+  personalData.register(new MailPersonalData());
   return {
     config,
     dataSource,

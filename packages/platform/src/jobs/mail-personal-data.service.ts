@@ -38,9 +38,10 @@ const MAIL_STATUS: Record<JobStatus, string> = {
  * nor anything addressed to someone else. Erasure deletes every job that names the person's
  * address or account, pending ones included: no mail goes to a closed account.
  */
-export const jobHistoryContributor: PersonalDataContributor = {
-  name: "mail",
-  async export(ctx, subject) {
+export class MailPersonalData implements PersonalDataContributor {
+  readonly name = "mail";
+
+  async export(ctx: RequestContext, subject: PersonalDataSubject): Promise<Record<string, unknown>> {
     const jobs = await jobsAbout(ctx, subject)
       .andWhere("job.name = :mail", { mail: TRANSACTIONAL_MAIL_JOB })
       .orderBy("job.createdAt", "ASC")
@@ -60,9 +61,10 @@ export const jobHistoryContributor: PersonalDataContributor = {
         sentAt: job.status === JobStatus.DONE ? (job.finishedAt?.toISOString() ?? null) : null,
       }));
     return { messages };
-  },
-  async erase(ctx, subject) {
+  }
+
+  async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
     const ids = (await jobsAbout(ctx, subject).select("job.id", "id").getRawMany<{ id: string }>()).map((r) => r.id);
     if (ids.length > 0) await ctx.manager.delete(JobEntity, ids);
-  },
-};
+  }
+}
