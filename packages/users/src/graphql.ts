@@ -7,16 +7,8 @@ import type { UsersServices } from "./users.module";
 // The accounts domain's GraphQL types and resolvers, for the gateway's buildSchema.
 // Importing this module registers the Role enum with type-graphql (in user.object.ts).
 
-export { ArticleResolver, AuthResolver, UserResolver };
 export { userLoader } from "./user/user.resolver";
-export { ArticleObject, ArticleConnection } from "./article/article.object";
-export { CreateArticleInput, UpdateArticleInput } from "./article/article.input";
-export { UpdateArticleArgs } from "./article/article.args";
-export { AuthPayload } from "./auth/auth.object";
-export { CommunicationChoiceInput, LoginInput, RegisterInput } from "./auth/auth.input";
-export { PostalAddressObject, UserObject, UserConnection } from "./user/user.object";
-export { ChangePasswordInput, PostalAddressInput, UpdateProfileInput, UpdateUserInput } from "./user/user.input";
-export { SetUserRoleArgs, UpdateUserArgs, UserArgs, UsersArgs } from "./user/user.args";
+export { PostalAddressObject, UserObject } from "./user/user.object";
 
 /**
  * The accounts domain's resolver instances. Pass their classes to `buildSchema({ resolvers })`
