@@ -53,8 +53,10 @@ export class RequestContext {
   }
 
   /**
-   * Runs `work` in a transaction, or joins the one already open. The transaction boundary is set
-   * at the edge (resolver or job handler); services just use `ctx.manager`. On the embedded SQLite
+   * Runs `work` in a transaction, or joins the one already open. Services own their transaction
+   * boundaries: a service method opens the transaction its work needs (joining a caller's, so two
+   * service calls can share one), and resolvers call one service method per operation without
+   * opening transactions themselves. On the embedded SQLite
    * file the transaction holds the write lock from its start, so a write after a read never fails
    * because the other process (gateway or worker) wrote in between.
    */
