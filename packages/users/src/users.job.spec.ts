@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import type { SessionService } from "./session/session.service";
 import type { UserService } from "./user/user.service";
 import type { ArticleService } from "./article/article.service";
+import type { AccountPersonalData } from "./privacy/account-personal-data.service";
 import { USERS_JOBS, usersJobs } from "./users.job";
 
 describe("usersJobs", () => {
@@ -13,6 +14,7 @@ describe("usersJobs", () => {
     sessions: { deleteExpired } as unknown as SessionService,
     users: { deleteStaleSignInAttempts, deleteClosedAccounts } as unknown as UserService,
     articles: {} as ArticleService,
+    personalData: {} as AccountPersonalData,
   };
   const ctx = new RequestContext({ manager: {} } as DataSource, ANONYMOUS, new ManualClock());
   const job = (name: string): ClaimedJob => ({ id: "j", name, payload: {}, attempt: 1, maxAttempts: 3 });

@@ -9,7 +9,7 @@ import { AddContactDetails1795631310515 } from "./migrations/1795631310515-add-c
 import { IndexClosedAccounts1795638094858 } from "./migrations/1795638094858-index-closed-accounts.migration";
 import { PasswordService, type ScryptParameters } from "./password/password.service";
 import { AccountClosureService } from "./privacy/account-closure.service";
-import { AccountPersonalData } from "./privacy/account-personal-data";
+import { AccountPersonalData } from "./privacy/account-personal-data.service";
 import { SessionEntity } from "./session/session.entity";
 import { SessionService } from "./session/session.service";
 import { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";
@@ -36,6 +36,8 @@ export interface UsersServices {
   users: UserService;
   sessions: SessionService;
   articles: ArticleService;
+  /** The "account" section of data exports and the last erasure of a closure, registered with the platform. */
+  personalData: AccountPersonalData;
 }
 
 export interface UsersOptions {
@@ -70,6 +72,6 @@ export function createUsersServices(platform: Platform, options: UsersOptions = 
       retention.closedAccountsDays,
     ),
   });
-  platform.personalData.register(new AccountPersonalData(sessions, throttle));
-  return { users, sessions, articles: new ArticleService() };
+  const personalData = platform.personalData.register(new AccountPersonalData(sessions, throttle));
+  return { users, sessions, articles: new ArticleService(), personalData };
 }

@@ -17,7 +17,7 @@ import {
   UsersErrorCode,
 } from "../src";
 import { UNUSABLE_PASSWORD_HASH } from "../src/password/password.service";
-import { ACCOUNT_PERSONAL_DATA } from "../src/privacy/account-personal-data";
+import { ACCOUNT_PERSONAL_DATA } from "../src/privacy/account-personal-data.service";
 import { failure, openUsersTestBed, PASSWORD, START, type UsersTestBed } from "./users-test-bed";
 
 /** A person who filled in every field the profile has. */
