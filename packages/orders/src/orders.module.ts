@@ -29,7 +29,7 @@ import { ProductService } from "./product/product.service";
 import { ErasedOrderRetention } from "./privacy/erased-order-retention";
 import { ErasureNoticeEntity } from "./privacy/erasure-notice.entity";
 import { ErasureNoticeService } from "./privacy/erasure-notice.service";
-import { OrdersPersonalData } from "./privacy/orders-personal-data";
+import { OrdersPersonalData } from "./privacy/orders-personal-data.service";
 
 /** The orders domain's tables and the migrations that create them on MySQL/MariaDB. */
 export const ordersModule: DomainModuleDefinition = {
@@ -131,8 +131,7 @@ export function createOrdersServices(
   });
   // The policy's other way to opt out, "by canceling an online account", is the erasure below.
   const erasureNotices = new ErasureNoticeService();
-  const personalData = new OrdersPersonalData(platform.config.secret, billing, erasureNotices);
-  platform.personalData.register(personalData);
+  const personalData = platform.personalData.register(new OrdersPersonalData(secret, billing, erasureNotices));
   return {
     catalogue,
     placing,

@@ -23,7 +23,7 @@ import { ORDERS_JOBS, ordersJobs } from "../src/orders.job";
 import { ErasedOrderRetention } from "../src/privacy/erased-order-retention";
 import { ErasureNoticeEntity } from "../src/privacy/erasure-notice.entity";
 import { noticeOrderNumbers } from "../src/privacy/erasure-notice.service";
-import { ERASED } from "../src/privacy/orders-personal-data";
+import { ERASED } from "../src/privacy/orders-personal-data.service";
 import { ProductKind } from "../src/product/product.entity";
 import { everyStoredValue, failure, openOrdersTestBed, type OrdersTestBed } from "./orders-test-bed";
 
@@ -145,8 +145,12 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
     return { ada, grace, staff, p1, p2, p3, ada1, ada2, ada3, grace1, guest };
   }
 
+  // As the registry runs a contributor: its lock, then its erase.
   const erase = (subject: PersonalDataSubject) =>
-    bed.ctx().transaction((tx) => bed.services.personalData.erase(tx, subject));
+    bed.ctx().transaction(async (tx) => {
+      await bed.services.personalData.lock(tx, subject);
+      await bed.services.personalData.erase(tx, subject);
+    });
 
   describe("export", () => {
     it("registers one contributor named orders with the platform", () => {

@@ -64,7 +64,8 @@ function chunks<T>(values: readonly T[]): T[][] {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
- * The orders domain's part of a data export and of an account closure (registered as "orders").
+ * The orders domain's part of a data export and of an account closure (registered as "orders" by
+ * `createOrdersServices`). Its erasure needs the account row locked first ({@link lock}).
  *
  * The person's orders are those of their account (`userId`) and those outside their history
  * (`keepOrderHistory` off, at placement or later) that carry the keyed hash of their account id
@@ -89,26 +90,31 @@ export class OrdersPersonalData implements PersonalDataContributor {
   ) {}
 
   /**
-   * The subject's orders by number (oldest first), erased ones included. `forUpdate` (erasure): on
-   * MySQL/MariaDB the account row is locked first, so an order being placed for it (which holds a
-   * shared lock on that row until it commits) is finished and seen, and none starts until the
-   * closure commits; the orders are then read with a locking read, which sees the latest committed
-   * rows rather than the transaction's snapshot.
+   * Locks the subject's account row on MySQL/MariaDB (the registry calls this right before
+   * {@link erase}, in the closing transaction): an order being placed for the account holds a
+   * shared lock on that row until it commits, so it is finished and seen by the erasure, and none
+   * starts until the closure commits.
+   */
+  async lock(ctx: RequestContext, subject: Pick<PersonalDataSubject, "userId">): Promise<void> {
+    await lockRows(
+      ctx.manager
+        .createQueryBuilder(UserEntity, "u")
+        .select("u.id")
+        .where("u.id = :userId", { userId: subject.userId }),
+      "update",
+    ).getRawMany();
+  }
+
+  /**
+   * The subject's orders by number (oldest first), erased ones included. `forUpdate` (erasure,
+   * after {@link lock}): on MySQL/MariaDB a locking read, which sees the latest committed rows
+   * rather than the transaction's snapshot.
    */
   async ordersOf(
     ctx: RequestContext,
     subject: Pick<PersonalDataSubject, "userId">,
     forUpdate = false,
   ): Promise<OrderEntity[]> {
-    if (forUpdate) {
-      await lockRows(
-        ctx.manager
-          .createQueryBuilder(UserEntity, "u")
-          .select("u.id")
-          .where("u.id = :userId", { userId: subject.userId }),
-        "update",
-      ).getRawMany();
-    }
     const query = ctx.manager
       .createQueryBuilder(OrderEntity, "o")
       .where("o.userId = :userId OR o.formerOwnerHash = :hash", {
@@ -122,8 +128,8 @@ export class OrdersPersonalData implements PersonalDataContributor {
   /**
    * Guest orders placed with the subject's email (as users store it: NFC, trimmed, lower-case, or
    * as orders stored it before they stored NFC), not yet erased. `forUpdate` as in
-   * {@link ordersOf}, whose account lock it relies on: on MySQL/MariaDB a locking read through the
-   * contact email index, which sees the latest committed rows.
+   * {@link ordersOf}, after the account lock of {@link lock}: on MySQL/MariaDB a locking read
+   * through the contact email index, which sees the latest committed rows.
    */
   async guestOrdersOf(ctx: RequestContext, subject: Pick<PersonalDataSubject, "email">, forUpdate = false) {
     const email = normaliseEmail(subject.email);
@@ -237,7 +243,8 @@ export class OrdersPersonalData implements PersonalDataContributor {
    * {@link ERASED_COLUMNS}, {@link guestOrdersOf}), marking each `contactErasedAt`;
    * writes one erasure notice per partner that received or was assigned any of them; deletes
    * their confirmation mails (queued or sent: they name the contact) and the subject's saved cards.
-   * Runs in the closing transaction. Erasing again changes nothing and notifies nobody twice.
+   * Runs in the closing transaction, after {@link lock}. Erasing again changes nothing and notifies
+   * nobody twice.
    *
    * The erasure time (`contactErasedAt` and the notices' `erasedAt`) is read from the clock as late
    * as possible: after the locks are held and everything that could wait on another transaction
