@@ -1,91 +1,34 @@
 import {
-  ANONYMOUS,
   ErrorCode,
   ManualClock,
-  ForbiddenException,
-  PARTNER_ROLE,
   Role,
   sha256,
-  UnauthenticatedException,
   type Actor,
 } from "@honour/platform";
-import type { GraphQLContext } from "@honour/platform/graphql";
-import { testDatabaseKinds } from "@honour/testing";
+import { buildGraphQLHarness, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
-import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
-import { buildSchema, type AuthCheckerFn } from "type-graphql";
+import { printSchema, type GraphQLSchema } from "graphql";
 import { ConsentPreferenceEntity } from "../src";
 import { CampaignEntity } from "../src/campaign/campaign.entity";
 import { ConsentEventEntity } from "../src/preference/consent-event.entity";
 import { createConsentResolvers } from "../src/graphql";
 import { consentSnapshot, openConsentTestBed, waitFor, type ConsentTestBed } from "./consent-test-bed";
 
-/** What the gateway's auth checker does (apps/gateway/src/graphql/auth-checker.ts). */
-const authChecker: AuthCheckerFn<GraphQLContext> = ({ context }, roles) => {
-  const actor = context.ctx.actor;
-  if (actor.kind === "user") {
-    if (roles.length > 0 && !roles.includes(actor.role)) throw new ForbiddenException();
-    return true;
-  }
-  if (actor.kind === "partner") {
-    if (!roles.includes(PARTNER_ROLE)) throw new ForbiddenException();
-    return true;
-  }
-  if (actor.kind === "anonymous") throw new UnauthenticatedException();
-  throw new ForbiddenException();
-};
-
-interface Call {
-  data: Record<string, unknown> | null;
-  codes: (string | undefined)[];
-  errors: readonly GraphQLError[];
-}
-
 describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
   let bed: ConsentTestBed;
   let schema: GraphQLSchema;
+  let call: GraphQLHarness["call"];
+  let signature: GraphQLHarness["signature"];
 
   beforeAll(async () => {
     bed = await openConsentTestBed(kind);
-    const resolvers = [...createUsersResolvers(bed.users), ...createConsentResolvers(bed.services)];
-    schema = await buildSchema({
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-      resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
-      container: { get: (cls) => resolvers.find((r) => r instanceof cls) },
-      authChecker,
-      validate: { forbidUnknownValues: false, stopAtFirstError: false },
-    });
+    ({ schema, call, signature } = await buildGraphQLHarness({
+      resolvers: [...createUsersResolvers(bed.users), ...createConsentResolvers(bed.services)],
+      ctx: (actor) => bed.ctx(actor),
+    }));
   });
   afterAll(() => bed?.close());
   beforeEach(() => bed.reset());
-
-  async function call(
-    source: string,
-    variables: Record<string, unknown> = {},
-    actor: Actor = ANONYMOUS,
-  ): Promise<Call> {
-    const contextValue: GraphQLContext = {
-      ctx: bed.ctx(actor),
-      http: { setCookie: () => {}, clearCookie: () => {} },
-      loaders: new Map(),
-    };
-    const result = await graphql({ schema, source, variableValues: variables, contextValue });
-    const codes = (result.errors ?? []).map(
-      (e) => (e.originalError as { code?: string } | undefined)?.code ?? (e.extensions?.code as string | undefined),
-    );
-    return {
-      data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
-      codes,
-      errors: result.errors ?? [],
-    };
-  }
-
-  function signature(root: "Query" | "Mutation", name: string): string {
-    const field = (root === "Query" ? schema.getQueryType() : schema.getMutationType())?.getFields()[name];
-    if (!field) return `${root}.${name} is missing`;
-    const args = field.args.map((a) => `${a.name}: ${a.type.toString()}`).join(", ");
-    return `${name}${args ? `(${args})` : ""}: ${field.type.toString()}`;
-  }
 
   it("declares the operations and types of the contract", () => {
     const queries = [

@@ -1,19 +1,12 @@
 import {
-  ANONYMOUS,
   AuditAction,
   AuditEntryEntity,
   ErrorCode,
-  ForbiddenException,
-  PARTNER_ROLE,
   Role,
-  UnauthenticatedException,
-  type Actor,
 } from "@honour/platform";
-import type { GraphQLContext } from "@honour/platform/graphql";
-import { testDatabaseKinds } from "@honour/testing";
+import { buildGraphQLHarness, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
-import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
-import { buildSchema, type AuthChecker } from "type-graphql";
+import { printSchema, type GraphQLSchema } from "graphql";
 import { DisclosureEntity } from "../src/disclosure/disclosure.entity";
 import { formatOrderNumber } from "../src/order/order-number.service";
 import { type OrderEntity } from "../src/order/order.entity";
@@ -22,40 +15,18 @@ import { ProductKind } from "../src/product/product.entity";
 import { createOrdersResolvers } from "../src/graphql";
 import { CARD, openOrdersTestBed, statementsOf, type OrdersTestBed } from "./orders-test-bed";
 
-/** What the gateway's auth checker does (apps/gateway/src/graphql/auth-checker.ts). */
-const authChecker: AuthChecker<GraphQLContext> = ({ context }, roles) => {
-  const actor = context.ctx.actor;
-  if (actor.kind === "user") {
-    if (roles.length > 0 && !roles.includes(actor.role)) throw new ForbiddenException();
-    return true;
-  }
-  if (actor.kind === "partner") {
-    if (!roles.includes(PARTNER_ROLE)) throw new ForbiddenException();
-    return true;
-  }
-  throw new UnauthenticatedException();
-};
-
-interface Call {
-  data: Record<string, unknown> | null;
-  codes: (string | undefined)[];
-  errors: readonly GraphQLError[];
-}
-
 describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
   let bed: OrdersTestBed;
   let schema: GraphQLSchema;
+  let call: GraphQLHarness["call"];
+  let signature: GraphQLHarness["signature"];
 
   beforeAll(async () => {
     bed = await openOrdersTestBed(kind);
-    const resolvers = [...createUsersResolvers(bed.users), ...createOrdersResolvers(bed.services)];
-    schema = await buildSchema({
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-      resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
-      container: { get: (cls) => resolvers.find((r) => r instanceof cls) },
-      authChecker,
-      validate: { forbidUnknownValues: false, stopAtFirstError: false },
-    });
+    ({ schema, call, signature } = await buildGraphQLHarness({
+      resolvers: [...createUsersResolvers(bed.users), ...createOrdersResolvers(bed.services)],
+      ctx: (actor) => bed.ctx(actor),
+    }));
   });
   afterAll(() => bed?.close());
   beforeEach(async () => {
@@ -64,34 +35,6 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
     await bed.product({ sku: "HON-CARE", priceMinor: 1500, kind: ProductKind.SERVICE });
     await bed.product({ sku: "HON-SUB", priceMinor: 999, kind: ProductKind.SUBSCRIPTION });
   });
-
-  async function call(
-    source: string,
-    variables: Record<string, unknown> = {},
-    actor: Actor = ANONYMOUS,
-  ): Promise<Call> {
-    const contextValue: GraphQLContext = {
-      ctx: bed.ctx(actor),
-      http: { setCookie: () => undefined, clearCookie: () => undefined },
-      loaders: new Map(),
-    };
-    const result = await graphql({ schema, source, variableValues: variables, contextValue });
-    const codes = (result.errors ?? []).map(
-      (e) => (e.originalError as { code?: string } | undefined)?.code ?? (e.extensions?.code as string | undefined),
-    );
-    return {
-      data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
-      codes,
-      errors: result.errors ?? [],
-    };
-  }
-
-  function signature(root: "Query" | "Mutation", name: string): string {
-    const field = (root === "Query" ? schema.getQueryType() : schema.getMutationType())?.getFields()[name];
-    if (!field) return `${root}.${name} is missing`;
-    const args = field.args.map((a) => `${a.name}: ${a.type.toString()}`).join(", ");
-    return `${name}${args ? `(${args})` : ""}: ${field.type.toString()}`;
-  }
 
   function fieldsOf(type: string): string[] {
     const t = schema.getType(type) as { getFields(): Record<string, { type: { toString(): string } }> };

@@ -1,24 +1,20 @@
 import {
   ANONYMOUS,
   createPlatform,
-  ForbiddenException,
   loadConfig,
   ManualClock,
-  PARTNER_ROLE,
   platformModule,
   RequestContext,
   Role,
   silentLogger,
   SqlJobQueue,
-  UnauthenticatedException,
   type Actor,
   type ClaimedJob,
   type Platform,
 } from "@honour/platform";
-import type { GraphQLContext } from "@honour/platform/graphql";
 import { consentModule, createConsentServices, type ConsentServices, type MailTransport } from "@honour/consent";
 import { createConsentResolvers } from "@honour/consent/graphql";
-import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import { buildGraphQLHarness, openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
 import {
   createUsersServices,
   usersModule,
@@ -27,11 +23,9 @@ import {
   type UsersServices,
 } from "@honour/users";
 import { createUsersResolvers } from "@honour/users/graphql";
-import { graphql, type GraphQLSchema } from "graphql";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSchema, type AuthCheckerFn } from "type-graphql";
 import type { DataSource } from "typeorm";
 import { createPrivacyServices, privacyJobs, privacyModule, PRIVACY_JOBS, type PrivacyServices } from "../src";
 import { createPrivacyResolvers } from "../src/graphql";
@@ -43,21 +37,6 @@ export const PUBLIC_URL = "https://www.honour.example";
 
 /** Mail goes nowhere: these tests are about requests, not messages. */
 const NO_MAIL: MailTransport = { kind: "smtp", send: async () => {}, close: () => {} };
-
-/** What the gateway's auth checker does (apps/gateway/src/graphql/auth-checker.ts). */
-const authChecker: AuthCheckerFn<GraphQLContext> = ({ context }, roles) => {
-  const actor = context.ctx.actor;
-  if (actor.kind === "user") {
-    if (roles.length > 0 && !roles.includes(actor.role)) throw new ForbiddenException();
-    return true;
-  }
-  if (actor.kind === "partner") {
-    if (!roles.includes(PARTNER_ROLE)) throw new ForbiddenException();
-    return true;
-  }
-  if (actor.kind === "anonymous") throw new UnauthenticatedException();
-  throw new ForbiddenException();
-};
 
 export interface Call {
   data: Record<string, unknown> | null;
@@ -108,13 +87,7 @@ export async function openPrivacyTestBed(kind: TestDatabaseKind): Promise<Privac
     ...createConsentResolvers(consent),
     ...createPrivacyResolvers(services),
   ];
-  const schema: GraphQLSchema = await buildSchema({
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-    resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
-    container: { get: (cls) => resolvers.find((r) => r instanceof cls) },
-    authChecker,
-    validate: { forbidUnknownValues: false, stopAtFirstError: false },
-  });
+  const graphql = await buildGraphQLHarness({ resolvers, ctx });
 
   const bed: PrivacyTestBed = {
     kind,
@@ -162,23 +135,9 @@ export async function openPrivacyTestBed(kind: TestDatabaseKind): Promise<Privac
         ran += 1;
       }
     },
-    call: async (source, variables = {}, actor = ANONYMOUS) => {
-      const clearedCookies: string[] = [];
-      const contextValue: GraphQLContext = {
-        ctx: ctx(actor),
-        http: { setCookie: () => {}, clearCookie: (name) => void clearedCookies.push(name) },
-        loaders: new Map(),
-      };
-      const result = await graphql({ schema, source, variableValues: variables, contextValue });
-      const originals = (result.errors ?? []).map(
-        (e) => e.originalError as { code?: string; extra?: { reason?: string } } | undefined,
-      );
-      return {
-        data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
-        codes: (result.errors ?? []).map((e, i) => originals[i]?.code ?? (e.extensions?.code as string | undefined)),
-        reasons: originals.map((o) => o?.extra?.reason),
-        clearedCookies,
-      };
+    call: async (source, variables, actor) => {
+      const { data, codes, reasons, cookies } = await graphql.call(source, variables, actor);
+      return { data, codes, reasons, clearedCookies: cookies.cleared };
     },
     close: async () => {
       consent.close();

@@ -1,31 +1,14 @@
 import {
   ANONYMOUS,
   ErrorCode,
-  ForbiddenException,
-  PARTNER_ROLE,
   Role,
   SecurityEventKind,
-  UnauthenticatedException,
   type Actor,
 } from "@honour/platform";
-import type { GraphQLContext } from "@honour/platform/graphql";
-import { testDatabaseKinds } from "@honour/testing";
-import { graphql, printSchema, type GraphQLSchema } from "graphql";
-import { buildSchema, type AuthChecker } from "type-graphql";
+import { buildGraphQLHarness, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
+import { printSchema, type GraphQLSchema } from "graphql";
 import { createStatsResolvers } from "../src/graphql";
 import { expectStatus, openStatsTestBed, pageView, SITE, system, userActor, type StatsTestBed } from "./stats-test-bed";
-
-/** What the gateway's auth checker does: UNAUTHENTICATED for nobody, FORBIDDEN for a wrong role or a partner. */
-const authChecker: AuthChecker<GraphQLContext, string> = ({ context }, roles) => {
-  const actor = context.ctx.actor;
-  if (actor.kind === "anonymous") throw new UnauthenticatedException();
-  if (actor.kind === "partner") {
-    if (!roles.includes(PARTNER_ROLE)) throw new ForbiddenException();
-    return true;
-  }
-  if (actor.kind !== "user" || (roles.length > 0 && !roles.includes(actor.role))) throw new ForbiddenException();
-  return true;
-};
 
 const STATS = `query ($input: StatsQueryInput!) { stats(input: $input) { rows { key visitors pageviews } } }`;
 const SECURITY_EVENTS = `query ($kind: SecurityEventKind, $first: Int, $after: String) {
@@ -39,49 +22,27 @@ const PARTNER: Actor = { kind: "partner", partnerId: "0196f0a0-0000-7000-8000-00
 describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
   let bed: StatsTestBed;
   let schema: GraphQLSchema;
+  let call: GraphQLHarness["call"];
+  let rootSignature: GraphQLHarness["signature"];
 
   beforeAll(async () => {
     bed = await openStatsTestBed(kind);
     // The resolvers hold the services they were built with; reset() builds new ones, so the
     // schema is built on the bed's services through a getter.
-    const resolvers = createStatsResolvers(
-      new Proxy({} as StatsTestBed["services"], {
-        get: (_t, key) => bed.services[key as keyof StatsTestBed["services"]],
-      }),
-    );
-    schema = await buildSchema({
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-      resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
-      container: { get: (cls) => resolvers.find((r) => r instanceof cls) },
-      authChecker,
+    ({ schema, call, signature: rootSignature } = await buildGraphQLHarness({
+      resolvers: createStatsResolvers(
+        new Proxy({} as StatsTestBed["services"], {
+          get: (_t, key) => bed.services[key as keyof StatsTestBed["services"]],
+        }),
+      ),
+      ctx: (actor) => bed.ctx(actor),
       validate: true,
-    });
+    }));
   });
   afterAll(() => bed?.close());
   beforeEach(() => bed.reset());
 
-  async function call(source: string, variables: Record<string, unknown>, actor: Actor = ANONYMOUS) {
-    const contextValue: GraphQLContext = {
-      ctx: bed.ctx(actor),
-      http: { setCookie: () => undefined, clearCookie: () => undefined },
-      loaders: new Map(),
-    };
-    const result = await graphql({ schema, source, variableValues: variables, contextValue });
-    const codes = (result.errors ?? []).map(
-      (e) => (e.originalError as { code?: string } | undefined)?.code ?? (e.extensions?.code as string | undefined),
-    );
-    return {
-      data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
-      codes,
-      errors: result.errors,
-    };
-  }
-
-  function signature(name: string): string {
-    const field = schema.getQueryType()!.getFields()[name]!;
-    const args = field.args.map((a) => `${a.name}: ${a.type.toString()}`).join(", ");
-    return `${name}(${args}): ${field.type.toString()}`;
-  }
+  const signature = (name: string) => rootSignature("Query", name);
 
   it("declares the contract of the issue", () => {
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual(["securityEvents", "stats"]);

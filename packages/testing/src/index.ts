@@ -1,3 +1,22 @@
-export * from "./test-database";
-export * from "./graphql-test-client";
-export * from "./fault-proxy";
+import "reflect-metadata";
+
+// @honour/testing: what the packages' and apps' tests share. Hand-listed: a new helper is added
+// here on purpose.
+export {
+  createTestDatabase,
+  openTestDataSource,
+  pendingSchemaChanges,
+  testDatabaseKinds,
+  type TestDatabase,
+  type TestDatabaseKind,
+  type TestDataSource,
+} from "./test-database";
+export {
+  buildGraphQLHarness,
+  gatewayAuthChecker,
+  type GraphQLCall,
+  type GraphQLHarness,
+  type GraphQLHarnessOptions,
+} from "./graphql-harness";
+export { GraphQLTestClient, type GraphQLTestResponse } from "./graphql-test-client";
+export { FaultProxy, hostAndPort, type FaultMode, type FaultProxyOptions } from "./fault-proxy";

@@ -3,78 +3,31 @@ import {
   AuditAction,
   AuditEntryEntity,
   ErrorCode,
-  ForbiddenException,
   Role,
-  UnauthenticatedException,
   type Actor,
 } from "@honour/platform";
-import type { GraphQLContext } from "@honour/platform/graphql";
-import { testDatabaseKinds } from "@honour/testing";
-import { graphql, printSchema, type GraphQLError, type GraphQLSchema } from "graphql";
-import { buildSchema, type AuthChecker } from "type-graphql";
+import { buildGraphQLHarness, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
+import { printSchema, type GraphQLSchema } from "graphql";
 import { SESSION_COOKIE } from "../src";
 import { createUsersResolvers } from "../src/graphql";
 import { openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
 
-/** What the gateway's auth checker does: UNAUTHENTICATED for anonymous, FORBIDDEN for a wrong role. */
-const authChecker: AuthChecker<GraphQLContext, Role> = ({ context }, roles) => {
-  const actor = context.ctx.actor;
-  if (actor.kind !== "user") throw new UnauthenticatedException();
-  if (roles.length > 0 && !roles.includes(actor.role)) throw new ForbiddenException();
-  return true;
-};
-
-interface Call {
-  data: Record<string, unknown> | null | undefined;
-  codes: (string | undefined)[];
-  errors: readonly GraphQLError[];
-  cookies: { set: [string, string, { expires?: Date }?][]; cleared: string[] };
-}
-
 describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
   let bed: UsersTestBed;
   let schema: GraphQLSchema;
+  let call: GraphQLHarness["call"];
+  let signature: GraphQLHarness["signature"];
 
   beforeAll(async () => {
     bed = await openUsersTestBed(kind);
-    const resolvers = createUsersResolvers(bed.services);
-    schema = await buildSchema({
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-      resolvers: resolvers.map((r) => r.constructor) as [Function, ...Function[]],
-      container: { get: (cls) => resolvers.find((r) => r instanceof cls) },
-      authChecker,
+    ({ schema, call, signature } = await buildGraphQLHarness({
+      resolvers: createUsersResolvers(bed.services),
+      ctx: (actor) => bed.ctx(actor),
       validate: true,
-    });
+    }));
   });
   afterAll(() => bed?.close());
   beforeEach(() => bed.reset());
-
-  async function call(
-    source: string,
-    variables: Record<string, unknown> = {},
-    actor: Actor = ANONYMOUS,
-  ): Promise<Call> {
-    const cookies: Call["cookies"] = { set: [], cleared: [] };
-    const contextValue: GraphQLContext = {
-      ctx: bed.ctx(actor),
-      http: {
-        setCookie: (name, value, options) => cookies.set.push([name, value, options]),
-        clearCookie: (name) => cookies.cleared.push(name),
-      },
-      loaders: new Map(),
-    };
-    const result = await graphql({ schema, source, variableValues: variables, contextValue });
-    const codes = (result.errors ?? []).map(
-      (e) => (e.originalError as { code?: string } | undefined)?.code ?? (e.extensions?.code as string | undefined),
-    );
-    // Through JSON, as a client over HTTP would see it (DateTime serialises to an ISO string there).
-    return {
-      data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
-      codes,
-      errors: result.errors ?? [],
-      cookies,
-    };
-  }
 
   async function actorWithRole(role: Role): Promise<Actor> {
     const { user, token } = await bed.signUp();
@@ -83,14 +36,6 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
   }
 
   const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { user { id email name organisation organisationUrl jobTitle referralSource role createdAt } } }`;
-
-  /** `name(arg: Type, …): Type` of a root field, as the contract writes it (descriptions left out). */
-  function signature(root: "Query" | "Mutation", name: string): string {
-    const field = (root === "Query" ? schema.getQueryType() : schema.getMutationType())?.getFields()[name];
-    if (!field) return `${root}.${name} is missing`;
-    const args = field.args.map((a) => `${a.name}: ${a.type.toString()}`).join(", ");
-    return `${name}${args ? `(${args})` : ""}: ${field.type.toString()}`;
-  }
 
   it("declares the operations and types the front ends code against", () => {
     expect(
@@ -103,6 +48,7 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       article: "article(slug: String!): Article",
       articles: "articles(first: Int, after: String): ArticleConnection!",
       me: "me: User",
+      mySessions: "mySessions: [Session!]!",
       user: "user(id: ID!): User!",
       users: "users(first: Int, after: String, search: String): UserConnection!",
     });
@@ -118,6 +64,8 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       login: "login(input: LoginInput!): AuthPayload!",
       logout: "logout: Boolean!",
       register: "register(input: RegisterInput!): AuthPayload!",
+      revokeOtherSessions: "revokeOtherSessions: Int!",
+      revokeSession: "revokeSession(id: ID!): Boolean!",
       setUserRole: "setUserRole(userId: ID!, role: Role!): User!",
       updateArticle: "updateArticle(id: ID!, input: UpdateArticleInput!): Article!",
       updateProfile: "updateProfile(input: UpdateProfileInput!): User!",
@@ -127,7 +75,10 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
     expect(sdl).toMatch(/enum Role \{\s+CUSTOMER\s+SUPPORT\s+MARKETING\s+SECURITY\s+ADMIN\s+\}/);
     expect(sdl).toMatch(/type User \{[^}]*createdAt: DateTime!/);
     expect(sdl).toMatch(/type Article \{[^}]*locked: Boolean![^}]*body: String\n/);
-    expect(sdl).not.toMatch(/passwordHash|closedAt|tokenHash/);
+    expect(sdl).toMatch(
+      /type Session \{[^}]*id: ID![^}]*createdAt: DateTime![^}]*lastSeenAt: DateTime![^}]*browser: String[^}]*os: String[^}]*current: Boolean!/,
+    );
+    expect(sdl).not.toMatch(/passwordHash|closedAt|tokenHash|userAgent/);
   });
 
   it("registers, sets the session cookie and answers me for that session", async () => {
