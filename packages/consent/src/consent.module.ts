@@ -18,7 +18,7 @@ import { ConsentEventEntity, ConsentMethod } from "./preference/consent-event.en
 import { ConsentLedger } from "./preference/consent-ledger";
 import { ConsentPreferenceEntity } from "./preference/consent-preference.entity";
 import { ConsentService } from "./preference/consent.service";
-import { ConsentPersonalData } from "./privacy/consent-personal-data";
+import { ConsentPersonalData } from "./privacy/consent-personal-data.service";
 import { RemovalRequestEntity } from "./suppression/removal-request.entity";
 import { SuppressionEntity } from "./suppression/suppression.entity";
 import { SuppressionService } from "./suppression/suppression.service";
@@ -112,8 +112,9 @@ export function createConsentServices(
   const suppressions = new SuppressionService(keys);
   const ledger = new ConsentLedger();
   const consent = new ConsentService(keys, ledger, policy, suppressions, users.users);
-  const personalData = new ConsentPersonalData(keys, ledger, consent, suppressions, users.users);
-  platform.personalData.register(personalData);
+  const personalData = platform.personalData.register(
+    new ConsentPersonalData(keys, ledger, consent, suppressions, users.users),
+  );
   const unsubscribe = new UnsubscribeService(keys, consent);
   const campaigns = new CampaignService(platform.jobs);
   const sender = new CampaignSender(platform.jobs, suppressions, unsubscribe, mailer, platform.logger, options.sender);

@@ -21,7 +21,7 @@ import {
 import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "../src/campaign/outbox-message.entity";
 import { ListExportEntity } from "../src/contact-list/list-export.entity";
 import { ConsentEventEntity } from "../src/preference/consent-event.entity";
-import { type ConsentDataExport } from "../src/privacy/consent-personal-data";
+import { type ConsentDataExport } from "../src/privacy/consent-personal-data.service";
 import { RemovalRequestEntity } from "../src/suppression/removal-request.entity";
 import { SuppressionEntity, SuppressionReason } from "../src/suppression/suppression.entity";
 import { UnsubscribeTokenEntity } from "../src/unsubscribe/unsubscribe-token.entity";
