@@ -36,6 +36,7 @@ export {
 } from "./database/data-source";
 export { type DatabaseServer, describeServer, probeDatabaseServer } from "./database/database-server";
 export { isDatabaseUnavailable } from "./database/database-unavailable";
+export { isDuplicateKeyError } from "./database/duplicate-key";
 export { lockRows } from "./database/row-locks";
 export {
   DomainException,

@@ -1,6 +1,5 @@
-import type { RequestContext } from "@honour/platform";
+import { isDuplicateKeyError, type RequestContext } from "@honour/platform";
 import { ConsentErrorCode, ConsentException } from "../consent.exception";
-import { isDuplicateKeyError } from "../duplicate-key";
 import { FieldChecks } from "../field-checks";
 import { POLICY_LIMITS, PolicyVersionEntity } from "./policy-version.entity";
 import { PRIVACY_POLICY_V1_BODY } from "./privacy-policy-v1";

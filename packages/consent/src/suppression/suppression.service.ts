@@ -1,6 +1,7 @@
 import {
   Channel,
   CHANNELS,
+  isDuplicateKeyError,
   newId,
   sha256,
   Topic,
@@ -8,7 +9,6 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
-import { isDuplicateKeyError } from "../duplicate-key";
 import { FieldChecks } from "../field-checks";
 import { normaliseIdentifier, type ConsentKeys } from "../consent-keys";
 import { ConsentPreferenceEntity } from "../preference/consent-preference.entity";

@@ -1,8 +1,14 @@
-import { Channel, randomToken, safeEqual, type RequestContext, type Topic } from "@honour/platform";
+import {
+  Channel,
+  isDuplicateKeyError,
+  randomToken,
+  safeEqual,
+  type RequestContext,
+  type Topic,
+} from "@honour/platform";
 import { UserEntity } from "@honour/users";
 import { In } from "typeorm";
 import { ConsentErrorCode, ConsentException } from "../consent.exception";
-import { isDuplicateKeyError } from "../duplicate-key";
 import type { ConsentKeys } from "../consent-keys";
 import { ConsentActorKind, ConsentMethod } from "../preference/consent-event.entity";
 import type { ConsentService } from "../preference/consent.service";

@@ -1,6 +1,7 @@
 import {
   enqueueTransactionalMail,
   ForbiddenException,
+  isDuplicateKeyError,
   isMysql,
   lockRows,
   newId,
@@ -15,7 +16,7 @@ import { UserEntity, type UsersServices } from "@honour/users";
 import type { SavedPaymentMethodEntity } from "../billing/saved-payment-method.entity";
 import type { SavedPaymentMethodService } from "../billing/saved-payment-method.service";
 import { invalidInput } from "../field-checks";
-import { IdempotencyKeyReusedException, isDuplicateKeyError, PaymentDeclinedException } from "../orders.exception";
+import { IdempotencyKeyReusedException, PaymentDeclinedException } from "../orders.exception";
 import { isExpired, type CardSummary } from "../payment/card";
 import {
   orderRefundKey,

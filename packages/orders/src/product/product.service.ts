@@ -1,4 +1,5 @@
 import {
+  isDuplicateKeyError,
   newId,
   NotFoundException,
   paginate,
@@ -10,7 +11,7 @@ import {
 } from "@honour/platform";
 import { In } from "typeorm";
 import { FieldChecks } from "../field-checks";
-import { isDuplicateKeyError, SkuTakenException } from "../orders.exception";
+import { SkuTakenException } from "../orders.exception";
 import { Currency, PRODUCT_LIMITS, ProductEntity, ProductKind, SKU_PATTERN } from "./product.entity";
 
 /** A new catalogue entry. */

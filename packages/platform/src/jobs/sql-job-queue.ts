@@ -4,6 +4,7 @@ import type { Clock } from "../clock/clock";
 import type { RequestContext } from "../context/request-context";
 import { newId } from "../crypto/crypto";
 import { isMysql } from "../database/data-source";
+import { isDuplicateKeyError } from "../database/duplicate-key";
 import { JobEntity, JobStatus } from "./job.entity";
 import type { ClaimedJob, EnqueueOptions, FailOutcome, JobQueue } from "./job-queue";
 
@@ -62,7 +63,7 @@ export class SqlJobQueue implements JobQueue {
       await ctx.manager.insert(JobEntity, job as QueryDeepPartialEntity<JobEntity>);
     } catch (error) {
       // Lost a race for the same unique key: MySQL and SQLite roll back only the statement.
-      if (job.uniqueKey && isDuplicateKey(error)) return null;
+      if (job.uniqueKey && isDuplicateKeyError(error)) return null;
       throw error;
     }
     return job.id;
@@ -247,12 +248,6 @@ function isLockConflict(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string } };
   const code = e.driverError?.code ?? e.code ?? "";
   return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code ?? "";
-  return code === "ER_DUP_ENTRY" || code.startsWith("SQLITE_CONSTRAINT");
 }
 
 /** Stored on the job; kept short, with no stack (payload data may appear in stacks). */

@@ -1,4 +1,4 @@
-import type { RequestContext } from "@honour/platform";
+import { isDuplicateKeyError, type RequestContext } from "@honour/platform";
 import type { UserService } from "@honour/users";
 import { In } from "typeorm";
 import type { DataExportService } from "../export/data-export.service";
@@ -11,7 +11,6 @@ import {
   PrivacyRequestType,
 } from "./privacy-request.entity";
 import {
-  isDuplicateKeyError,
   requireUser,
   type PrivacyRequestStore,
   type PrivacyRequestView,

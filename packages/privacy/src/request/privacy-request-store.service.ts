@@ -46,13 +46,6 @@ export function requireUser(ctx: RequestContext): Extract<Actor, { kind: "user" 
   return ctx.actor;
 }
 
-/** True when an insert lost to a unique key (here: the one open ACCESS request of an account). */
-export function isDuplicateKeyError(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code ?? "";
-  return code === "ER_DUP_ENTRY" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}
-
 export function isOpen(request: PrivacyRequestEntity): boolean {
   return OPEN_STATUSES.includes(request.status);
 }

@@ -1,6 +1,7 @@
 import {
   AuditAction,
   ForbiddenException,
+  isDuplicateKeyError,
   paginate,
   Role,
   toConnection,
@@ -23,7 +24,6 @@ import {
   PrivacyRequestType,
 } from "./privacy-request.entity";
 import {
-  isDuplicateKeyError,
   isOpen,
   requireUser,
   type PrivacyRequestStore,

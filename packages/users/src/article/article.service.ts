@@ -1,4 +1,5 @@
 import {
+  isDuplicateKeyError,
   newId,
   paginate,
   ValidationException,
@@ -8,7 +9,7 @@ import {
   type PageArgs,
   type RequestContext,
 } from "@honour/platform";
-import { isDuplicateKeyError, SlugTakenException, UsersErrorCode, UsersException } from "../users.exception";
+import { SlugTakenException, UsersErrorCode, UsersException } from "../users.exception";
 import { ARTICLE_LIMITS, ArticleEntity } from "./article.entity";
 
 /** Lower-case letters and digits in words joined by single hyphens: `privacy-in-practice`. */

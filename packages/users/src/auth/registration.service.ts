@@ -1,11 +1,11 @@
-import { newId, Role, type DomainEvents, type RequestContext } from "@honour/platform";
+import { isDuplicateKeyError, newId, Role, type DomainEvents, type RequestContext } from "@honour/platform";
 import type { PasswordService } from "../password/password.service";
 import type { SessionService } from "../session/session.service";
 import type { RegistrationDetails } from "../user/account-details";
 import { FieldChecks, OPTIONAL_FIELDS } from "../user/field-checks";
 import { UserEntity } from "../user/user.entity";
 import { insertUser, NO_CONTACT_DETAILS, withoutHash } from "../user/user-records";
-import { EmailTakenException, isDuplicateKeyError } from "../users.exception";
+import { EmailTakenException } from "../users.exception";
 import type { SignedIn } from "./authentication.service";
 
 /** New customer accounts: registration, and signing the new account in. */

@@ -1,8 +1,14 @@
-import { enqueueTransactionalMail, type DomainEvents, type JobQueue, type RequestContext } from "@honour/platform";
+import {
+  enqueueTransactionalMail,
+  isDuplicateKeyError,
+  type DomainEvents,
+  type JobQueue,
+  type RequestContext,
+} from "@honour/platform";
 import type { AuthenticationService } from "../auth/authentication.service";
 import type { PasswordService } from "../password/password.service";
 import type { SessionService } from "../session/session.service";
-import { EmailTakenException, isDuplicateKeyError, UserNotFoundException } from "../users.exception";
+import { EmailTakenException, UserNotFoundException } from "../users.exception";
 import type { PasswordChange, ProfileChanges } from "./account-details";
 import {
   correctionsOf,

@@ -1,5 +1,6 @@
 import {
   AuditAction,
+  isDuplicateKeyError,
   newId,
   paginate,
   Role,
@@ -15,7 +16,6 @@ import type { SessionService } from "../session/session.service";
 import {
   AccountClosedException,
   EmailTakenException,
-  isDuplicateKeyError,
   UserNotFoundException,
   UsersErrorCode,
   UsersException,
