@@ -1,4 +1,5 @@
 import {
+  MINUTE_MS,
   TRANSACTIONAL_MAIL_JOB,
   type JobDefinition,
   type ScheduleDefinition,
@@ -47,6 +48,6 @@ export function consentJobs(services: ConsentServices): { jobs: JobDefinition[];
         },
       },
     ],
-    schedules: [{ job: CONSENT_JOBS.resumeCampaigns, everyMs: 5 * 60_000 }],
+    schedules: [{ job: CONSENT_JOBS.resumeCampaigns, everyMs: 5 * MINUTE_MS }],
   };
 }

@@ -1,4 +1,4 @@
-import type { JobDefinition, ScheduleDefinition } from "@honour/platform";
+import { DAY_MS, type JobDefinition, type ScheduleDefinition } from "@honour/platform";
 import type { OrdersServices } from "./orders.module";
 
 /** Names of the orders domain's jobs. */
@@ -7,7 +7,6 @@ export const ORDERS_JOBS = Object.freeze({
   purgeErasedOrders: "orders.purgeErasedOrders",
 });
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The orders domain's background work, for the worker, both daily: removing saved cards whose

@@ -90,3 +90,4 @@ export { platformModule } from "./platform.module";
 export { type PersonalDataContributor, PersonalDataRegistry, type PersonalDataSubject } from "./privacy/personal-data";
 export { PLATFORM_JOBS, platformJobs } from "./retention/platform-jobs";
 export { SecurityEventKind, type SecurityEventRecord, type SecurityLog } from "./security/security-log";
+export { DAY_MS, HOUR_MS, MINUTE_MS } from "./time/durations";

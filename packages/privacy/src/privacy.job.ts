@@ -1,8 +1,7 @@
-import type { JobDefinition, ScheduleDefinition } from "@honour/platform";
+import { DAY_MS, HOUR_MS, type JobDefinition, type ScheduleDefinition } from "@honour/platform";
 import { BUILD_DATA_EXPORT_JOB } from "./export/data-export.service";
 import type { PrivacyServices } from "./privacy.module";
 
-const HOUR_MS = 60 * 60 * 1000;
 
 /** The names of the privacy domain's jobs. */
 export const PRIVACY_JOBS = {
@@ -46,7 +45,7 @@ export function privacyJobs(services: PrivacyServices): { jobs: JobDefinition[];
     ],
     schedules: [
       { job: PRIVACY_JOBS.purgeExpiredExports, everyMs: HOUR_MS },
-      { job: PRIVACY_JOBS.purgeClosedAccountRequests, everyMs: 24 * HOUR_MS },
+      { job: PRIVACY_JOBS.purgeClosedAccountRequests, everyMs: DAY_MS },
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { ValidationException, type JobDefinition, type ScheduleDefinition } from "@honour/platform";
+import { HOUR_MS, MINUTE_MS, ValidationException, type JobDefinition, type ScheduleDefinition } from "@honour/platform";
 import type { StatsServices } from "./stats.module";
 
 /** Names of the statistics' and the security log's jobs. */
@@ -10,8 +10,6 @@ export const STATS_JOBS = Object.freeze({
   resolveHostnames: "stats.resolveHostnames",
 });
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
 
 /**
  * The statistics' background work, for the worker:

@@ -1,4 +1,4 @@
-import type { JobDefinition, ScheduleDefinition } from "@honour/platform";
+import { DAY_MS, HOUR_MS, type JobDefinition, type ScheduleDefinition } from "@honour/platform";
 import type { UsersServices } from "./users.module";
 
 /** Names of the accounts domain's jobs. */
@@ -8,7 +8,6 @@ export const USERS_JOBS = Object.freeze({
   deleteClosedAccounts: "users.deleteClosedAccounts",
 });
 
-const HOUR_MS = 60 * 60 * 1000;
 
 /**
  * The accounts domain's background work, for the worker: hourly removal of expired sessions
@@ -42,7 +41,7 @@ export function usersJobs(services: UsersServices): { jobs: JobDefinition[]; sch
     schedules: [
       { job: USERS_JOBS.deleteExpiredSessions, everyMs: HOUR_MS },
       { job: USERS_JOBS.deleteStaleSignInAttempts, everyMs: HOUR_MS },
-      { job: USERS_JOBS.deleteClosedAccounts, everyMs: 24 * HOUR_MS },
+      { job: USERS_JOBS.deleteClosedAccounts, everyMs: DAY_MS },
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { randomToken, sha256, systemClock, type Clock } from "@honour/platform";
+import { DAY_MS, randomToken, sha256, systemClock, type Clock } from "@honour/platform";
 import {
   cardNumberProblem,
   cvcProblem,
@@ -80,7 +80,7 @@ export interface PaymentProvider {
 }
 
 /** How long the local provider remembers an idempotency key, as Stripe does: 24 hours. */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+export const IDEMPOTENCY_KEY_TTL_MS = DAY_MS;
 
 /**
  * The provider used by default and in tests. It talks to nobody: it checks the Luhn digit, the

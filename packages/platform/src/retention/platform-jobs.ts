@@ -4,9 +4,7 @@ import type { RequestContext } from "../context/request-context";
 import { JobEntity, JobStatus } from "../jobs/job.entity";
 import type { JobDefinition, ScheduleDefinition } from "../jobs/job-queue";
 import type { Platform } from "../module/domain-module";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-const HOUR_MS = 60 * 60 * 1000;
+import { DAY_MS, HOUR_MS } from "../time/durations";
 
 export const PLATFORM_JOBS = {
   purgeJobHistory: "platform.purgeJobHistory",
@@ -37,7 +35,7 @@ export function platformJobs(platform: Platform): { jobs: JobDefinition[]; sched
     ],
     schedules: [
       { job: PLATFORM_JOBS.purgeJobHistory, everyMs: HOUR_MS },
-      { job: PLATFORM_JOBS.purgeAuditLog, everyMs: 24 * HOUR_MS },
+      { job: PLATFORM_JOBS.purgeAuditLog, everyMs: DAY_MS },
     ],
   };
 }

@@ -1,5 +1,6 @@
 import {
   AuditAction,
+  DAY_MS,
   hmac,
   JobEntity,
   JobStatus,
@@ -18,7 +19,6 @@ import { PrivacyErrorCode, PrivacyException } from "../privacy.exception";
 import { PrivacyRequestEntity, PrivacyRequestStatus, PrivacyRequestType } from "../request/privacy-request.entity";
 import { DataExportEntity, DataExportPartEntity, EXPORT_PART_CHARS } from "./data-export.entity";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const PURGE_BATCH = 100;
 
 /** The job that builds a copy (`privacyJobs` runs it): payload `{ requestId, userId }`. */

@@ -1,10 +1,11 @@
+import { DAY_MS } from "@honour/platform";
+
 /**
  * Due dates of privacy requests: one calendar month after receipt, counted on the site's calendar
  * (`SITE_TIME_ZONE`), plus any extension. Pure functions of their arguments, so they are tested
  * across month ends, leap years and clock changes without a database.
  */
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A date and wall-clock time on the site's calendar. `month` is 1–12. */
 export interface LocalDateTime {

@@ -1,9 +1,8 @@
-import type { RequestContext } from "@honour/platform";
+import { DAY_MS, type RequestContext } from "@honour/platform";
 import { UserEntity } from "@honour/users";
 import { In, IsNull, LessThanOrEqual } from "typeorm";
 import { PrivacyRequestEntity, PrivacyRequestStatus } from "./privacy-request.entity";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const PURGE_BATCH = 500;
 
 /**

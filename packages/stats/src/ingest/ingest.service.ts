@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BlockList } from "node:net";
-import { hmac, isMysql, RequestContext, runInTransaction, type Clock, type Logger } from "@honour/platform";
+import { hmac, HOUR_MS, isMysql, RequestContext, runInTransaction, type Clock, type Logger } from "@honour/platform";
 import type { DataSource } from "typeorm";
 import type { SaltService } from "../salt/salt.service";
 import { addDays, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
@@ -80,7 +80,6 @@ const COLUMNS = [
 ] as const;
 
 const ACCEPTED_TYPES = new Set(["text/plain", "application/json"]);
-const HOUR_MS = 3_600_000;
 const VISITOR_ID_HEX = 32; // 16 bytes
 const MAX_USER_AGENT = 1024;
 

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { isMysql, type RequestContext } from "@honour/platform";
+import { HOUR_MS, isMysql, type RequestContext } from "@honour/platform";
 import { LessThan, LessThanOrEqual } from "typeorm";
 import { addDays, type LocalDay, type SiteTimeZone } from "../zone/site-time-zone";
 import { DailySaltEntity } from "./daily-salt.entity";
 
 /** No salt is kept longer than this. */
-export const SALT_MAX_AGE_MS = 48 * 3_600_000;
+export const SALT_MAX_AGE_MS = 48 * HOUR_MS;
 
 /** How many days' salts a process keeps in memory: today's, and yesterday's for late stragglers. */
 const CACHED_DAYS = 2;

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import {
+  DAY_MS,
   paginate,
   Role,
   SecurityEventKind,
@@ -52,7 +53,7 @@ export class SecurityEventService {
 
   /** Deletes events older than the retention period. Returns how many. */
   async purge(ctx: RequestContext): Promise<number> {
-    const cutoff = new Date(ctx.clock.now().getTime() - this.retentionDays * 86_400_000);
+    const cutoff = new Date(ctx.clock.now().getTime() - this.retentionDays * DAY_MS);
     const result = await ctx.manager.delete(SecurityEventEntity, { at: LessThan(cutoff) });
     return result.affected ?? 0;
   }

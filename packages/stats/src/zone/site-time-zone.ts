@@ -1,4 +1,5 @@
-const HOUR_MS = 3_600_000;
+import { DAY_MS, HOUR_MS } from "@honour/platform";
+
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** A calendar day, `YYYY-MM-DD`, in the site's time zone. */
@@ -83,9 +84,9 @@ export class SiteTimeZone {
     while (day < end) {
       const next = addDays(day, 1);
       // 24 hours on is the next midnight unless the clocks change (no zone changes them twice a day).
-      const guess = start + 24 * HOUR_MS;
+      const guess = start + DAY_MS;
       const offsetAtGuess = this.offsetAt(guess);
-      if (offsetAtGuess === offset && mod(guess + offsetAtGuess, 24 * HOUR_MS) === 0) {
+      if (offsetAtGuess === offset && mod(guess + offsetAtGuess, DAY_MS) === 0) {
         for (let hour = start; hour < guess; hour += HOUR_MS) hours.push({ start: hour, offset });
         start = guess;
       } else {
@@ -140,7 +141,7 @@ export function addDays(day: LocalDay, days: number): LocalDay {
 export function daysBetween(from: LocalDay, to: LocalDay): number {
   const [y1, m1, d1] = parseDay(from);
   const [y2, m2, d2] = parseDay(to);
-  return Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86_400_000);
+  return Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / DAY_MS);
 }
 
 function parseDay(day: LocalDay): [number, number, number] {

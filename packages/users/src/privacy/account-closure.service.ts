@@ -1,5 +1,6 @@
 import {
   AuditAction,
+  DAY_MS,
   lockRows,
   Role,
   type AuditLog,
@@ -13,7 +14,6 @@ import { UserEntity } from "../user/user.entity";
 import { findUser, subjectOf } from "../user/user-records";
 import { UserNotFoundException, UsersErrorCode, UsersException } from "../users.exception";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Closed accounts deleted per statement by {@link AccountClosureService.deleteClosedAccounts}. */
 const CLOSED_ACCOUNTS_BATCH = 500;
 

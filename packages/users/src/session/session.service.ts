@@ -1,16 +1,24 @@
-import { ANONYMOUS, newId, randomToken, sha256, type Actor, type RequestContext } from "@honour/platform";
+import {
+  ANONYMOUS,
+  DAY_MS,
+  MINUTE_MS,
+  newId,
+  randomToken,
+  sha256,
+  type Actor,
+  type RequestContext,
+} from "@honour/platform";
 import { LessThanOrEqual, Not, type DataSource } from "typeorm";
 import { SessionEntity } from "./session.entity";
 import { UserEntity } from "../user/user.entity";
 
 /** The name of the cookie that carries the session token. */
 export const SESSION_COOKIE = "honour_session";
-const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * The sliding expiry is written at most this often per session: a busy page makes many requests,
  * and a write on each would turn every read into a write.
  */
-export const SESSION_RENEWAL_INTERVAL_MS = 60 * 1000;
+export const SESSION_RENEWAL_INTERVAL_MS = MINUTE_MS;
 
 /** `randomToken()` makes 32 bytes, 43 base64url characters; anything else cannot be a session. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
