@@ -20,7 +20,7 @@ import { SecurityEventEntity } from "./security/security-event.entity";
 import { dnsHostResolver, type HostResolver } from "./security/host-names";
 import { SecurityEventService } from "./security/security-event.service";
 import { SqlSecurityLog } from "./security/security-log.service";
-import { SECURITY_PERSONAL_DATA, securityPersonalData } from "./security/security-personal-data";
+import { SecurityPersonalData } from "./security/security-personal-data.service";
 import { SiteTimeZone } from "./zone/site-time-zone";
 
 /** The statistics' and the security log's tables, and the migrations that create them on MySQL/MariaDB. */
@@ -111,7 +111,12 @@ export interface StatsServices {
   /** The platform's SecurityLog; also give it to `createPlatform({ securityLog })`. */
   securityLog: SqlSecurityLog;
   securityEvents: SecurityEventService;
+  /** The "security" section of data exports and the security log's part of closures (registered on the platform). */
+  personalData: SecurityPersonalData;
 }
+
+/** The security log's contributor: it holds nothing, so every build of the services shares it. */
+const securityPersonalData = new SecurityPersonalData();
 
 /**
  * Builds the statistics' services on a platform. Throws a ConfigException naming each bad option.
@@ -130,11 +135,9 @@ export function createStatsServices(platform: Platform, options: StatsOptions = 
     ...definedOnly(options),
   });
   // Security events about a person go into their data export; a closure masks their e-mail and
-  // phone in the log. Once per platform: tests build services again on the same one, as a
-  // restarted process would, and the contributor keeps no state.
-  if (!platform.personalData.names.includes(SECURITY_PERSONAL_DATA)) {
-    platform.personalData.register(securityPersonalData());
-  }
+  // phone in the log. The one shared instance: tests build services again on one platform, as a
+  // restarted process would, and registering the same contributor again changes nothing.
+  const personalData = platform.personalData.register(securityPersonalData);
   const zone = new SiteTimeZone(resolved.timeZone);
   const salts = new SaltService(zone);
   const ingest = new IngestService(platform.dataSource, platform.clock, platform.logger, zone, salts, {
@@ -160,6 +163,7 @@ export function createStatsServices(platform: Platform, options: StatsOptions = 
       resolved.hostnameLookupTimeoutMs,
       platform.logger,
     ),
+    personalData,
   };
 }
 

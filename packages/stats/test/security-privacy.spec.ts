@@ -1,7 +1,7 @@
 import { RequestContext, SecurityEventKind, type PersonalDataSubject } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { SecurityEventEntity } from "../src/security/security-event.entity";
-import { ERASED, SECURITY_PERSONAL_DATA } from "../src/security/security-personal-data";
+import { ERASED, SECURITY_PERSONAL_DATA } from "../src/security/security-personal-data.service";
 import { openStatsTestBed, system, type StatsTestBed } from "./stats-test-bed";
 
 const ALICE: PersonalDataSubject = {

@@ -8,7 +8,7 @@ import {
 import { cut } from "../ingest/page-view-reduction";
 import { normaliseIp } from "../ingest/ip-ranges";
 import { SECURITY_EVENT_LIMITS, SecurityEventEntity } from "./security-event.entity";
-import { maskEmails } from "./security-personal-data";
+import { maskEmails } from "./security-personal-data.service";
 
 /**
  * The platform's {@link SecurityLog}, writing to the `security_event` table with the caller's

@@ -8,7 +8,8 @@ export const SECURITY_PERSONAL_DATA = "security";
 export const ERASED = "[erased]";
 
 /**
- * The security log's part of a data export and an account closure.
+ * The security log's part of a data export and an account closure, registered as `"security"` by
+ * `createStatsServices`. It holds nothing, so one instance serves every platform.
  *
  * Export: every event about the person (`userId` is theirs: their sign-ins, and what they did as
  * staff), with time, kind, IP, host name and detail, newest first.
@@ -21,41 +22,41 @@ export const ERASED = "[erased]";
  * e-mail addresses are masked when an event is written, and any detail, about anyone, that still
  * holds the person's e-mail address or phone number in plain form has it replaced here.
  */
-export function securityPersonalData(): PersonalDataContributor {
-  return {
-    name: SECURITY_PERSONAL_DATA,
-    async export(ctx: RequestContext, subject: PersonalDataSubject) {
-      const events = await ctx.manager.find(SecurityEventEntity, {
-        where: { userId: subject.userId },
-        order: { id: "DESC" },
-      });
-      return {
-        events: events.map((e) => ({
-          at: e.at.toISOString(),
-          kind: e.kind,
-          ip: e.ip,
-          hostname: e.hostname,
-          detail: e.detail,
-        })),
-      };
-    },
-    async erase(ctx: RequestContext, subject: PersonalDataSubject) {
-      const needles = [subject.email, subject.phone]
-        .map((value) => value?.trim())
-        .filter((value): value is string => !!value && value.length >= 3);
-      for (const needle of needles) {
-        // Every row whose detail holds the needle in any case; the replacement below removes it.
-        const rows = await ctx.manager
-          .createQueryBuilder(SecurityEventEntity, "e")
-          .select(["e.id", "e.detail"])
-          .where("LOWER(e.detail) LIKE :pattern ESCAPE '!'", { pattern: `%${escapeLike(needle.toLowerCase())}%` })
-          .getMany();
-        for (const row of rows) {
-          await ctx.manager.update(SecurityEventEntity, { id: row.id }, { detail: replaceAll(row.detail!, needle) });
-        }
+export class SecurityPersonalData implements PersonalDataContributor {
+  readonly name = SECURITY_PERSONAL_DATA;
+
+  async export(ctx: RequestContext, subject: PersonalDataSubject): Promise<Record<string, unknown>> {
+    const events = await ctx.manager.find(SecurityEventEntity, {
+      where: { userId: subject.userId },
+      order: { id: "DESC" },
+    });
+    return {
+      events: events.map((e) => ({
+        at: e.at.toISOString(),
+        kind: e.kind,
+        ip: e.ip,
+        hostname: e.hostname,
+        detail: e.detail,
+      })),
+    };
+  }
+
+  async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
+    const needles = [subject.email, subject.phone]
+      .map((value) => value?.trim())
+      .filter((value): value is string => !!value && value.length >= 3);
+    for (const needle of needles) {
+      // Every row whose detail holds the needle in any case; the replacement below removes it.
+      const rows = await ctx.manager
+        .createQueryBuilder(SecurityEventEntity, "e")
+        .select(["e.id", "e.detail"])
+        .where("LOWER(e.detail) LIKE :pattern ESCAPE '!'", { pattern: `%${escapeLike(needle.toLowerCase())}%` })
+        .getMany();
+      for (const row of rows) {
+        await ctx.manager.update(SecurityEventEntity, { id: row.id }, { detail: replaceAll(row.detail!, needle) });
       }
-    },
-  };
+    }
+  }
 }
 
 /** `text` with every occurrence of `needle`, in any case, replaced by {@link ERASED}. */
