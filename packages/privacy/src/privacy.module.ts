@@ -29,6 +29,8 @@ export interface PrivacyServices {
   exports: DataExportService;
   /** The platform's audit log, which ADMINs read through `auditLog`. */
   audit: AuditLog;
+  /** The "privacy" section of data exports and the first erasure of a closure, registered with the platform. */
+  personalData: PrivacyPersonalData;
 }
 
 /**
@@ -54,6 +56,6 @@ export function createPrivacyServices(
   const requests = new PrivacyRequestService(store, users.users, consent.consent, dataExports, platform.audit);
   const ownRequests = new OwnPrivacyRequestService(store, users.users, dataExports);
   const requestRetention = new PrivacyRequestRetention(config.retention.closedAccountsDays);
-  platform.personalData.register(new PrivacyPersonalData(dataExports));
-  return { requests, ownRequests, requestRetention, exports: dataExports, audit: platform.audit };
+  const personalData = platform.personalData.register(new PrivacyPersonalData(dataExports));
+  return { requests, ownRequests, requestRetention, exports: dataExports, audit: platform.audit, personalData };
 }
