@@ -22,7 +22,7 @@ export {
   loadConfig,
   type RetentionConfig,
 } from "./config/config";
-export { type Actor, ANONYMOUS, PARTNER_ROLE, RequestContext, Role } from "./context/request-context";
+export { type Actor, ANONYMOUS, PARTNER_ROLE, RequestContext, requireUser, Role } from "./context/request-context";
 export { hmac, newId, randomToken, safeEqual, sha256 } from "./crypto/crypto";
 export {
   type DataSourceParts,

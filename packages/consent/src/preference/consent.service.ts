@@ -5,9 +5,9 @@ import {
   lockRows,
   newId,
   NotFoundException,
+  requireUser,
   Topic,
   TOPICS,
-  UnauthenticatedException,
   type CommunicationChoice,
   type Connection,
   type DomainEventMap,
@@ -61,11 +61,6 @@ export const SOFT_OPT_IN: readonly CommunicationChoice[] = [
 
 const keyOf = (c: CommunicationChoice) => `${c.topic}:${c.channel}`;
 
-function requireUserId(ctx: RequestContext): string {
-  if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
-  return ctx.actor.userId;
-}
-
 /** The ledger actor for a change to `subjectUserId`'s consent made by whoever `ctx` acts for. */
 export function actorFor(ctx: RequestContext, subjectUserId: string): LedgerActor {
   switch (ctx.actor.kind) {
@@ -114,7 +109,7 @@ export class ConsentService {
 
   /** The signed-in user's preferences; `UNAUTHENTICATED` for anyone else. */
   async myPreferences(ctx: RequestContext): Promise<PreferenceView[]> {
-    return this.preferences(ctx, requireUserId(ctx));
+    return this.preferences(ctx, requireUser(ctx).userId);
   }
 
   /**
@@ -124,7 +119,7 @@ export class ConsentService {
    * unknown topic or channel, a pair listed twice, or more than {@link MAX_PREFERENCE_CHANGES}.
    */
   async setPreferences(ctx: RequestContext, changes: readonly PreferenceChange[]): Promise<PreferenceView[]> {
-    const userId = requireUserId(ctx);
+    const userId = requireUser(ctx).userId;
     const valid = validateChanges(changes);
     return ctx.transaction(async (tx) => {
       const user = await this.account(tx, userId);
@@ -143,7 +138,7 @@ export class ConsentService {
    * reaches it until they grant something on the channel again.
    */
   async optOutOfAll(ctx: RequestContext, channel: Channel): Promise<PreferenceView[]> {
-    const userId = requireUserId(ctx);
+    const userId = requireUser(ctx).userId;
     if (!CHANNELS.includes(channel)) {
       const checks = new FieldChecks();
       checks.fail("channel", "is not a channel");
@@ -163,7 +158,7 @@ export class ConsentService {
 
   /** The signed-in user's ledger entries, newest first. */
   async myHistory(ctx: RequestContext, args: PageArgs): Promise<Connection<ConsentEventEntity>> {
-    return this.ledger.page(ctx, this.keys.subject(requireUserId(ctx)), args);
+    return this.ledger.page(ctx, this.keys.subject(requireUser(ctx).userId), args);
   }
 
   /** Whether the account has granted the topic on the channel (suppression is checked apart). */

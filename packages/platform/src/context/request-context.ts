@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { Clock } from "../clock/clock";
 import { runInTransaction } from "../database/data-source";
+import { UnauthenticatedException } from "../errors/domain.exception";
 import { takeSqliteWriteLock } from "../database/sqlite-write-lock";
 
 /** Staff and customer roles of a signed-in user. */
@@ -73,4 +74,13 @@ export class RequestContext {
   get userId(): string | undefined {
     return this.actor.kind === "user" ? this.actor.userId : undefined;
   }
+}
+
+/**
+ * The signed-in user acting, or `UNAUTHENTICATED` for anyone else (nobody, a partner's API key,
+ * the system). For service methods that act on the caller's own account.
+ */
+export function requireUser(ctx: RequestContext): Extract<Actor, { kind: "user" }> {
+  if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
+  return ctx.actor;
 }

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, type RequestContext } from "@honour/platform";
+import { isDuplicateKeyError, requireUser, type RequestContext } from "@honour/platform";
 import type { UserService } from "@honour/users";
 import { In } from "typeorm";
 import type { DataExportService } from "../export/data-export.service";
@@ -10,11 +10,7 @@ import {
   PrivacyRequestStatus,
   PrivacyRequestType,
 } from "./privacy-request.entity";
-import {
-  requireUser,
-  type PrivacyRequestStore,
-  type PrivacyRequestView,
-} from "./privacy-request-store.service";
+import { type PrivacyRequestStore, type PrivacyRequestView } from "./privacy-request-store.service";
 
 /** The most requests `myPrivacyRequests` lists (newest first). */
 export const MY_REQUESTS_LIMIT = 100;

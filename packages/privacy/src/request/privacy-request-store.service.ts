@@ -1,13 +1,4 @@
-import {
-  AuditAction,
-  newId,
-  NotFoundException,
-  Role,
-  UnauthenticatedException,
-  type Actor,
-  type AuditLog,
-  type RequestContext,
-} from "@honour/platform";
+import { AuditAction, newId, NotFoundException, Role, type AuditLog, type RequestContext } from "@honour/platform";
 import { PrivacyErrorCode, PrivacyException } from "../privacy.exception";
 import { daysLeft, dueDate } from "./due-date";
 import {
@@ -38,12 +29,6 @@ export interface PrivacyRequestView {
   rejectionReason: string | null;
   /** Only on a completed, unexpired export, and only for its subject. */
   downloadUrl: string | null;
-}
-
-/** The signed-in user acting, or `UNAUTHENTICATED`. */
-export function requireUser(ctx: RequestContext): Extract<Actor, { kind: "user" }> {
-  if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
-  return ctx.actor;
 }
 
 export function isOpen(request: PrivacyRequestEntity): boolean {

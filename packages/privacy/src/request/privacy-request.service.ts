@@ -3,6 +3,7 @@ import {
   ForbiddenException,
   isDuplicateKeyError,
   paginate,
+  requireUser,
   Role,
   toConnection,
   type AuditLog,
@@ -23,12 +24,7 @@ import {
   PrivacyRequestStatus,
   PrivacyRequestType,
 } from "./privacy-request.entity";
-import {
-  isOpen,
-  requireUser,
-  type PrivacyRequestStore,
-  type PrivacyRequestView,
-} from "./privacy-request-store.service";
+import { isOpen, type PrivacyRequestStore, type PrivacyRequestView } from "./privacy-request-store.service";
 
 /** A request staff enter after it reached them by email, letter or telephone. */
 export interface RecordedRequest {

@@ -1,6 +1,7 @@
 import {
   enqueueTransactionalMail,
   isDuplicateKeyError,
+  requireUser,
   type DomainEvents,
   type JobQueue,
   type RequestContext,
@@ -18,7 +19,7 @@ import {
   type RetentionSwitch,
 } from "./field-checks";
 import { UserEntity } from "./user.entity";
-import { findWithHash, requireUser, withoutHash } from "./user-records";
+import { findWithHash, withoutHash } from "./user-records";
 
 /** The signed-in person's own account: corrections to their details, their choices and their password. */
 export class ProfileService {

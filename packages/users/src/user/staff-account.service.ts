@@ -3,6 +3,7 @@ import {
   isDuplicateKeyError,
   newId,
   paginate,
+  requireUser,
   Role,
   SecurityEventKind,
   ValidationException,
@@ -23,7 +24,7 @@ import {
 import type { AccountCorrections, UserSearchArgs } from "./account-details";
 import { changedFields, correctionsOf, FieldChecks } from "./field-checks";
 import { UserEntity } from "./user.entity";
-import { findUser, insertUser, NO_CONTACT_DETAILS, requireUser, withoutHash } from "./user-records";
+import { findUser, insertUser, NO_CONTACT_DETAILS, withoutHash } from "./user-records";
 
 /** Longest search text accepted by {@link StaffAccountService.list}. */
 export const USER_SEARCH_MAX_LENGTH = 100;

@@ -1,4 +1,4 @@
-import { UnauthenticatedException, type Actor, type PersonalDataSubject, type RequestContext } from "@honour/platform";
+import { type PersonalDataSubject, type RequestContext } from "@honour/platform";
 import type { FindOptionsWhere } from "typeorm";
 import { UserEntity } from "./user.entity";
 
@@ -14,12 +14,6 @@ export const NO_CONTACT_DETAILS = Object.freeze({
   addressPostcode: null,
   addressCountry: null,
 });
-
-/** The signed-in user acting, or `UNAUTHENTICATED`. */
-export function requireUser(ctx: RequestContext): Extract<Actor, { kind: "user" }> {
-  if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
-  return ctx.actor;
-}
 
 /**
  * Methods that check a password record failed attempts with statements that commit on their own.
