@@ -168,13 +168,14 @@ describe.each(testDatabaseKinds())("preferences on %s", (kind) => {
     });
 
     it("refuses anonymous callers with UNAUTHENTICATED", async () => {
+      // One call at a time: a refusal not yet awaited would be an unhandled rejection.
       for (const call of [
-        bed.services.consent.myPreferences(bed.ctx()),
-        bed.services.consent.setPreferences(bed.ctx(), []),
-        bed.services.consent.optOutOfAll(bed.ctx(), Channel.EMAIL),
-        bed.services.consent.myHistory(bed.ctx(), {}),
+        () => bed.services.consent.myPreferences(bed.ctx()),
+        () => bed.services.consent.setPreferences(bed.ctx(), []),
+        () => bed.services.consent.optOutOfAll(bed.ctx(), Channel.EMAIL),
+        () => bed.services.consent.myHistory(bed.ctx(), {}),
       ]) {
-        expect((await failure(call)).code).toBe(ErrorCode.UNAUTHENTICATED);
+        expect((await failure(call())).code).toBe(ErrorCode.UNAUTHENTICATED);
       }
     });
   });

@@ -42,7 +42,7 @@ export class CampaignResolver {
     @Arg("input", () => CreateCampaignInput) input: CreateCampaignInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<CampaignEntity> {
-    return ctx.transaction((tx) => this.services.campaigns.create(tx, input));
+    return this.services.campaigns.create(ctx, input);
   }
 
   @Authorized([Role.MARKETING, Role.ADMIN])
@@ -52,7 +52,7 @@ export class CampaignResolver {
       "sends each one message. CONFLICT when it is not a DRAFT. Marketing and admins.",
   })
   sendCampaign(@Arg("id", () => ID) id: string, @Ctx() { ctx }: GraphQLContext): Promise<CampaignEntity> {
-    return ctx.transaction((tx) => this.services.campaigns.send(tx, id));
+    return this.services.campaigns.send(ctx, id);
   }
 
   // The schema's bodyHtml, unchanged; sanitised again for campaigns stored before sanitising

@@ -1,4 +1,5 @@
 import {
+  FieldChecks,
   newId,
   NotFoundException,
   TOPICS,
@@ -9,7 +10,6 @@ import {
 } from "@honour/platform";
 import { In } from "typeorm";
 import { ConsentErrorCode, ConsentException } from "../consent.exception";
-import { FieldChecks } from "../field-checks";
 import { sanitiseCampaignHtml } from "./campaign-html";
 import { CAMPAIGN_LIMITS, CampaignEntity, CampaignStatus } from "./campaign.entity";
 import { OutboxMessageEntity, OutboxStatus } from "./outbox-message.entity";
@@ -57,6 +57,8 @@ export class CampaignService {
    * nothing is left of it).
    */
   async create(ctx: RequestContext, draft: CampaignDraft): Promise<CampaignEntity> {
+    // The service owns its transaction; a caller's open one is joined.
+    if (!ctx.inTransaction) return ctx.transaction((tx) => this.create(tx, draft));
     if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
     const checks = new FieldChecks();
     if (!TOPICS.includes(draft.topic)) checks.fail("input.topic", "is not a topic");
@@ -107,6 +109,8 @@ export class CampaignService {
    * id, `CONFLICT` when the campaign is not a DRAFT (any more).
    */
   async send(ctx: RequestContext, id: string): Promise<CampaignEntity> {
+    // The service owns its transaction; a caller's open one is joined.
+    if (!ctx.inTransaction) return ctx.transaction((tx) => this.send(tx, id));
     return ctx.transaction(async (tx) => {
       const campaign = await this.find(tx, id);
       if (!campaign) throw new NotFoundException("Campaign");

@@ -21,6 +21,6 @@ export class ContactListResolver {
     @Args(() => ContactListArgs) { topic, channel }: ContactListArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<ContactListExport> {
-    return ctx.transaction((tx) => this.services.contactLists.export(tx, topic, channel));
+    return this.services.contactLists.export(ctx, topic, channel);
   }
 }

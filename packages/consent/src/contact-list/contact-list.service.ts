@@ -2,6 +2,7 @@ import {
   AuditAction,
   Channel,
   CHANNELS,
+  FieldChecks,
   newId,
   TOPICS,
   UnauthenticatedException,
@@ -10,7 +11,6 @@ import {
   type Topic,
 } from "@honour/platform";
 import type { PostalAddress } from "@honour/users";
-import { FieldChecks } from "../field-checks";
 import { identifierOf } from "../consent-keys";
 import { ConsentPreferenceEntity } from "../preference/consent-preference.entity";
 import type { SuppressionService } from "../suppression/suppression.service";
@@ -54,6 +54,8 @@ export class ContactListService {
    * (no subject; the detail names the export, topic, channel and row count, never a person). `BAD_USER_INPUT` for an unknown topic, or for EMAIL.
    */
   async export(ctx: RequestContext, topic: Topic, channel: Channel): Promise<ContactListExport> {
+    // The service owns its transaction; a caller's open one is joined.
+    if (!ctx.inTransaction) return ctx.transaction((tx) => this.export(tx, topic, channel));
     if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
     const exportedBy = ctx.actor.userId;
     const checks = new FieldChecks();

@@ -29,6 +29,6 @@ export class PolicyResolver {
     @Arg("input", () => PublishPolicyVersionInput) input: PublishPolicyVersionInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<PolicyVersionEntity> {
-    return ctx.transaction((tx) => this.services.policy.publish(tx, input));
+    return this.services.policy.publish(ctx, input);
   }
 }

@@ -1,6 +1,5 @@
-import { isDuplicateKeyError, type RequestContext } from "@honour/platform";
+import { FieldChecks, isDuplicateKeyError, type RequestContext } from "@honour/platform";
 import { ConsentErrorCode, ConsentException } from "../consent.exception";
-import { FieldChecks } from "../field-checks";
 import { POLICY_LIMITS, PolicyVersionEntity } from "./policy-version.entity";
 import { PRIVACY_POLICY_V1_BODY } from "./privacy-policy-v1";
 
@@ -51,6 +50,8 @@ export class PolicyService {
    * version was published at the same moment.
    */
   async publish(ctx: RequestContext, draft: PolicyDraft): Promise<PolicyVersionEntity> {
+    // The service owns its transaction; a caller's open one is joined.
+    if (!ctx.inTransaction) return ctx.transaction((tx) => this.publish(tx, draft));
     const checks = new FieldChecks();
     const summaryOfChanges = (draft.summaryOfChanges ?? "").trim();
     const body = (draft.body ?? "").trim();

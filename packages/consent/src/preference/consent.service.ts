@@ -1,6 +1,7 @@
 import {
   Channel,
   CHANNELS,
+  FieldChecks,
   isMysql,
   lockRows,
   newId,
@@ -17,7 +18,6 @@ import {
 import { normaliseEmail, UserEntity, type UserService } from "@honour/users";
 import { In } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
-import { FieldChecks } from "../field-checks";
 import { identifierOf, type ConsentKeys } from "../consent-keys";
 import type { PolicyService } from "../policy/policy.service";
 import { SuppressionReason } from "../suppression/suppression.entity";
@@ -119,6 +119,8 @@ export class ConsentService {
    * unknown topic or channel, a pair listed twice, or more than {@link MAX_PREFERENCE_CHANGES}.
    */
   async setPreferences(ctx: RequestContext, changes: readonly PreferenceChange[]): Promise<PreferenceView[]> {
+    // The service owns its transaction; a caller's open one is joined.
+    if (!ctx.inTransaction) return ctx.transaction((tx) => this.setPreferences(tx, changes));
     const userId = requireUser(ctx).userId;
     const valid = validateChanges(changes);
     return ctx.transaction(async (tx) => {
@@ -138,6 +140,8 @@ export class ConsentService {
    * reaches it until they grant something on the channel again.
    */
   async optOutOfAll(ctx: RequestContext, channel: Channel): Promise<PreferenceView[]> {
+    // The service owns its transaction; a caller's open one is joined.
+    if (!ctx.inTransaction) return ctx.transaction((tx) => this.optOutOfAll(tx, channel));
     const userId = requireUser(ctx).userId;
     if (!CHANNELS.includes(channel)) {
       const checks = new FieldChecks();

@@ -25,7 +25,7 @@ export class PreferenceResolver {
       "opt-out of it. Signed-in users.",
   })
   setPreferences(@Args(() => SetPreferencesArgs) { input }: SetPreferencesArgs, @Ctx() { ctx }: GraphQLContext) {
-    return ctx.transaction((tx) => this.services.consent.setPreferences(tx, input));
+    return this.services.consent.setPreferences(ctx, input);
   }
 
   @Authorized()
@@ -35,7 +35,7 @@ export class PreferenceResolver {
       "grant something there again. Signed-in users.",
   })
   optOutOfAll(@Arg("channel", () => Channel) channel: Channel, @Ctx() { ctx }: GraphQLContext) {
-    return ctx.transaction((tx) => this.services.consent.optOutOfAll(tx, channel));
+    return this.services.consent.optOutOfAll(ctx, channel);
   }
 
   @Authorized()

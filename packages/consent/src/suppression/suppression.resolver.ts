@@ -23,7 +23,7 @@ export class SuppressionResolver {
     @Arg("input", () => RemovalRequestInput) input: RemovalRequestInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<SuppressionEntity> {
-    return ctx.transaction((tx) => this.services.suppressions.recordRemovalRequest(tx, input));
+    return this.services.suppressions.recordRemovalRequest(ctx, input);
   }
 
   @Authorized([PARTNER_ROLE])

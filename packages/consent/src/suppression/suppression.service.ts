@@ -1,6 +1,7 @@
 import {
   Channel,
   CHANNELS,
+  FieldChecks,
   isDuplicateKeyError,
   newId,
   sha256,
@@ -9,7 +10,6 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
-import { FieldChecks } from "../field-checks";
 import { normaliseIdentifier, type ConsentKeys } from "../consent-keys";
 import { ConsentPreferenceEntity } from "../preference/consent-preference.entity";
 import { REMOVAL_REQUEST_LIMITS, RemovalRequestEntity } from "./removal-request.entity";
@@ -153,6 +153,8 @@ export class SuppressionService {
    * person still has a grant. Staff only. `BAD_USER_INPUT` for a malformed value or a long note.
    */
   async recordRemovalRequest(ctx: RequestContext, request: RemovalRequest): Promise<SuppressionEntity> {
+    // The service owns its transaction; a caller's open one is joined.
+    if (!ctx.inTransaction) return ctx.transaction((tx) => this.recordRemovalRequest(tx, request));
     if (ctx.actor.kind !== "user") throw new UnauthenticatedException();
     const recordedBy = ctx.actor.userId;
     const checks = new FieldChecks();

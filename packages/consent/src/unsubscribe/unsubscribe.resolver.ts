@@ -18,7 +18,7 @@ export class UnsubscribeResolver {
     @Args(() => UnsubscribeArgs) { token }: UnsubscribeArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<UnsubscribeResultObject> {
-    const result = await ctx.transaction((tx) => this.services.unsubscribe.unsubscribe(tx, token));
+    const result = await this.services.unsubscribe.unsubscribe(ctx, token);
     return { ...result, unsubscribed: true };
   }
 }

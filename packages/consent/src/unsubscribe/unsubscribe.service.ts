@@ -123,6 +123,8 @@ export class UnsubscribeService {
    * one-click POST, recorded as EMAIL_LINK. `NOT_FOUND` for an unknown or altered token.
    */
   async unsubscribe(ctx: RequestContext, token: string): Promise<{ topic: Topic; channel: Channel.EMAIL }> {
+    // The service owns its transaction; a caller's open one is joined.
+    if (!ctx.inTransaction) return ctx.transaction((tx) => this.unsubscribe(tx, token));
     const outcome = await this.withdraw(ctx, token, ConsentMethod.EMAIL_LINK);
     if (!outcome.done) {
       throw new ConsentException(ConsentErrorCode.INVALID_UNSUBSCRIBE_TOKEN, "This unsubscribe link is not valid.");
