@@ -48,6 +48,8 @@ const SKIPPED_MUTATIONS = new Set([
   "logout",
   "closeAccount",
   "changePassword",
+  "revokeSession",
+  "revokeOtherSessions",
   "updateProfile",
   "updateUser",
   "setUserRole",

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { ArticleResolver } from "./article/article.resolver";
 import { AuthResolver } from "./auth/auth.resolver";
+import { SessionResolver } from "./session/session.resolver";
 import { UserResolver } from "./user/user.resolver";
 import type { UsersServices } from "./users.module";
 
@@ -15,5 +16,10 @@ export { PostalAddressObject, UserObject } from "./user/user.object";
  * with a container that returns these instances.
  */
 export function createUsersResolvers(services: UsersServices): object[] {
-  return [new AuthResolver(services), new UserResolver(services), new ArticleResolver(services)];
+  return [
+    new AuthResolver(services),
+    new UserResolver(services),
+    new SessionResolver(services),
+    new ArticleResolver(services),
+  ];
 }

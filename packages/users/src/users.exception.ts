@@ -31,6 +31,8 @@ export enum UsersErrorCode {
   SLUG_TAKEN = "SLUG_TAKEN",
   /** No article with this id. */
   ARTICLE_NOT_FOUND = "ARTICLE_NOT_FOUND",
+  /** None of the signed-in person's sessions has this id (another person's answers the same). */
+  SESSION_NOT_FOUND = "SESSION_NOT_FOUND",
 }
 
 const PLATFORM_CODES: Record<UsersErrorCode, ErrorCode> = {
@@ -46,6 +48,7 @@ const PLATFORM_CODES: Record<UsersErrorCode, ErrorCode> = {
   [UsersErrorCode.STAFF_ACCOUNT]: ErrorCode.FORBIDDEN,
   [UsersErrorCode.SLUG_TAKEN]: ErrorCode.CONFLICT,
   [UsersErrorCode.ARTICLE_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [UsersErrorCode.SESSION_NOT_FOUND]: ErrorCode.NOT_FOUND,
 };
 
 /**
@@ -103,6 +106,13 @@ export class AccountClosedException extends UsersException {
 export class UserNotFoundException extends UsersException {
   constructor() {
     super(UsersErrorCode.USER_NOT_FOUND, "User was not found.");
+  }
+}
+
+/** No session of the signed-in person has this id: unknown, ended, or someone else's. */
+export class SessionNotFoundException extends UsersException {
+  constructor() {
+    super(UsersErrorCode.SESSION_NOT_FOUND, "No such session.");
   }
 }
 

@@ -1,5 +1,6 @@
 import { ANONYMOUS, ManualClock, RequestContext, type ClaimedJob } from "@honour/platform";
 import type { DataSource } from "typeorm";
+import type { OwnSessionService } from "./session/own-session.service";
 import type { SessionService } from "./session/session.service";
 import type { UserService } from "./user/user.service";
 import type { ArticleService } from "./article/article.service";
@@ -12,6 +13,7 @@ describe("usersJobs", () => {
   const deleteClosedAccounts = jest.fn(async () => 1);
   const services = {
     sessions: { deleteExpired } as unknown as SessionService,
+    ownSessions: {} as OwnSessionService,
     users: { deleteStaleSignInAttempts, deleteClosedAccounts } as unknown as UserService,
     articles: {} as ArticleService,
     personalData: {} as AccountPersonalData,

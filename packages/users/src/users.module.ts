@@ -7,9 +7,11 @@ import { CreateUsers1795629206840 } from "./migrations/1795629206840-create-user
 import { AddProfileRetentionSwitches1795630729110 } from "./migrations/1795630729110-add-profile-retention-switches.migration";
 import { AddContactDetails1795631310515 } from "./migrations/1795631310515-add-contact-details.migration";
 import { IndexClosedAccounts1795638094858 } from "./migrations/1795638094858-index-closed-accounts.migration";
+import { AddSessionDetails1796596226790 } from "./migrations/1796596226790-add-session-details.migration";
 import { PasswordService, type ScryptParameters } from "./password/password.service";
 import { AccountClosureService } from "./privacy/account-closure.service";
 import { AccountPersonalData } from "./privacy/account-personal-data.service";
+import { OwnSessionService } from "./session/own-session.service";
 import { SessionEntity } from "./session/session.entity";
 import { SessionService } from "./session/session.service";
 import { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";
@@ -28,6 +30,7 @@ export const usersModule: DomainModuleDefinition = {
     AddProfileRetentionSwitches1795630729110,
     AddContactDetails1795631310515,
     IndexClosedAccounts1795638094858,
+    AddSessionDetails1796596226790,
   ],
 };
 
@@ -35,6 +38,8 @@ export const usersModule: DomainModuleDefinition = {
 export interface UsersServices {
   users: UserService;
   sessions: SessionService;
+  /** The signed-in person's own sessions: list and revoke (`mySessions`, `revokeSession`). */
+  ownSessions: OwnSessionService;
   articles: ArticleService;
   /** The "account" section of data exports and the last erasure of a closure, registered with the platform. */
   personalData: AccountPersonalData;
@@ -73,5 +78,6 @@ export function createUsersServices(platform: Platform, options: UsersOptions = 
     ),
   });
   const personalData = platform.personalData.register(new AccountPersonalData(sessions, throttle));
-  return { users, sessions, articles: new ArticleService(), personalData };
+  const ownSessions = new OwnSessionService(sessions, platform.securityLog);
+  return { users, sessions, ownSessions, articles: new ArticleService(), personalData };
 }

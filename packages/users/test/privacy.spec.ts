@@ -162,10 +162,12 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
           closedAt: null,
         },
         sessions: [
-          { createdAt: iso(created), lastUsedAt: iso(created), expiresAt: iso(created + ttl) },
+          { createdAt: iso(created), lastSeenAt: iso(created), browser: null, os: null, expiresAt: iso(created + ttl) },
           {
             createdAt: iso(created + 120_000),
-            lastUsedAt: iso(created + 120_000),
+            lastSeenAt: iso(created + 120_000),
+            browser: null,
+            os: null,
             expiresAt: iso(created + 120_000 + ttl),
           },
         ],

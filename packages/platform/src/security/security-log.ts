@@ -10,6 +10,8 @@ export enum SecurityEventKind {
   RATE_LIMITED = "RATE_LIMITED",
   PARTNER_KEY_USED = "PARTNER_KEY_USED",
   STAFF_ACTION = "STAFF_ACTION",
+  /** Someone signed out one or more of their own sessions from another (not sign-out itself). */
+  SESSION_REVOKED = "SESSION_REVOKED",
 }
 
 /** One security event as a domain reports it. */

@@ -18,7 +18,7 @@ export class AuthResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<AuthPayload> {
     // The service registers and starts the session in one transaction.
-    const signedIn = await this.services.users.signUp(context.ctx, input);
+    const signedIn = await this.services.users.signUp(context.ctx, input, context.http.userAgent);
     return startSession(context, signedIn);
   }
 
@@ -29,7 +29,7 @@ export class AuthResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<AuthPayload> {
     // No transaction: a failed attempt must stay recorded although the call fails.
-    const signedIn = await this.services.users.signIn(context.ctx, input.email, input.password);
+    const signedIn = await this.services.users.signIn(context.ctx, input.email, input.password, context.http.userAgent);
     return startSession(context, signedIn);
   }
 

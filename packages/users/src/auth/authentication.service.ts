@@ -66,9 +66,9 @@ export class AuthenticationService {
 
   /**
    * {@link authenticate}, then starts a session; the session the request came with, if any, ends.
-   * Must be called outside a transaction.
+   * The session keeps the browser and OS families of `userAgent`. Must be called outside a transaction.
    */
-  async signIn(ctx: RequestContext, email: string, password: string): Promise<SignedIn> {
+  async signIn(ctx: RequestContext, email: string, password: string, userAgent?: string): Promise<SignedIn> {
     let user: UserEntity;
     try {
       user = await this.authenticate(ctx, email, password);
@@ -84,7 +84,7 @@ export class AuthenticationService {
     }
     await this.securityLog.record(ctx, { kind: SecurityEventKind.LOGIN_SUCCEEDED, userId: user.id });
     await this.sessions.revokeCurrent(ctx);
-    return { user, session: await this.sessions.create(ctx, user.id) };
+    return { user, session: await this.sessions.create(ctx, user.id, userAgent) };
   }
 
   /**

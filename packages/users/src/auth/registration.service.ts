@@ -65,13 +65,13 @@ export class RegistrationService {
   /**
    * Registers and signs the new account in. The session the request came with, if any, ends: a
    * browser holds one session. One transaction (joined when the caller has one open): no account
-   * without its session.
+   * without its session. The session keeps the browser and OS families of `userAgent`.
    */
-  async signUp(ctx: RequestContext, details: RegistrationDetails): Promise<SignedIn> {
+  async signUp(ctx: RequestContext, details: RegistrationDetails, userAgent?: string): Promise<SignedIn> {
     return ctx.transaction(async (tx) => {
       const user = await this.register(tx, details);
       await this.sessions.revokeCurrent(tx);
-      return { user, session: await this.sessions.create(tx, user.id) };
+      return { user, session: await this.sessions.create(tx, user.id, userAgent) };
     });
   }
 }

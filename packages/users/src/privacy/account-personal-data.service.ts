@@ -37,7 +37,9 @@ export class AccountPersonalData implements PersonalDataContributor {
       profile: user ? profileOf(user) : null,
       sessions: sessions.map((s) => ({
         createdAt: s.createdAt.toISOString(),
-        lastUsedAt: s.lastUsedAt.toISOString(),
+        lastSeenAt: s.lastSeenAt.toISOString(),
+        browser: s.browser,
+        os: s.os,
         expiresAt: s.expiresAt.toISOString(),
       })),
       signInAttempts: attempts.map((at) => ({ attemptedAt: at.toISOString() })),

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from "typeorm";
 import { UserEntity } from "../user/user.entity";
+import { CLIENT_FAMILY_LENGTH } from "./client-families";
 
 /**
  * A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of
@@ -27,6 +28,23 @@ export class SessionEntity {
 
   @Column({ type: "datetime", precision: 3 })
   createdAt!: Date;
+
+  /**
+   * When the session was last used, to the minute: written with the sliding expiry, at most once a
+   * minute (see `SessionService.resolve`).
+   */
+  @Column({ type: "datetime", precision: 3 })
+  lastSeenAt!: Date;
+
+  /**
+   * The browser and OS families of the user agent that started the session (see
+   * `clientFamilies`), so that its owner can tell their sessions apart. Never the user agent.
+   */
+  @Column({ type: "varchar", length: CLIENT_FAMILY_LENGTH, nullable: true })
+  browser!: string | null;
+
+  @Column({ type: "varchar", length: CLIENT_FAMILY_LENGTH, nullable: true })
+  os!: string | null;
 
   /** Slides forward with use (see `SessionService.resolveActor`); the session is dead after it. */
   @Column({ type: "datetime", precision: 3 })

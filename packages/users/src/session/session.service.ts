@@ -9,6 +9,7 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import { LessThanOrEqual, Not, type DataSource } from "typeorm";
+import { clientFamilies } from "./client-families";
 import { SessionEntity } from "./session.entity";
 import { UserEntity } from "../user/user.entity";
 
@@ -39,11 +40,15 @@ export interface ResolvedSession {
   renewedUntil: Date | null;
 }
 
-/** A session as a data export shows it: never its token hash. */
+/** A session as its owner and a data export see it: never its token hash. */
 export interface SessionRecord {
+  id: string;
   createdAt: Date;
-  /** When it was last used, to the minute (the expiry slides at most once a minute). */
-  lastUsedAt: Date;
+  /** When it was last used, to the minute (written with the expiry, at most once a minute). */
+  lastSeenAt: Date;
+  /** The browser and OS families of the user agent that started it (see `clientFamilies`). */
+  browser: string | null;
+  os: string | null;
   expiresAt: Date;
 }
 
@@ -64,8 +69,11 @@ export class SessionService {
     this.ttlMs = sessionsDays * DAY_MS;
   }
 
-  /** Starts a session for `userId`, expiring {@link ttlMs} from now unless used. */
-  async create(ctx: RequestContext, userId: string): Promise<NewSession> {
+  /**
+   * Starts a session for `userId`, expiring {@link ttlMs} from now unless used. Of `userAgent` only
+   * the browser and OS families are kept.
+   */
+  async create(ctx: RequestContext, userId: string, userAgent?: string): Promise<NewSession> {
     const now = ctx.clock.now();
     const token = randomToken();
     const session: SessionEntity = Object.assign(new SessionEntity(), {
@@ -73,6 +81,8 @@ export class SessionService {
       tokenHash: sha256(token),
       userId,
       createdAt: now,
+      lastSeenAt: now,
+      ...clientFamilies(userAgent),
       expiresAt: new Date(now.getTime() + this.ttlMs),
     });
     await ctx.manager.insert(SessionEntity, session);
@@ -102,7 +112,7 @@ export class SessionService {
 
     const actor: Actor = { kind: "user", userId: user.id, role: user.role, sessionId: session.id };
     const renewedUntil = new Date(now.getTime() + this.ttlMs);
-    // expiresAt - TTL is when the session was last renewed; no separate "last seen" column needed.
+    // expiresAt - TTL is when the session was last renewed (and lastSeenAt written with it).
     if (renewedUntil.getTime() - session.expiresAt.getTime() < SESSION_RENEWAL_INTERVAL_MS) {
       return { actor, user, renewedUntil: null };
     }
@@ -110,7 +120,7 @@ export class SessionService {
     await ctx.manager
       .createQueryBuilder()
       .update(SessionEntity)
-      .set({ expiresAt: renewedUntil })
+      .set({ expiresAt: renewedUntil, lastSeenAt: now })
       .where("id = :id AND expiresAt <= :threshold", {
         id: session.id,
         threshold: new Date(renewedUntil.getTime() - SESSION_RENEWAL_INTERVAL_MS),
@@ -196,18 +206,13 @@ export class SessionService {
     return result.affected ?? 0;
   }
 
-  /** The sessions of `userId`, oldest first, for a data export. */
+  /** The live and expired-but-not-yet-deleted sessions of `userId`, oldest first. */
   async listFor(ctx: RequestContext, userId: string): Promise<SessionRecord[]> {
-    const rows = await ctx.manager.find(SessionEntity, {
-      select: { id: true, createdAt: true, expiresAt: true },
+    return ctx.manager.find(SessionEntity, {
+      select: { id: true, createdAt: true, lastSeenAt: true, browser: true, os: true, expiresAt: true },
       where: { userId },
       order: { createdAt: "ASC", id: "ASC" },
     });
-    return rows.map((s) => ({
-      createdAt: s.createdAt,
-      lastUsedAt: new Date(Math.max(s.createdAt.getTime(), s.expiresAt.getTime() - this.ttlMs)),
-      expiresAt: s.expiresAt,
-    }));
   }
 
   /**

@@ -58,8 +58,8 @@ export class UserService {
   }
 
   /** {@link RegistrationService.signUp}: registers and signs in, in one transaction. */
-  signUp(ctx: RequestContext, details: RegistrationDetails): Promise<SignedIn> {
-    return this.parts.registration.signUp(ctx, details);
+  signUp(ctx: RequestContext, details: RegistrationDetails, userAgent?: string): Promise<SignedIn> {
+    return this.parts.registration.signUp(ctx, details, userAgent);
   }
 
   /** {@link AuthenticationService.authenticate}. Outside a transaction. */
@@ -68,8 +68,8 @@ export class UserService {
   }
 
   /** {@link AuthenticationService.signIn}. Outside a transaction. */
-  signIn(ctx: RequestContext, email: string, password: string): Promise<SignedIn> {
-    return this.parts.authentication.signIn(ctx, email, password);
+  signIn(ctx: RequestContext, email: string, password: string, userAgent?: string): Promise<SignedIn> {
+    return this.parts.authentication.signIn(ctx, email, password, userAgent);
   }
 
   /** {@link AuthenticationService.verifyPassword}: before closing the account. Outside a transaction. */
