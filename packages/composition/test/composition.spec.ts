@@ -1,4 +1,11 @@
-import { createPlatform, loadConfig, ManualClock, silentLogger, SqlJobQueue } from "@honour/platform";
+import {
+  createPlatform,
+  loadConfig,
+  ManualClock,
+  silentLogger,
+  SqlJobQueue,
+  type PersonalDataContributor,
+} from "@honour/platform";
 import { openTestDataSource, type TestDataSource } from "@honour/testing";
 import { createAppJobs, createAppServices, moduleDefinitions } from "../src";
 import { createAppResolvers } from "../src/graphql";
@@ -52,6 +59,22 @@ describe("the one composition", () => {
     expect(platform.personalData.names).toEqual(
       expect.arrayContaining(["account", "orders", "consent", "security", "privacy"]),
     );
+  });
+
+  it("registers every module's personal data contributor, in the order that erases dependants first", () => {
+    const { platform, services } = compose();
+    // The platform's own first (it erases last), then each domain as createAppServices builds it.
+    expect(platform.personalData.names).toEqual(["mail", "account", "orders", "consent", "security", "privacy"]);
+    for (const module of moduleDefinitions.filter((m) => m.name !== "platform")) {
+      const domain = (services as unknown as Record<string, { personalData?: PersonalDataContributor }>)[module.name];
+      expect({
+        module: module.name,
+        registered: !!domain?.personalData && platform.personalData.has(domain.personalData),
+      }).toEqual({
+        module: module.name,
+        registered: true,
+      });
+    }
   });
 
   it("gives the gateway the resolvers of every domain", () => {
