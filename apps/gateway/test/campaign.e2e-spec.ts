@@ -1,8 +1,7 @@
 import { consentJobs } from "@honour/consent";
 import { JobRunner, SqlJobQueue, silentLogger, systemClock } from "@honour/platform";
-import { testDatabaseKinds } from "@honour/testing";
+import { startSmtpPeer, testDatabaseKinds } from "@honour/testing";
 import { REGISTER, newRegistration, signedInAdmin, startTestGateway, type TestGateway } from "./support/test-gateway";
-import { startSmtpPeer } from "./support/smtp-peer";
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,8 @@
 import { consentJobs } from "@honour/consent";
 import { JobRunner, SqlJobQueue, silentLogger, systemClock } from "@honour/platform";
-import { testDatabaseKinds, type GraphQLTestClient } from "@honour/testing";
+import { startSmtpPeer, testDatabaseKinds, type GraphQLTestClient } from "@honour/testing";
 import { addProducts, everyStoredValue, partnerWithKey, signedInStaff } from "./support/orders-fixtures";
 import { exportFor, PASSWORD, personWithData, type Person } from "./support/privacy-fixtures";
-import { startSmtpPeer } from "./support/smtp-peer";
 import { ME, REGISTER, signedInAdmin, startTestGateway, type TestGateway } from "./support/test-gateway";
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {

@@ -1,10 +1,9 @@
 import { Channel, Role, systemClock, Topic, type Actor } from "@honour/platform";
-import { testDatabaseKinds } from "@honour/testing";
+import { startSmtpPeer, testDatabaseKinds, type ReceivedMail, type SmtpPeer } from "@honour/testing";
 import { CampaignStatus } from "../src";
 import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "../src/campaign/outbox-message.entity";
 import { SuppressionReason, SuppressionEntity } from "../src/suppression/suppression.entity";
 import { openConsentTestBed, PUBLIC_URL, RecordingLogger, waitFor, type ConsentTestBed } from "./consent-test-bed";
-import { startSmtpPeer, type ReceivedMessage, type SmtpPeer } from "./smtp-peer";
 
 /** A promise the test settles by hand, to hold the sender mid-message. */
 function gate(): { promise: Promise<void>; open(): void } {
@@ -170,7 +169,7 @@ describe.each(testDatabaseKinds())("campaigns through a real SMTP peer on %s", (
     const held = gate();
     const reached = gate();
     const a = bed.runner({ shutdownGraceMs: 50 });
-    let heldCopy: ReceivedMessage | undefined;
+    let heldCopy: ReceivedMail | undefined;
     peer.beforeAccept = async (message) => {
       if (peer.messages.length === 1 && !heldCopy) {
         heldCopy = message;

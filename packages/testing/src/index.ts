@@ -19,4 +19,5 @@ export {
   type GraphQLHarnessOptions,
 } from "./graphql-harness";
 export { GraphQLTestClient, type GraphQLTestResponse } from "./graphql-test-client";
+export { startSmtpPeer, type ReceivedMail, type SmtpPeer } from "./smtp-peer";
 export { FaultProxy, hostAndPort, type FaultMode, type FaultProxyOptions } from "./fault-proxy";

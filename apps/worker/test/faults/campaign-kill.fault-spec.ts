@@ -1,7 +1,8 @@
 import { CampaignService, CampaignStatus, ConsentAction, ConsentActorKind, ConsentMethod } from "@honour/consent";
 import { Channel, newId, RequestContext, Role, SqlJobQueue, systemClock, Topic } from "@honour/platform";
+import { startSmtpPeer, type SmtpPeer } from "@honour/testing";
 import { waitFor, WorkerTestDatabase, type WorkerProcess } from "../worker-process";
-import { FAULT_WORKER_ENV, insertRows, printFigures, startSmtpPeer, useMysqlUrl, type SmtpPeer } from "./fault-bed";
+import { FAULT_WORKER_ENV, insertRows, printFigures, useMysqlUrl } from "./fault-bed";
 
 useMysqlUrl();
 
@@ -87,7 +88,7 @@ describe("worker killed mid-campaign (SIGKILL, twice) on MariaDB through mysql:/
     let worker: WorkerProcess = db.startWorker(env);
     const killed: Promise<unknown>[] = [];
     let arrived = 0;
-    peer.onMessage = () => {
+    peer.beforeAccept = () => {
       arrived += 1;
       // Mid-message: the peer has the whole message and the worker has not heard "250 OK".
       if (KILL_AT.includes(arrived)) {

@@ -1,11 +1,9 @@
-import type { AddressInfo } from "node:net";
-import { SMTPServer } from "smtp-server";
 import type { DataSource } from "typeorm";
 
 /**
  * What the worker's fault scenarios share: the MariaDB server addressed the way a user writes it,
  * periods short enough for a run of a few minutes yet long enough for two busy cores, bulk
- * inserts for seeding, a real SMTP peer and the one line of figures each scenario prints.
+ * inserts for seeding and the one line of figures each scenario prints.
  */
 
 /** The server of `TEST_DATABASE_URL` (or the machines' MariaDB), always through `mysql://`. */
@@ -53,46 +51,4 @@ export async function insertRows(
       chunk.flat(),
     );
   }
-}
-
-/** A message as the peer received it. */
-export interface ReceivedMail {
-  to: string;
-  messageId: string;
-}
-
-/** A real SMTP server in this process (smtp-server): no TLS, no AUTH. */
-export interface SmtpPeer {
-  url: string;
-  messages: ReceivedMail[];
-  /** Runs once a message has arrived whole, before the peer answers 250 and records it. */
-  onMessage?: (mail: ReceivedMail) => void;
-  close(): Promise<void>;
-}
-
-export async function startSmtpPeer(): Promise<SmtpPeer> {
-  const peer: SmtpPeer = { url: "", messages: [], close: async () => {} };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["AUTH", "STARTTLS"],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => {
-        const raw = Buffer.concat(chunks).toString("latin1");
-        const head = raw.slice(0, raw.indexOf("\r\n\r\n")).replace(/\r\n[ \t]+/g, " ");
-        const messageId = /^message-id:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? "";
-        const mail = { to: session.envelope.rcptTo[0]?.address ?? "", messageId };
-        peer.onMessage?.(mail);
-        // Whole and answered: a real server would deliver it, whatever happens to the sender now.
-        peer.messages.push(mail);
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  peer.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
-  peer.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return peer;
 }

@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 
-/** A message as the SMTP peer received it. */
-export interface ReceivedMessage {
+/** A message as the SMTP peer received it, one per recipient. */
+export interface ReceivedMail {
   /** RCPT TO. */
   to: string;
   raw: string;
@@ -10,23 +10,30 @@ export interface ReceivedMessage {
   headers: Map<string, string>;
   /** The body with quoted-printable undone, for looking for text and links. */
   body: string;
+  /** The Message-ID header ("" when there is none). */
+  messageId: string;
 }
 
 /**
- * A real SMTP server in this process (the smtp-server package), for sending campaigns through
- * nodemailer end to end. No TLS, no AUTH. `beforeAccept` runs before a message is accepted: a
- * test can pause the sender there, or change things while a campaign is being sent.
+ * A real SMTP server in this process (the smtp-server package), for sending mail through
+ * nodemailer end to end. No TLS, no AUTH.
  */
 export interface SmtpPeer {
+  /** `smtp://127.0.0.1:<port>`, for `SMTP_URL`. */
   url: string;
-  messages: ReceivedMessage[];
+  messages: ReceivedMail[];
   /** Recipients refused at RCPT TO with 550. */
   rejected: Set<string>;
-  beforeAccept?: (message: ReceivedMessage) => Promise<void> | void;
+  /**
+   * Runs once a message has arrived whole, before the peer answers 250 and records it: a test can
+   * pause the sender there, kill it, or change things while mail is being sent. A rejection
+   * refuses the message.
+   */
+  beforeAccept?: (mail: ReceivedMail) => Promise<void> | void;
   close(): Promise<void>;
 }
 
-function parse(to: string, raw: string): ReceivedMessage {
+function parse(to: string, raw: string): ReceivedMail {
   const split = raw.indexOf("\r\n\r\n");
   const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, " ");
   const headers = new Map<string, string>();
@@ -38,9 +45,16 @@ function parse(to: string, raw: string): ReceivedMessage {
     .slice(split + 4)
     .replace(/=\r\n/g, "")
     .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return { to, raw, headers, body: Buffer.from(body, "latin1").toString("utf8") };
+  return {
+    to,
+    raw,
+    headers,
+    body: Buffer.from(body, "latin1").toString("utf8"),
+    messageId: headers.get("message-id") ?? "",
+  };
 }
 
+/** Starts an {@link SmtpPeer} on a free port of 127.0.0.1. */
 export async function startSmtpPeer(): Promise<SmtpPeer> {
   const peer: SmtpPeer = {
     url: "",
@@ -63,10 +77,13 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", () => {
-        const message = parse(session.envelope.rcptTo[0]?.address ?? "", Buffer.concat(chunks).toString("latin1"));
-        Promise.resolve(peer.beforeAccept?.(message)).then(
+        const raw = Buffer.concat(chunks).toString("latin1");
+        const recipients = session.envelope.rcptTo.map((r) => r.address);
+        const copies = (recipients.length > 0 ? recipients : [""]).map((to) => parse(to, raw));
+        Promise.resolve(peer.beforeAccept?.(copies[0]!)).then(
           () => {
-            peer.messages.push(message);
+            // Whole and answered: a real server would deliver it, whatever happens to the sender now.
+            peer.messages.push(...copies);
             callback();
           },
           (error: Error) => callback(error),
@@ -75,8 +92,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.server.address() as AddressInfo;
-  peer.url = `smtp://127.0.0.1:${port}`;
+  peer.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   peer.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return peer;
 }
