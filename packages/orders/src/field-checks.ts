@@ -1,32 +1,12 @@
-import { ValidationException, type FieldError } from "@honour/platform";
+import { FieldChecks as PlatformFieldChecks, ValidationException, type FieldError } from "@honour/platform";
 import { isEmail } from "class-validator";
 
 /**
- * Collects every invalid field of an input, so the caller can fix them all at once, then throws
- * one `BAD_USER_INPUT` listing them. Paths name the GraphQL argument (`input.lines.0.quantity`).
+ * Platform's {@link PlatformFieldChecks} with the orders domain's rules for texts, emails and
+ * numbers, throwing {@link invalidInput}. Paths name the GraphQL argument (`input.lines.0.quantity`).
  * Messages say what is wrong, never what was sent: some inputs carry card data.
  */
-export class FieldChecks {
-  private readonly errors: FieldError[] = [];
-
-  fail(field: string, message: string): void {
-    this.errors.push({ field, message });
-  }
-
-  get failed(): boolean {
-    return this.errors.length > 0;
-  }
-
-  /** Every problem so far, in the order found. */
-  get all(): readonly FieldError[] {
-    return this.errors;
-  }
-
-  /** Has `field` (or anything under it) failed already? */
-  hasFailed(field: string): boolean {
-    return this.errors.some((e) => e.field === field || e.field.startsWith(`${field}.`));
-  }
-
+export class FieldChecks extends PlatformFieldChecks {
   /** A required text: trimmed, not empty, at most `max` characters. */
   required(field: string, value: string | null | undefined, max: number): string {
     if (value === null || value === undefined) {
@@ -77,8 +57,8 @@ export class FieldChecks {
     return value;
   }
 
-  throwIfAny(): void {
-    if (this.errors.length > 0) throw invalidInput(this.errors);
+  protected override exception(errors: readonly FieldError[]): ValidationException {
+    return invalidInput(errors);
   }
 }
 

@@ -50,6 +50,7 @@ export {
   UnauthenticatedException,
   ValidationException,
 } from "./errors/domain.exception";
+export { FieldChecks } from "./errors/field-checks";
 export {
   type DomainEventHandler,
   type DomainEventMap,

@@ -1,4 +1,4 @@
-import { DomainException, ErrorCode, ValidationException, type FieldError } from "@honour/platform";
+import { DomainException, ErrorCode, FieldChecks as PlatformFieldChecks, type FieldError } from "@honour/platform";
 
 /** The privacy domain's own failure reasons, each mapped to one of platform's error codes. */
 export enum PrivacyErrorCode {
@@ -45,14 +45,8 @@ export class PrivacyException extends DomainException {
   }
 }
 
-/** Collects every invalid field of an input so the caller can fix them all at once. */
-export class FieldChecks {
-  private readonly errors: FieldError[] = [];
-
-  fail(field: string, message: string): void {
-    this.errors.push({ field, message });
-  }
-
+/** Platform's {@link PlatformFieldChecks} with the privacy domain's rule for free texts. */
+export class FieldChecks extends PlatformFieldChecks {
   /** Trimmed text, or null when empty; fails when longer than `max` (or empty and `required`). */
   text(field: string, value: string | null | undefined, max: number, required = false): string | null {
     const text = value?.trim() || null;
@@ -62,9 +56,5 @@ export class FieldChecks {
     }
     if (text.length > max) this.fail(field, `must be at most ${max} characters`);
     return text;
-  }
-
-  throwIfAny(): void {
-    if (this.errors.length > 0) throw new ValidationException(this.errors);
   }
 }

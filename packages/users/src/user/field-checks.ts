@@ -1,4 +1,4 @@
-import { Channel, Topic, ValidationException, type CommunicationChoice, type FieldError } from "@honour/platform";
+import { Channel, FieldChecks as PlatformFieldChecks, Topic, type CommunicationChoice } from "@honour/platform";
 import { isEmail, isISO31661Alpha2, isURL } from "class-validator";
 import { PASSWORD_MAX_LENGTH, passwordRuleViolation } from "../password/password.service";
 import type { AccountCorrections, PostalAddressChange } from "./account-details";
@@ -22,14 +22,13 @@ export const OPTIONAL_FIELDS: readonly OptionalField[] = [
 ];
 
 /**
- * Collects every invalid field of an input so the person can fix them all at once. Field paths
- * name the GraphQL argument (`input.email`), as the gateway reports class-validator's errors.
+ * Platform's {@link PlatformFieldChecks} with the accounts domain's rules. Fields are named by
+ * their name in the input (`email`, `address.city`) and reported under the GraphQL argument
+ * (`input.email`), as the gateway reports class-validator's errors.
  */
-export class FieldChecks {
-  private readonly errors: FieldError[] = [];
-
-  fail(name: string, message: string): void {
-    this.errors.push({ field: `input.${name}`, message });
+export class FieldChecks extends PlatformFieldChecks {
+  override fail(name: string, message: string): void {
+    super.fail(`input.${name}`, message);
   }
 
   email(value: string | null | undefined): string {
@@ -124,10 +123,6 @@ export class FieldChecks {
     } else if ([...value].length > PASSWORD_MAX_LENGTH) {
       this.fail(name, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
     }
-  }
-
-  throwIfAny(): void {
-    if (this.errors.length > 0) throw new ValidationException(this.errors);
   }
 }
 
