@@ -1,6 +1,6 @@
 import { Role } from "@honour/platform";
-import { loader, type GraphQLContext } from "@honour/platform/graphql";
-import DataLoader from "dataloader";
+import { requestLoader, type GraphQLContext } from "@honour/platform/graphql";
+import type DataLoader from "dataloader";
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { ConsentServices } from "../consent.module";
 import { sanitiseCampaignHtml } from "./campaign-html";
@@ -11,15 +11,10 @@ import { NO_COUNTS, type CampaignCounts } from "./campaign.service";
 
 /** A campaign's counts, batched per request: one query for every campaign a response shows. */
 function countsLoader(context: GraphQLContext, services: ConsentServices): DataLoader<string, CampaignCounts> {
-  return loader(
-    context,
-    "consent.campaignCounts",
-    () =>
-      new DataLoader<string, CampaignCounts>(async (ids) => {
-        const counts = await services.campaigns.counts(context.ctx, ids);
-        return ids.map((id) => counts.get(id) ?? NO_COUNTS);
-      }),
-  );
+  return requestLoader<string, CampaignCounts>(context, "consent.campaignCounts", async (ids) => {
+    const counts = await services.campaigns.counts(context.ctx, ids);
+    return ids.map((id) => counts.get(id) ?? NO_COUNTS);
+  });
 }
 
 /** Marketing campaigns: created as DRAFT, sent by the worker. Marketing and admins. */

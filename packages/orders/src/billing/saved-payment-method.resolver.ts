@@ -1,8 +1,8 @@
 import { ForbiddenException, Role, type Actor } from "@honour/platform";
-import { loader, type GraphQLContext } from "@honour/platform/graphql";
+import { requestLoader, type GraphQLContext } from "@honour/platform/graphql";
 import type { UserEntity } from "@honour/users";
 import { UserObject } from "@honour/users/graphql";
-import DataLoader from "dataloader";
+import type DataLoader from "dataloader";
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from "type-graphql";
 import type { OrdersServices } from "../orders.module";
 import type { SavedPaymentMethodEntity } from "./saved-payment-method.entity";
@@ -13,15 +13,10 @@ function savedPaymentMethodsLoader(
   context: GraphQLContext,
   services: OrdersServices,
 ): DataLoader<string, SavedPaymentMethodEntity[]> {
-  return loader(
-    context,
-    "orders.savedPaymentMethods",
-    () =>
-      new DataLoader(async (ids: readonly string[]) => {
-        const methods = await services.billing.listFor(context.ctx, ids);
-        return ids.map((id) => methods.filter((m) => m.userId === id));
-      }),
-  );
+  return requestLoader(context, "orders.savedPaymentMethods", async (ids: readonly string[]) => {
+    const methods = await services.billing.listFor(context.ctx, ids);
+    return ids.map((id) => methods.filter((m) => m.userId === id));
+  });
 }
 
 /** The account holder, and SUPPORT and ADMIN helping them, see the cards saved on a profile. */

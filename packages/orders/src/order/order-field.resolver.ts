@@ -1,6 +1,6 @@
 import { ForbiddenException } from "@honour/platform";
-import { loader, type GraphQLContext } from "@honour/platform/graphql";
-import DataLoader from "dataloader";
+import { loader, requestLoader, type GraphQLContext } from "@honour/platform/graphql";
+import type DataLoader from "dataloader";
 import {
   getDirectiveValues,
   GraphQLIncludeDirective,
@@ -39,25 +39,15 @@ export function orderLinesLoader(
   context: GraphQLContext,
   services: OrdersServices,
 ): DataLoader<string, OrderLineEntity[]> {
-  return loader(
-    context,
-    "orders.lines",
-    () =>
-      new DataLoader(async (ids: readonly string[]) =>
-        groupBy(ids, await services.orderQueries.linesOf(context.ctx, ids), (l) => l.orderId),
-      ),
+  return requestLoader(context, "orders.lines", async (ids: readonly string[]) =>
+    groupBy(ids, await services.orderQueries.linesOf(context.ctx, ids), (l) => l.orderId),
   );
 }
 
 /** Licences by order id for one request. */
 export function licencesLoader(context: GraphQLContext, services: OrdersServices): DataLoader<string, LicenceEntity[]> {
-  return loader(
-    context,
-    "orders.licences",
-    () =>
-      new DataLoader(async (ids: readonly string[]) =>
-        groupBy(ids, await services.licences.licencesOf(context.ctx, ids), (l) => l.orderId),
-      ),
+  return requestLoader(context, "orders.licences", async (ids: readonly string[]) =>
+    groupBy(ids, await services.licences.licencesOf(context.ctx, ids), (l) => l.orderId),
   );
 }
 
@@ -66,15 +56,10 @@ export function partnerLoader(
   context: GraphQLContext,
   services: OrdersServices,
 ): DataLoader<string, PartnerEntity | null> {
-  return loader(
-    context,
-    "orders.partner",
-    () =>
-      new DataLoader(async (ids: readonly string[]) => {
-        const byId = new Map((await services.partners.findByIds(context.ctx, ids)).map((p) => [p.id, p]));
-        return ids.map((id) => byId.get(id) ?? null);
-      }),
-  );
+  return requestLoader(context, "orders.partner", async (ids: readonly string[]) => {
+    const byId = new Map((await services.partners.findByIds(context.ctx, ids)).map((p) => [p.id, p]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 }
 
 /** Disclosures by order id for one request. */
@@ -82,13 +67,8 @@ export function orderDisclosuresLoader(
   context: GraphQLContext,
   services: OrdersServices,
 ): DataLoader<string, DisclosureEntity[]> {
-  return loader(
-    context,
-    "orders.disclosures",
-    () =>
-      new DataLoader(async (ids: readonly string[]) =>
-        groupBy(ids, await services.disclosures.listForOrders(context.ctx, ids), (d) => d.orderId),
-      ),
+  return requestLoader(context, "orders.disclosures", async (ids: readonly string[]) =>
+    groupBy(ids, await services.disclosures.listForOrders(context.ctx, ids), (d) => d.orderId),
   );
 }
 

@@ -1,6 +1,6 @@
 import { Role, type Connection } from "@honour/platform";
-import { ConnectionArgs, loader, type GraphQLContext } from "@honour/platform/graphql";
-import DataLoader from "dataloader";
+import { ConnectionArgs, requestLoader, type GraphQLContext } from "@honour/platform/graphql";
+import type DataLoader from "dataloader";
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { OrdersServices } from "../orders.module";
 import type { PartnerApiKeyEntity } from "./partner-api-key.entity";
@@ -12,15 +12,10 @@ import type { IssuedApiKey } from "./partner.service";
 
 /** API keys by partner id for one request. */
 function apiKeysLoader(context: GraphQLContext, services: OrdersServices): DataLoader<string, PartnerApiKeyEntity[]> {
-  return loader(
-    context,
-    "orders.partnerApiKeys",
-    () =>
-      new DataLoader(async (ids: readonly string[]) => {
-        const keys = await services.partners.apiKeysOf(context.ctx, ids);
-        return ids.map((id) => keys.filter((k) => k.partnerId === id));
-      }),
-  );
+  return requestLoader(context, "orders.partnerApiKeys", async (ids: readonly string[]) => {
+    const keys = await services.partners.apiKeysOf(context.ctx, ids);
+    return ids.map((id) => keys.filter((k) => k.partnerId === id));
+  });
 }
 
 /** Partners and their API keys: administrators manage them, support looks them up to assign orders. */

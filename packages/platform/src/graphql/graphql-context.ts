@@ -1,3 +1,4 @@
+import DataLoader from "dataloader";
 import type { RequestContext } from "../context/request-context";
 
 export interface CookieOptions {
@@ -26,4 +27,19 @@ export function loader<T>(context: GraphQLContext, name: string, create: () => T
     context.loaders.set(name, existing);
   }
   return existing;
+}
+
+/**
+ * A request-scoped DataLoader named `name`: created with `batch` (and `options`) on first use
+ * within one GraphQL request, then the same loader for the rest of it, so the keys every resolver
+ * of the response asks for are fetched in one call and each at most once. `batch` answers one
+ * value per key, in the order of the keys. Names are `<domain>.<what>` (`users.user`).
+ */
+export function requestLoader<K, V, C = K>(
+  context: GraphQLContext,
+  name: string,
+  batch: DataLoader.BatchLoadFn<K, V>,
+  options?: DataLoader.Options<K, V, C>,
+): DataLoader<K, V, C> {
+  return loader(context, name, () => new DataLoader<K, V, C>(batch, options));
 }

@@ -1,6 +1,6 @@
 import { Role, type Connection } from "@honour/platform";
-import { loader, type GraphQLContext } from "@honour/platform/graphql";
-import DataLoader from "dataloader";
+import { requestLoader, type GraphQLContext } from "@honour/platform/graphql";
+import type DataLoader from "dataloader";
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import type { UsersServices } from "../users.module";
 import { SetUserRoleArgs, UpdateUserArgs, UserArgs, UsersArgs } from "./user.args";
@@ -13,16 +13,11 @@ import { UserConnection, UserObject } from "./user.object";
  * gateway primes it with the signed-in user's account, which the session lookup already read.
  */
 export function userLoader(context: GraphQLContext, services: UsersServices): DataLoader<string, UserEntity | null> {
-  return loader(
-    context,
-    "users.user",
-    () =>
-      new DataLoader<string, UserEntity | null>(async (ids) => {
-        const users = await services.users.findByIds(context.ctx, ids);
-        const byId = new Map(users.map((u) => [u.id, u]));
-        return ids.map((id) => byId.get(id) ?? null);
-      }),
-  );
+  return requestLoader<string, UserEntity | null>(context, "users.user", async (ids) => {
+    const users = await services.users.findByIds(context.ctx, ids);
+    const byId = new Map(users.map((u) => [u.id, u]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 }
 
 /** The signed-in user's own account, and the staff operations on accounts. */
