@@ -204,17 +204,4 @@ export class WorkerTestDatabase {
   }
 }
 
-/** Polls `check` until it returns a truthy value; fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 15_000,
-  everyMs = 25,
-): Promise<Exclude<T, false | null | undefined | 0 | "">> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as Exclude<T, false | null | undefined | 0 | "">;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+export { waitFor } from "@honour/testing";

@@ -257,16 +257,7 @@ export async function failure(
   throw new Error("expected the call to fail, but it succeeded");
 }
 
-/** Polls `check` until it returns a truthy value; fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+export { waitFor } from "@honour/testing";
 
 /** Every row of a table as the database holds it, in a stable order, for before/after comparisons. */
 export async function tableContents(dataSource: DataSource, table: string, orderBy = "id"): Promise<unknown[]> {

@@ -168,11 +168,4 @@ export async function rawViews(bed: StatsTestBed): Promise<PageViewEntity[]> {
   return bed.db.dataSource.manager.find(PageViewEntity, { order: { id: "ASC" } });
 }
 
-/** Waits (real time, in 5 ms steps) until `condition` holds; for the buffer's own timers. */
-export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { waitFor } from "@honour/testing";

@@ -20,4 +20,6 @@ export {
 } from "./graphql-harness";
 export { GraphQLTestClient, type GraphQLTestResponse } from "./graphql-test-client";
 export { startSmtpPeer, type ReceivedMail, type SmtpPeer } from "./smtp-peer";
+export { sleep, waitFor, type Truthy } from "./polling";
+export { printFaultFigures, useMysqlUrl } from "./fault-scenario";
 export { FaultProxy, hostAndPort, type FaultMode, type FaultProxyOptions } from "./fault-proxy";

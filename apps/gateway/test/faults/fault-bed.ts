@@ -4,7 +4,15 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection, type Connection } from "mysql2/promise";
-import { FaultProxy, createTestDatabase, hostAndPort, type TestDatabase } from "@honour/testing";
+import {
+  FaultProxy,
+  createTestDatabase,
+  hostAndPort,
+  printFaultFigures,
+  sleep,
+  useMysqlUrl,
+  type TestDatabase,
+} from "@honour/testing";
 import { TEST_SECRET } from "../support/test-gateway";
 
 /**
@@ -61,8 +69,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
 /** A throwaway MariaDB database behind a fault proxy, and the built gateway on it. */
 export async function openFaultBed(env: Record<string, string> = {}): Promise<FaultBed> {
   // The machines' MariaDB unless told otherwise, always addressed as users write it.
-  const server = (process.env.TEST_DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test").replace(/^mariadb:/, "mysql:");
-  process.env.TEST_DATABASE_URL = server;
+  useMysqlUrl();
   const database = await createTestDatabase("mysql");
   const url = new URL((database.config as { url: string }).url);
   const proxy = await FaultProxy.start(hostAndPort(url.toString()));
@@ -164,15 +171,10 @@ export function send(
 
 /** Prints a scenario's one line of figures (copied to the README's Reliability table). */
 export function printFigures(scenario: string, figures: Record<string, string | number | boolean>): void {
-  const text = Object.entries(figures)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(" ");
-  process.stdout.write(`[faults] gateway ${scenario}: ${text}\n`);
+  printFaultFigures("gateway", scenario, figures);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /** The page-view beacon of page `path`, as a browser sends it. */
 export function beacon(path: string): { headers: Record<string, string>; body: string } {

@@ -1,3 +1,4 @@
+import { printFaultFigures } from "@honour/testing";
 import type { DataSource } from "typeorm";
 
 /**
@@ -6,11 +7,7 @@ import type { DataSource } from "typeorm";
  * inserts for seeding and the one line of figures each scenario prints.
  */
 
-/** The server of `TEST_DATABASE_URL` (or the machines' MariaDB), always through `mysql://`. */
-export function useMysqlUrl(): void {
-  const url = process.env.TEST_DATABASE_URL ?? "mysql://root@127.0.0.1:3306/test";
-  process.env.TEST_DATABASE_URL = url.replace(/^mariadb:/, "mysql:");
-}
+export { useMysqlUrl } from "@honour/testing";
 
 /**
  * A dead worker's job is freed 2 s after its last heartbeat. Heartbeats every 200 ms leave room
@@ -28,10 +25,7 @@ export const FAULT_WORKER_ENV = {
 
 /** Prints a scenario's one line of figures (`npm run test:faults` output, copied to the README). */
 export function printFigures(scenario: string, figures: Record<string, string | number | boolean>): void {
-  const text = Object.entries(figures)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(" ");
-  process.stdout.write(`[faults] worker ${scenario}: ${text}\n`);
+  printFaultFigures("worker", scenario, figures);
 }
 
 /** Inserts `rows` into `table`, 500 to a statement. */
