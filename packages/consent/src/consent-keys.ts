@@ -1,5 +1,5 @@
-import { Channel, hmac, type Topic } from "@honour/platform";
-import { normaliseEmail, normalisePhoneNumber, type UserEntity } from "@honour/users";
+import { Channel, hmac, normaliseEmail, type Topic } from "@honour/platform";
+import { normalisePhoneNumber, type UserEntity } from "@honour/users";
 import { isEmail, isISO31661Alpha2 } from "class-validator";
 
 /**

@@ -1,4 +1,9 @@
-import { FieldChecks as PlatformFieldChecks, ValidationException, type FieldError } from "@honour/platform";
+import {
+  FieldChecks as PlatformFieldChecks,
+  normaliseEmail,
+  ValidationException,
+  type FieldError,
+} from "@honour/platform";
 import { isEmail } from "class-validator";
 
 /**
@@ -36,11 +41,11 @@ export class FieldChecks extends PlatformFieldChecks {
     return text;
   }
 
-  /** An email address, stored trimmed and lower-case. */
+  /** An email address, stored in platform's `normaliseEmail` form (NFC, trimmed, lower-case). */
   email(field: string, value: string | null | undefined, max: number): string {
-    // The form accounts store addresses in (users' normaliseEmail), so an order's contact can be
-    // compared with an account's email as it is.
-    const text = this.required(field, value, max).normalize("NFC").toLowerCase();
+    // The form accounts store addresses in, so an order's contact can be compared with an
+    // account's email as it is.
+    const text = normaliseEmail(this.required(field, value, max));
     if (text !== "" && !this.hasFailed(field) && !isEmail(text)) this.fail(field, "must be an email address");
     return text;
   }

@@ -15,6 +15,7 @@ export {
 } from "./audit/audit-log";
 export { type Clock, ManualClock, systemClock } from "./clock/clock";
 export { Channel, CHANNELS, type CommunicationChoice, Topic, TOPICS } from "./communications/communications";
+export { normaliseEmail } from "./communications/email";
 export {
   ConfigException,
   type DatabaseConfig,

@@ -5,6 +5,7 @@ import {
   isMysql,
   lockRows,
   newId,
+  normaliseEmail,
   NotFoundException,
   requireUser,
   Topic,
@@ -15,7 +16,7 @@ import {
   type PageArgs,
   type RequestContext,
 } from "@honour/platform";
-import { normaliseEmail, UserEntity, type UserService } from "@honour/users";
+import { UserEntity, type UserService } from "@honour/users";
 import { In } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { identifierOf, type ConsentKeys } from "../consent-keys";

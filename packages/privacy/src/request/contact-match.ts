@@ -1,4 +1,5 @@
-import { normaliseEmail, normalisePhoneNumber } from "@honour/users";
+import { normaliseEmail } from "@honour/platform";
+import { normalisePhoneNumber } from "@honour/users";
 
 /** An address inside free text: no spaces, brackets, quotes or separators around the @. */
 const EMAIL_IN_TEXT = /[^\s<>()[\]{},;:"'`]+@[^\s<>()[\]{},;:"'`]+/g;

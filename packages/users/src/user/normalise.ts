@@ -1,10 +1,6 @@
-/**
- * The form an email address is stored and compared in: Unicode NFC, trimmed, lower-case.
- * Other packages that key data by email (consent, suppression list) must use the same form.
- */
-export function normaliseEmail(email: string): string {
-  return email.normalize("NFC").trim().toLowerCase();
-}
+// The form an email address is stored and compared in is platform's (several domains need it);
+// re-exported here, where accounts and the callers of this package have always found it.
+export { normaliseEmail } from "@honour/platform";
 
 /** E.164: a plus sign, a country code that does not start with 0, at most 15 digits in all. */
 const E164 = /^\+[1-9]\d{6,14}$/;

@@ -1,4 +1,4 @@
-import { normaliseEmail } from "./normalise";
+import { normaliseEmail } from "./email";
 
 describe("normaliseEmail", () => {
   it("trims and lower-cases", () => {
