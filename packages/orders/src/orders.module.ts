@@ -1,4 +1,4 @@
-import type { DomainModuleDefinition, Platform } from "@honour/platform";
+import { HotReads, type DomainModuleDefinition, type Platform } from "@honour/platform";
 import type { UsersServices } from "@honour/users";
 import { SavedPaymentMethodEntity } from "./billing/saved-payment-method.entity";
 import { SavedPaymentMethodService } from "./billing/saved-payment-method.service";
@@ -9,7 +9,6 @@ import { CreateOrders1795631582098 } from "./migrations/1795631582098-create-ord
 import { OrdersPrivacy1795637877532 } from "./migrations/1795637877532-orders-privacy.migration";
 import { GuestOrderContactEmail1796420242907 } from "./migrations/1796420242907-guest-order-contact-email.migration";
 import { EraseCardBrand1796600000000 } from "./migrations/1796600000000-erase-card-brand.migration";
-import { HotReads } from "./hot-read";
 import { LicenceEntity } from "./licence/licence.entity";
 import { LicenceService } from "./licence/licence.service";
 import { OrderLineEntity } from "./order/order-line.entity";

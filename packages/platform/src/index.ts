@@ -38,6 +38,7 @@ export {
 export { type DatabaseServer, describeServer, probeDatabaseServer } from "./database/database-server";
 export { isDatabaseUnavailable } from "./database/database-unavailable";
 export { isDuplicateKeyError } from "./database/duplicate-key";
+export { HotReads, hydrateEntity, type SqlNames } from "./database/hot-reads";
 export { lockRows } from "./database/row-locks";
 export {
   DomainException,

@@ -4,11 +4,11 @@ import {
   readPageArgs,
   toConnection,
   type Connection,
+  type HotReads,
   type PageArgs,
   type RequestContext,
 } from "@honour/platform";
 import { invalidInput } from "../field-checks";
-import type { HotReads } from "../hot-read";
 import { canViewOrder, ID_PATTERN, isStaff } from "./order-access";
 import { OrderLineEntity } from "./order-line.entity";
 import { OrderStatus } from "./order-state";

@@ -1,6 +1,8 @@
 import {
   ANONYMOUS,
   DAY_MS,
+  HotReads,
+  hydrateEntity,
   MINUTE_MS,
   newId,
   randomToken,
@@ -8,7 +10,7 @@ import {
   type Actor,
   type RequestContext,
 } from "@honour/platform";
-import { LessThanOrEqual, Not, type DataSource } from "typeorm";
+import { LessThanOrEqual, Not } from "typeorm";
 import { clientFamilies } from "./client-families";
 import { SessionEntity } from "./session.entity";
 import { UserEntity } from "../user/user.entity";
@@ -57,8 +59,8 @@ export interface SessionRecord {
  * `sessionsDays` (the `SESSION_RETENTION_DAYS` setting) after it was last used.
  */
 export class SessionService {
-  /** The session lookup's SQL per data source (see `lookup`). */
-  private readonly lookupSql = new WeakMap<DataSource, string>();
+  /** The session lookup's SQL, built once per data source (see `lookup`). */
+  private readonly reads = new HotReads();
   /** How long an unused session lives, in milliseconds. */
   readonly ttlMs: number;
 
@@ -139,12 +141,10 @@ export class SessionService {
     tokenHash: string,
     now: Date,
   ): Promise<{ id: string; expiresAt: Date; user: UserEntity } | null> {
-    const { driver } = ctx.dataSource;
-    const sessions = ctx.dataSource.getMetadata(SessionEntity);
-    const users = ctx.dataSource.getMetadata(UserEntity);
-    let sql = this.lookupSql.get(ctx.dataSource);
-    if (!sql) {
-      [sql] = ctx.dataSource
+    const { dataSource } = ctx;
+    const expiresAtColumn = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName("expiresAt")!;
+    const sql = this.reads.statement(dataSource, "session.lookup", () => {
+      const [text] = dataSource
         .createQueryBuilder(SessionEntity, "s")
         .innerJoin("s.user", "u")
         // The whole account comes along: `me`, the commonest query, then needs no second query.
@@ -153,27 +153,18 @@ export class SessionService {
         .andWhere("s.expiresAt > :now", { now })
         .andWhere("u.closedAt IS NULL")
         .getQueryAndParameters();
-      this.lookupSql.set(ctx.dataSource, sql);
-    }
-    const expiresAtColumn = sessions.findColumnWithPropertyName("expiresAt")!;
+      return text;
+    });
     const rows: Record<string, unknown>[] = await ctx.manager.query(sql, [
       tokenHash,
-      driver.preparePersistentValue(now, expiresAtColumn),
+      dataSource.driver.preparePersistentValue(now, expiresAtColumn),
     ]);
     const raw = rows[0];
     if (!raw) return null;
-    const user = users.create() as UserEntity;
-    for (const column of users.columns) {
-      if (!column.isSelect) continue;
-      (user as unknown as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(
-        raw[`u_${column.databaseName}`],
-        column,
-      );
-    }
     return {
       id: raw.s_id as string,
-      expiresAt: driver.prepareHydratedValue(raw.s_expiresAt, expiresAtColumn) as Date,
-      user,
+      expiresAt: dataSource.driver.prepareHydratedValue(raw.s_expiresAt, expiresAtColumn) as Date,
+      user: hydrateEntity<UserEntity>(dataSource, dataSource.getMetadata(UserEntity), raw, "u_"),
     };
   }
 
