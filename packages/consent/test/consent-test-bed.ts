@@ -1,23 +1,27 @@
 import {
   ANONYMOUS,
   AuditEntryEntity,
-  createPlatform,
   JobEntity,
   JobRunner,
-  loadConfig,
   ManualClock,
   platformModule,
   RequestContext,
   Role,
   silentLogger,
-  SqlJobQueue,
   type Actor,
   type Clock,
   type JobRunnerOptions,
   type Logger,
   type Platform,
 } from "@honour/platform";
-import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import {
+  createTestPlatform,
+  FAST_PASSWORD_HASHING,
+  openTestDataSource,
+  signUpTestAccount,
+  type TestDatabaseKind,
+  type TestDataSource,
+} from "@honour/testing";
 import {
   ArticleEntity,
   createUsersServices,
@@ -52,8 +56,7 @@ import { SuppressionEntity } from "../src/suppression/suppression.entity";
 import { UnsubscribeTokenEntity } from "../src/unsubscribe/unsubscribe-token.entity";
 
 export const START = "2026-11-25T12:00:00.000Z";
-export const PASSWORD = "correct horse battery";
-export const SECRET = "a-test-secret-that-is-long-enough-0123456789";
+export { TEST_PASSWORD as PASSWORD, TEST_SECRET as SECRET } from "@honour/testing";
 export const PUBLIC_URL = "https://www.honour.example";
 
 /** A logger that keeps what it was told, to check that no token or address is ever logged. */
@@ -135,7 +138,6 @@ export interface ConsentTestBed {
   close(): Promise<void>;
 }
 
-let counter = 0;
 
 /** Consent and the tables it touches, children first. */
 const TABLES = [
@@ -163,14 +165,14 @@ export async function openConsentTestBed(
   const db = await openTestDataSource(kind, [platformModule, usersModule, consentModule]);
   const clock = options.clock ?? new ManualClock(START);
   const dataDir = mkdtempSync(join(tmpdir(), "honour-consent-"));
-  const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: SECRET, PUBLIC_URL, HONOUR_DATA_DIR: dataDir });
   const logger = options.logger ?? silentLogger;
-  const platform: Platform = createPlatform(config, db.dataSource, {
+  const platform = createTestPlatform(db.dataSource, {
     clock,
-    jobs: new SqlJobQueue(db.dataSource, clock, { backoffBaseMs: 10 }),
+    env: { PUBLIC_URL, HONOUR_DATA_DIR: dataDir },
     logger,
+    jobQueue: { backoffBaseMs: 10 },
   });
-  const users = createUsersServices(platform, { passwordHashing: { N: 2 ** 10, r: 8, p: 1 } });
+  const users = createUsersServices(platform, { passwordHashing: FAST_PASSWORD_HASHING });
   const recording = new RecordingTransport();
   const transport = options.transport ?? (options.smtpUrl ? undefined : recording);
   const services = createConsentServices(platform, users, {
@@ -191,28 +193,14 @@ export async function openConsentTestBed(
     transport: recording,
     dataDir,
     ctx,
-    signUp: async (details = {}) => {
-      counter += 1;
-      const signedIn = await ctx().transaction((tx) =>
-        users.users.signUp(tx, {
-          email: `person${counter}@example.com`,
-          password: PASSWORD,
-          name: `Person ${counter}`,
-          ...details,
-        }),
-      );
-      const actor = await users.sessions.resolveActor(ctx(), signedIn.session.token);
-      return { user: signedIn.user, actor, ctx: ctx(actor) };
-    },
+    signUp: (details) => signUpTestAccount(users, ctx, details),
     closeAccount: async (userId, actor = { kind: "system", name: "test" }) => {
       await users.users.close(ctx(actor), userId);
     },
     staff: async (role) => {
       // Staff tick nothing, so that their accounts do not show up in lists and campaigns.
-      const { user, actor } = await bed.signUp({ communications: [] });
-      if (role === Role.CUSTOMER) return actor;
-      await users.users.setRole(ctx(), user.id, role);
-      return { ...actor, role } as Actor;
+      const staff = await signUpTestAccount(users, ctx, { communications: [] }, role === Role.CUSTOMER ? undefined : role);
+      return staff.actor;
     },
     partner: (partnerId = "partner-1") => ({ kind: "partner", partnerId, apiKeyId: `${partnerId}-key` }),
     runner: (runnerOptions = {}) => {
@@ -245,17 +233,7 @@ export async function openConsentTestBed(
   return bed;
 }
 
-/** The error a promise rejects with, to assert on its `code` and `fields`. */
-export async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; fields?: { field: string }[]; message: string; extra?: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
+export { failure } from "@honour/testing";
 
 export { waitFor } from "@honour/testing";
 

@@ -1,21 +1,22 @@
 import {
   ANONYMOUS,
-  createPlatform,
-  isMysql,
-  loadConfig,
   ManualClock,
   platformModule,
   RequestContext,
   Role,
-  silentLogger,
-  SqlJobQueue,
   type Actor,
   type Platform,
   type SecurityEventRecord,
 } from "@honour/platform";
-import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import {
+  createTestPlatform,
+  FAST_PASSWORD_HASHING,
+  openTestDataSource,
+  signUpTestAccount,
+  type TestDatabaseKind,
+  type TestDataSource,
+} from "@honour/testing";
 import { createUsersServices, usersModule, type UserEntity, type UsersServices } from "@honour/users";
-import type { DataSource } from "typeorm";
 import { type OrderEntity } from "../src/order/order.entity";
 import { type PlaceOrderRequest } from "../src/order/place-order-checks";
 import { createOrdersServices, ordersModule, type OrdersServices } from "../src/orders.module";
@@ -34,7 +35,7 @@ import { type ProductEntity, ProductKind } from "../src/product/product.entity";
 import { type ProductDraft } from "../src/product/product.service";
 
 export const START = "2026-11-25T12:00:00.000Z";
-export const PASSWORD = "correct horse battery";
+export { TEST_PASSWORD as PASSWORD } from "@honour/testing";
 
 /** Test cards: Luhn-valid, distinctive, and never expected anywhere at rest. */
 export const CARD = Object.freeze({ number: "4929 3860 2561 4176", digits: "4929386025614176", cvc: "847" });
@@ -107,15 +108,12 @@ let counter = 0;
 export async function openOrdersTestBed(kind: TestDatabaseKind): Promise<OrdersTestBed> {
   const db = await openTestDataSource(kind, [platformModule, usersModule, ordersModule]);
   const clock = new ManualClock(START);
-  const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789" });
   const securityEvents: SecurityEventRecord[] = [];
-  const platform: Platform = createPlatform(config, db.dataSource, {
+  const platform = createTestPlatform(db.dataSource, {
     clock,
-    jobs: new SqlJobQueue(db.dataSource, clock),
-    logger: silentLogger,
     securityLog: { record: async (_ctx, event) => void securityEvents.push(event) },
   });
-  const users = createUsersServices(platform, { passwordHashing: { N: 2 ** 10, r: 8, p: 1 } });
+  const users = createUsersServices(platform, { passwordHashing: FAST_PASSWORD_HASHING });
   const provider = new CountingProvider(clock);
   const services = createOrdersServices(platform, users, { paymentProvider: provider });
   const ctx = (actor: Actor = ANONYMOUS) => new RequestContext(db.dataSource, actor, clock);
@@ -129,15 +127,7 @@ export async function openOrdersTestBed(kind: TestDatabaseKind): Promise<OrdersT
     provider,
     securityEvents,
     ctx,
-    signUp: async (role = Role.CUSTOMER) => {
-      counter += 1;
-      const signedIn = await ctx().transaction((tx) =>
-        users.users.signUp(tx, { email: `buyer${counter}@example.com`, password: PASSWORD, name: `Buyer ${counter}` }),
-      );
-      if (role !== Role.CUSTOMER) await users.users.setRole(ctx(), signedIn.user.id, role);
-      const actor = await users.sessions.resolveActor(ctx(), signedIn.session.token);
-      return { ctx: ctx(actor), user: signedIn.user, actor };
-    },
+    signUp: (role = Role.CUSTOMER) => signUpTestAccount(users, ctx, {}, role === Role.CUSTOMER ? undefined : role),
     product: async (draft = {}) => {
       counter += 1;
       return ctx().transaction((tx) =>
@@ -214,56 +204,9 @@ export async function openOrdersTestBed(kind: TestDatabaseKind): Promise<OrdersT
   return bed;
 }
 
-/** The error a promise rejects with, to assert on its `code` and `fields`. */
-export async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; fields?: { field: string; message: string }[]; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
+export { failure } from "@honour/testing";
 
-/** The SQL statements `work` runs on `dataSource`, transaction control left out. */
-export async function statementsOf<T>(
-  dataSource: DataSource,
-  work: () => Promise<T>,
-): Promise<{ result: T; sql: string[] }> {
-  const sql: string[] = [];
-  const logger = dataSource.logger;
-  const original = logger.logQuery.bind(logger);
-  logger.logQuery = (query, parameters, runner) => {
-    if (!/^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)/i.test(query)) sql.push(query);
-    return original(query, parameters, runner);
-  };
-  try {
-    return { result: await work(), sql };
-  } finally {
-    logger.logQuery = original;
-  }
-}
-
-/** Every value of every table, as text, for scanning for data that must never be at rest. */
-export async function everyStoredValue(
-  dataSource: DataSource,
-): Promise<{ table: string; column: string; value: string }[]> {
-  const tables: { name: string }[] = isMysql(dataSource)
-    ? await dataSource.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()")
-    : await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table'");
-  const values: { table: string; column: string; value: string }[] = [];
-  for (const { name } of tables) {
-    const rows: Record<string, unknown>[] = await dataSource.query(`SELECT * FROM ${dataSource.driver.escape(name)}`);
-    for (const row of rows) {
-      for (const [column, value] of Object.entries(row)) {
-        if (value === null || value === undefined) continue;
-        values.push({ table: name, column, value: value instanceof Date ? value.toISOString() : String(value) });
-      }
-    }
-  }
-  return values;
-}
+export { everyStoredValue, statementsOf } from "@honour/testing";
 
 /**
  * Where a card number or CVC shows up in stored values. The number (12+ digits) is looked for

@@ -1,20 +1,24 @@
 import {
   ANONYMOUS,
-  createPlatform,
-  loadConfig,
   ManualClock,
   platformModule,
   RequestContext,
   Role,
-  silentLogger,
-  SqlJobQueue,
   type Actor,
   type ClaimedJob,
   type Platform,
 } from "@honour/platform";
 import { consentModule, createConsentServices, type ConsentServices, type MailTransport } from "@honour/consent";
 import { createConsentResolvers } from "@honour/consent/graphql";
-import { buildGraphQLHarness, openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import {
+  buildGraphQLHarness,
+  createTestPlatform,
+  FAST_PASSWORD_HASHING,
+  openTestDataSource,
+  signUpTestAccount,
+  type TestDatabaseKind,
+  type TestDataSource,
+} from "@honour/testing";
 import {
   createUsersServices,
   usersModule,
@@ -31,8 +35,7 @@ import { createPrivacyServices, privacyJobs, privacyModule, PRIVACY_JOBS, type P
 import { createPrivacyResolvers } from "../src/graphql";
 
 export const START = "2027-01-31T10:00:00.000Z";
-export const PASSWORD = "correct horse battery";
-export const SECRET = "a-test-secret-that-is-long-enough-0123456789";
+export { TEST_PASSWORD as PASSWORD, TEST_SECRET as SECRET } from "@honour/testing";
 export const PUBLIC_URL = "https://www.honour.example";
 
 /** Mail goes nowhere: these tests are about requests, not messages. */
@@ -65,19 +68,17 @@ export interface PrivacyTestBed {
   close(): Promise<void>;
 }
 
-let counter = 0;
 
 export async function openPrivacyTestBed(kind: TestDatabaseKind): Promise<PrivacyTestBed> {
   const db = await openTestDataSource(kind, [platformModule, usersModule, consentModule, privacyModule]);
   const clock = new ManualClock(START);
   const dataDir = mkdtempSync(join(tmpdir(), "honour-privacy-"));
-  const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: SECRET, PUBLIC_URL, HONOUR_DATA_DIR: dataDir });
-  const platform: Platform = createPlatform(config, db.dataSource, {
+  const platform = createTestPlatform(db.dataSource, {
     clock,
-    jobs: new SqlJobQueue(db.dataSource, clock, { backoffBaseMs: 10 }),
-    logger: silentLogger,
+    env: { PUBLIC_URL, HONOUR_DATA_DIR: dataDir },
+    jobQueue: { backoffBaseMs: 10 },
   });
-  const users = createUsersServices(platform, { passwordHashing: { N: 2 ** 10, r: 8, p: 1 } });
+  const users = createUsersServices(platform, { passwordHashing: FAST_PASSWORD_HASHING });
   const consent = createConsentServices(platform, users, { transport: NO_MAIL });
   const services = createPrivacyServices(platform, users, consent);
   const ctx = (actor: Actor = ANONYMOUS) => new RequestContext(db.dataSource, actor, clock);
@@ -99,24 +100,10 @@ export async function openPrivacyTestBed(kind: TestDatabaseKind): Promise<Privac
     consent,
     services,
     ctx,
-    signUp: async (details = {}) => {
-      counter += 1;
-      const signedIn = await ctx().transaction((tx) =>
-        users.users.signUp(tx, {
-          email: `person${counter}@example.com`,
-          password: PASSWORD,
-          name: `Person ${counter}`,
-          ...details,
-        }),
-      );
-      const actor = await users.sessions.resolveActor(ctx(), signedIn.session.token);
-      return { user: signedIn.user, actor, ctx: ctx(actor) };
-    },
+    signUp: (details) => signUpTestAccount(users, ctx, details),
     staff: async (role) => {
-      const { user, actor } = await bed.signUp({ communications: [] });
-      if (role === Role.CUSTOMER) return actor;
-      await users.users.setRole(ctx(), user.id, role);
-      return { ...actor, role } as Actor;
+      const staff = await signUpTestAccount(users, ctx, { communications: [] }, role === Role.CUSTOMER ? undefined : role);
+      return staff.actor;
     },
     runJobs: async (names = [PRIVACY_JOBS.buildDataExport]) => {
       let ran = 0;
@@ -147,17 +134,4 @@ export async function openPrivacyTestBed(kind: TestDatabaseKind): Promise<Privac
   return bed;
 }
 
-/** The error a promise rejects with, to assert on its `code`, `extra.reason` and `fields`. */
-export async function failure(promise: Promise<unknown>): Promise<{
-  code?: string;
-  fields?: { field: string }[];
-  message: string;
-  extra?: { reason?: string };
-}> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
+export { failure } from "@honour/testing";

@@ -1,19 +1,15 @@
 import {
   ANONYMOUS,
-  createPlatform,
   JobEntity,
-  loadConfig,
   ManualClock,
   newId,
   platformModule,
   RequestContext,
-  silentLogger,
-  SqlJobQueue,
   type Actor,
   type Platform,
   type Role,
 } from "@honour/platform";
-import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import { createTestPlatform, openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
 import {
   createStatsServices,
   SqlSecurityLog,
@@ -108,13 +104,7 @@ export function pageView(
 export async function openStatsTestBed(kind: TestDatabaseKind, options: StatsOptions = {}): Promise<StatsTestBed> {
   const db = await openTestDataSource(kind, [platformModule, statsModule]);
   const clock = new ManualClock(START);
-  const config = loadConfig({ NODE_ENV: "test", HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789" });
-  const platform = createPlatform(config, db.dataSource, {
-    clock,
-    jobs: new SqlJobQueue(db.dataSource, clock),
-    logger: silentLogger,
-    securityLog: new SqlSecurityLog(),
-  });
+  const platform = createTestPlatform(db.dataSource, { clock, securityLog: new SqlSecurityLog() });
   const build = (more: StatsOptions = {}) => createStatsServices(platform, { ...TEST_OPTIONS, ...options, ...more });
   const bed: StatsTestBed = {
     kind,

@@ -18,6 +18,17 @@ export {
   type GraphQLHarness,
   type GraphQLHarnessOptions,
 } from "./graphql-harness";
+export { createTestPlatform, TEST_SECRET, type TestPlatformOptions } from "./test-platform";
+export {
+  failure,
+  FAST_PASSWORD_HASHING,
+  signUpTestAccount,
+  TEST_PASSWORD,
+  type Failure,
+  type TestAccount,
+  type TestAccountServices,
+} from "./test-accounts";
+export { everyStoredValue, statementsOf, type StoredValue } from "./stored-data";
 export { GraphQLTestClient, type GraphQLTestResponse } from "./graphql-test-client";
 export { startSmtpPeer, type ReceivedMail, type SmtpPeer } from "./smtp-peer";
 export { sleep, waitFor, type Truthy } from "./polling";

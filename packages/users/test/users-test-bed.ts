@@ -1,19 +1,22 @@
 import {
   AuditEntryEntity,
   type SecurityEventRecord,
-  createPlatform,
   ANONYMOUS,
   JobEntity,
-  loadConfig,
   ManualClock,
   platformModule,
   RequestContext,
-  silentLogger,
-  SqlJobQueue,
   type Actor,
   type Platform,
 } from "@honour/platform";
-import { openTestDataSource, type TestDatabaseKind, type TestDataSource } from "@honour/testing";
+import {
+  createTestPlatform,
+  FAST_PASSWORD_HASHING,
+  openTestDataSource,
+  signUpTestAccount,
+  type TestDatabaseKind,
+  type TestDataSource,
+} from "@honour/testing";
 import {
   ArticleEntity,
   createUsersServices,
@@ -26,14 +29,11 @@ import {
 } from "../src";
 import type { ScryptParameters } from "../src/password/password.service";
 
-/**
- * Cheap scrypt parameters: these tests are about behaviour, and parameters travel with each hash.
- * The password unit spec covers the production defaults.
- */
-export const FAST_HASHING: ScryptParameters = { N: 2 ** 10, r: 8, p: 1 };
+/** Cheap scrypt parameters (see {@link FAST_PASSWORD_HASHING}). */
+export const FAST_HASHING: ScryptParameters = FAST_PASSWORD_HASHING;
 
 export const START = "2026-11-25T12:00:00.000Z";
-export const PASSWORD = "correct horse battery";
+export { TEST_PASSWORD as PASSWORD } from "@honour/testing";
 
 /** A database of the given kind with the users schema, services on it and a clock to move. */
 export interface UsersTestBed {
@@ -57,7 +57,6 @@ export interface UsersTestBed {
   close(): Promise<void>;
 }
 
-let counter = 0;
 
 /** `env` adds settings to the test configuration (e.g. `SESSION_RETENTION_DAYS`). */
 export async function openUsersTestBed(
@@ -66,17 +65,11 @@ export async function openUsersTestBed(
 ): Promise<UsersTestBed> {
   const db = await openTestDataSource(kind, [platformModule, usersModule]);
   const clock = new ManualClock(START);
-  const config = loadConfig({
-    NODE_ENV: "test",
-    HONOUR_SECRET: "a-test-secret-that-is-long-enough-0123456789",
-    ...env,
-  });
   const securityEvents: SecurityEventRecord[] = [];
-  const platform: Platform = createPlatform(config, db.dataSource, {
-    securityLog: { record: async (_ctx, event) => void securityEvents.push(event) },
+  const platform = createTestPlatform(db.dataSource, {
     clock,
-    jobs: new SqlJobQueue(db.dataSource, clock),
-    logger: silentLogger,
+    env,
+    securityLog: { record: async (_ctx, event) => void securityEvents.push(event) },
   });
   const services = createUsersServices(platform, { passwordHashing: FAST_HASHING });
   const ctx = (actor: Actor = ANONYMOUS) => new RequestContext(db.dataSource, actor, clock);
@@ -89,23 +82,7 @@ export async function openUsersTestBed(
     securityEvents,
     ctx,
     as: async (token) => ctx(await services.sessions.resolveActor(ctx(), token)),
-    signUp: async (details = {}) => {
-      counter += 1;
-      const signedIn = await ctx().transaction((tx) =>
-        services.users.signUp(tx, {
-          email: `person${counter}@example.com`,
-          password: PASSWORD,
-          name: `Person ${counter}`,
-          ...details,
-        }),
-      );
-      return {
-        ctx: await bed.as(signedIn.session.token),
-        user: signedIn.user,
-        token: signedIn.session.token,
-        sessionId: signedIn.session.sessionId,
-      };
-    },
+    signUp: (details) => signUpTestAccount(services, ctx, details),
     reset: async () => {
       // Children before parents: sessions reference users.
       for (const entity of [
@@ -126,14 +103,4 @@ export async function openUsersTestBed(
   return bed;
 }
 
-/** The error a promise rejects with, to assert on its `code` and `fields`. */
-export async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; fields?: { field: string }[]; message: string; extra?: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
+export { failure } from "@honour/testing";

@@ -1,5 +1,4 @@
-import { isMysql } from "@honour/platform";
-import type { GraphQLTestClient } from "@honour/testing";
+import { everyStoredValue as storedValues, type GraphQLTestClient } from "@honour/testing";
 import type { DataSource } from "typeorm";
 import { LOGIN, REGISTER, newRegistration, signedInAdmin, type TestGateway } from "./test-gateway";
 
@@ -145,24 +144,7 @@ export async function assignOrder(staff: GraphQLTestClient, orderId: string, par
   });
 }
 
-/** The SQL statements the data source runs while `work` runs, transaction control left out. */
-export async function statementsDuring<T>(
-  dataSource: DataSource,
-  work: () => Promise<T>,
-): Promise<{ result: T; sql: string[] }> {
-  const sql: string[] = [];
-  const logger = dataSource.logger;
-  const original = logger.logQuery.bind(logger);
-  logger.logQuery = (query, parameters, runner) => {
-    if (!/^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)/i.test(query)) sql.push(query);
-    return original(query, parameters, runner);
-  };
-  try {
-    return { result: await work(), sql };
-  } finally {
-    logger.logQuery = original;
-  }
-}
+export { statementsOf as statementsDuring } from "@honour/testing";
 
 export async function countRows(dataSource: DataSource, table: string): Promise<number> {
   const [row] = (await dataSource.query(`SELECT COUNT(*) AS n FROM ${dataSource.driver.escape(table)}`)) as [
@@ -171,22 +153,9 @@ export async function countRows(dataSource: DataSource, table: string): Promise<
   return Number(row.n);
 }
 
-/** Every value of every table, as text. */
+/** Every value of every table, as text, named `table.column`. */
 export async function everyStoredValue(dataSource: DataSource): Promise<{ where: string; value: string }[]> {
-  const tables: { name: string }[] = isMysql(dataSource)
-    ? await dataSource.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()")
-    : await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table'");
-  const values: { where: string; value: string }[] = [];
-  for (const { name } of tables) {
-    const rows: Record<string, unknown>[] = await dataSource.query(`SELECT * FROM ${dataSource.driver.escape(name)}`);
-    for (const row of rows) {
-      for (const [column, value] of Object.entries(row)) {
-        if (value === null || value === undefined) continue;
-        values.push({ where: `${name}.${column}`, value: value instanceof Date ? value.toISOString() : String(value) });
-      }
-    }
-  }
-  return values;
+  return (await storedValues(dataSource)).map(({ table, column, value }) => ({ where: `${table}.${column}`, value }));
 }
 
 /**
