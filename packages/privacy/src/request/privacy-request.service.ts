@@ -297,33 +297,4 @@ export class PrivacyRequestService {
       return this.store.view(tx, await this.store.find(tx, id), new Map());
     });
   }
-
-  /**
-   * Closes the signed-in user's account after checking their password (throttled like sign-in):
-   * every domain erases the person's data, sessions end, and an ERASURE request is recorded as
-   * COMPLETED, all in one transaction. Must be called outside a transaction (a wrong password has
-   * to stay counted).
-   */
-  async closeAccount(ctx: RequestContext, password: string): Promise<PrivacyRequestView> {
-    const { userId } = requireUser(ctx);
-    if (typeof password !== "string" || password.length === 0 || password.length > 1000) {
-      const checks = new FieldChecks();
-      checks.fail("password", "must be your current password");
-      checks.throwIfAny();
-    }
-    await this.users.verifyPassword(ctx, userId, password);
-    return ctx.transaction(async (tx) => {
-      await this.users.close(tx, userId);
-      const now = tx.clock.now();
-      const request = await this.store.insert(tx, {
-        type: PrivacyRequestType.ERASURE,
-        status: PrivacyRequestStatus.COMPLETED,
-        channel: PrivacyRequestChannel.ONLINE,
-        subjectUserId: userId,
-        receivedAt: now,
-        completedAt: now,
-      });
-      return this.store.view(tx, request, new Map());
-    });
-  }
 }
