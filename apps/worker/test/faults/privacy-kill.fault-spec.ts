@@ -45,7 +45,7 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
     for (let i = 0; i < CLOSED_ACCOUNTS; i++) {
       const id = newId();
       users.push([id, `closed${i}@erased.invalid`, "x", "Closed account", Role.CUSTOMER, now, now, TEN_YEARS_AGO]);
-      for (let s = 0; s < 2; s++) sessions.push([newId(), randomBytes(32).toString("hex"), id, now, now]);
+      for (let s = 0; s < 2; s++) sessions.push([newId(), randomBytes(32).toString("hex"), id, now, now, now]);
     }
     // Open accounts keep their consent, each preference with its ledger entry.
     const events: unknown[][] = [];
@@ -71,7 +71,7 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
       }
     }
     await insertRows(ds, "user", userColumns, users);
-    await insertRows(ds, "session", ["id", "tokenHash", "userId", "createdAt", "expiresAt"], sessions);
+    await insertRows(ds, "session", ["id", "tokenHash", "userId", "createdAt", "expiresAt", "lastSeenAt"], sessions);
     await insertRows(
       ds,
       "consent_event",
