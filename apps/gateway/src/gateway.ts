@@ -19,6 +19,7 @@ import { seedDemoData, type Role } from "@honour/users";
 import { startApollo } from "./graphql/apollo";
 import { createGraphQLContext } from "./graphql/graphql-context";
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "./graphql/query-limits";
+import { registerAccountRoutes } from "./http/account.routes";
 import { registerConsentRoutes } from "./http/consent.routes";
 import { registerCors } from "./http/cors";
 import { createEventEndpoint, EVENT_PATH } from "./http/event-endpoint";
@@ -103,6 +104,10 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
 
     await registerStatsRoutes(app);
     await registerConsentRoutes(app, services.consent, dataSource, clock, `${config.publicUrl}/preferences`);
+    await registerAccountRoutes(app, services.users, dataSource, clock, {
+      publicUrl: config.publicUrl,
+      cookieSecure: config.cookieSecure,
+    });
     await registerPrivacyRoutes(app, services.privacy, services.users, dataSource, clock);
     await registerHealthRoutes(app, dataSource, logger);
     await registerMetricsRoutes(app, metrics, config.metricsToken);

@@ -48,6 +48,8 @@ const SKIPPED_MUTATIONS = new Set([
   "logout",
   "closeAccount",
   "changePassword",
+  "requestPasswordReset",
+  "resetPassword",
   "revokeSession",
   "revokeOtherSessions",
   "updateProfile",

@@ -38,7 +38,12 @@ export function consentJobs(services: ConsentServices): { jobs: JobDefinition[];
         maxAttempts: 8,
         handle: async (_ctx, payload, job) => {
           const mail = payload as TransactionalMailPayload;
-          await services.mailer.sendTransactional(job.id, { to: mail.to, subject: mail.subject, text: mail.text });
+          await services.mailer.sendTransactional(job.id, {
+            to: mail.to,
+            subject: mail.subject,
+            text: mail.text,
+            html: mail.html ?? null,
+          });
         },
       },
       {

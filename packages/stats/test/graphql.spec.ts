@@ -63,7 +63,7 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       /type SecurityEvent \{[^}]*id: ID![^}]*at: DateTime![^}]*kind: SecurityEventKind![^}]*ip: String[^}]*hostname: String[^}]*userId: ID[^}]*partnerId: ID[^}]*detail: String\n/,
     );
     expect(sdl).toMatch(
-      /enum SecurityEventKind \{\s+LOGIN_SUCCEEDED\s+LOGIN_FAILED\s+RATE_LIMITED\s+PARTNER_KEY_USED\s+STAFF_ACTION\s+SESSION_REVOKED\s+\}/,
+      /enum SecurityEventKind \{\s+LOGIN_SUCCEEDED\s+LOGIN_FAILED\s+RATE_LIMITED\s+PARTNER_KEY_USED\s+STAFF_ACTION\s+SESSION_REVOKED\s+PASSWORD_RESET_REQUESTED\s+PASSWORD_CHANGED\s+\}/,
     );
   });
 

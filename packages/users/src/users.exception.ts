@@ -33,6 +33,10 @@ export enum UsersErrorCode {
   ARTICLE_NOT_FOUND = "ARTICLE_NOT_FOUND",
   /** None of the signed-in person's sessions has this id (another person's answers the same). */
   SESSION_NOT_FOUND = "SESSION_NOT_FOUND",
+  /** A password reset link's token is unknown, used, expired or superseded (one answer for all four). */
+  INVALID_RESET_TOKEN = "INVALID_RESET_TOKEN",
+  /** Too many password reset requests for the address or from the client's IP within the window. */
+  PASSWORD_RESET_THROTTLED = "PASSWORD_RESET_THROTTLED",
 }
 
 const PLATFORM_CODES: Record<UsersErrorCode, ErrorCode> = {
@@ -49,6 +53,8 @@ const PLATFORM_CODES: Record<UsersErrorCode, ErrorCode> = {
   [UsersErrorCode.SLUG_TAKEN]: ErrorCode.CONFLICT,
   [UsersErrorCode.ARTICLE_NOT_FOUND]: ErrorCode.NOT_FOUND,
   [UsersErrorCode.SESSION_NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [UsersErrorCode.INVALID_RESET_TOKEN]: ErrorCode.BAD_USER_INPUT,
+  [UsersErrorCode.PASSWORD_RESET_THROTTLED]: ErrorCode.RATE_LIMITED,
 };
 
 /**
@@ -121,6 +127,18 @@ export class SlugTakenException extends UsersException {
   constructor(field = "input.slug") {
     super(UsersErrorCode.SLUG_TAKEN, "An article with this slug already exists.", [
       { field, message: "is already in use" },
+    ]);
+  }
+}
+
+/**
+ * A password reset link's token is unknown, used, expired or superseded by a newer request or a
+ * password change: one answer for all four, on `input.token`.
+ */
+export class InvalidResetTokenException extends UsersException {
+  constructor() {
+    super(UsersErrorCode.INVALID_RESET_TOKEN, "This password reset link is not valid any more. Ask for a new one.", [
+      { field: "input.token", message: "is not valid any more" },
     ]);
   }
 }

@@ -11,21 +11,23 @@ describe("usersJobs", () => {
   const deleteExpired = jest.fn(async () => 3);
   const deleteStaleSignInAttempts = jest.fn(async () => 7);
   const deleteClosedAccounts = jest.fn(async () => 1);
+  const deleteStalePasswordResets = jest.fn(async () => 2);
   const services = {
     sessions: { deleteExpired } as unknown as SessionService,
     ownSessions: {} as OwnSessionService,
-    users: { deleteStaleSignInAttempts, deleteClosedAccounts } as unknown as UserService,
+    users: { deleteStaleSignInAttempts, deleteClosedAccounts, deleteStalePasswordResets } as unknown as UserService,
     articles: {} as ArticleService,
     personalData: {} as AccountPersonalData,
   };
   const ctx = new RequestContext({ manager: {} } as DataSource, ANONYMOUS, new ManualClock());
   const job = (name: string): ClaimedJob => ({ id: "j", name, payload: {}, attempt: 1, maxAttempts: 3 });
 
-  it("schedules the session and sign-in clean-ups every hour, closed accounts every day", () => {
+  it("schedules the session, sign-in and password reset clean-ups every hour, closed accounts every day", () => {
     expect(usersJobs(services).schedules).toEqual([
       { job: "users.deleteExpiredSessions", everyMs: 3_600_000 },
       { job: "users.deleteStaleSignInAttempts", everyMs: 3_600_000 },
       { job: "users.deleteClosedAccounts", everyMs: 86_400_000 },
+      { job: "users.deleteStalePasswordResets", everyMs: 3_600_000 },
     ]);
   });
 
@@ -43,5 +45,9 @@ describe("usersJobs", () => {
 
     await jobs.find((j) => j.name === USERS_JOBS.deleteClosedAccounts)!.handle(ctx, {}, job("z"));
     expect(deleteClosedAccounts).toHaveBeenCalledWith(ctx);
+    expect(deleteStalePasswordResets).not.toHaveBeenCalled();
+
+    await jobs.find((j) => j.name === USERS_JOBS.deleteStalePasswordResets)!.handle(ctx, {}, job("w"));
+    expect(deleteStalePasswordResets).toHaveBeenCalledWith(ctx);
   });
 });

@@ -6,13 +6,13 @@ export const USERS_JOBS = Object.freeze({
   deleteExpiredSessions: "users.deleteExpiredSessions",
   deleteStaleSignInAttempts: "users.deleteStaleSignInAttempts",
   deleteClosedAccounts: "users.deleteClosedAccounts",
+  deleteStalePasswordResets: "users.deleteStalePasswordResets",
 });
-
 
 /**
  * The accounts domain's background work, for the worker: hourly removal of expired sessions
  * (`SESSION_RETENTION_DAYS` after their last use) and of sign-in attempts that have left the
- * throttling window; daily removal of what is left of accounts closed more than
+ * throttling window and of password reset requests older than a day; daily removal of what is left of accounts closed more than
  * `CLOSED_ACCOUNT_RETENTION_DAYS` ago. The first two are not needed for correctness (stale rows
  * are ignored); they keep no data longer than needed.
  */
@@ -37,11 +37,18 @@ export function usersJobs(services: UsersServices): { jobs: JobDefinition[]; sch
           await services.users.deleteClosedAccounts(ctx);
         },
       },
+      {
+        name: USERS_JOBS.deleteStalePasswordResets,
+        handle: async (ctx) => {
+          await services.users.deleteStalePasswordResets(ctx);
+        },
+      },
     ],
     schedules: [
       { job: USERS_JOBS.deleteExpiredSessions, everyMs: HOUR_MS },
       { job: USERS_JOBS.deleteStaleSignInAttempts, everyMs: HOUR_MS },
       { job: USERS_JOBS.deleteClosedAccounts, everyMs: DAY_MS },
+      { job: USERS_JOBS.deleteStalePasswordResets, everyMs: HOUR_MS },
     ],
   };
 }

@@ -8,7 +8,10 @@ import { AddProfileRetentionSwitches1795630729110 } from "./migrations/179563072
 import { AddContactDetails1795631310515 } from "./migrations/1795631310515-add-contact-details.migration";
 import { IndexClosedAccounts1795638094858 } from "./migrations/1795638094858-index-closed-accounts.migration";
 import { AddSessionDetails1796596226790 } from "./migrations/1796596226790-add-session-details.migration";
+import { AddPasswordReset1796597974780 } from "./migrations/1796597974780-add-password-reset.migration";
 import { PasswordService, type ScryptParameters } from "./password/password.service";
+import { PasswordResetEntity } from "./password-reset/password-reset.entity";
+import { PasswordResetService } from "./password-reset/password-reset.service";
 import { AccountClosureService } from "./privacy/account-closure.service";
 import { AccountPersonalData } from "./privacy/account-personal-data.service";
 import { OwnSessionService } from "./session/own-session.service";
@@ -24,13 +27,14 @@ import { UserService } from "./user/user.service";
 /** The accounts domain's tables and the migrations that create them on MySQL/MariaDB. */
 export const usersModule: DomainModuleDefinition = {
   name: "users",
-  entities: [UserEntity, SessionEntity, SignInAttemptEntity, ArticleEntity],
+  entities: [UserEntity, SessionEntity, SignInAttemptEntity, ArticleEntity, PasswordResetEntity],
   migrations: [
     CreateUsers1795629206840,
     AddProfileRetentionSwitches1795630729110,
     AddContactDetails1795631310515,
     IndexClosedAccounts1795638094858,
     AddSessionDetails1796596226790,
+    AddPasswordReset1796597974780,
   ],
 };
 
@@ -65,10 +69,26 @@ export function createUsersServices(platform: Platform, options: UsersOptions = 
   const sessions = new SessionService(retention.sessionsDays);
   const throttle = new SignInThrottleService(platform.config.secret);
   const authentication = new AuthenticationService(passwords, throttle, sessions, platform.securityLog);
+  const passwordResets = new PasswordResetService(
+    platform.config.secret,
+    platform.config.publicUrl,
+    passwords,
+    sessions,
+    platform.jobs,
+    platform.securityLog,
+  );
   const users = new UserService({
     registration: new RegistrationService(passwords, sessions, platform.events),
     authentication,
-    profile: new ProfileService(passwords, authentication, sessions, platform.events, platform.jobs),
+    profile: new ProfileService(
+      passwords,
+      authentication,
+      sessions,
+      platform.events,
+      platform.jobs,
+      platform.securityLog,
+    ),
+    passwordResets,
     staff: new StaffAccountService(passwords, sessions, platform.securityLog, platform.audit),
     closure: new AccountClosureService(
       platform.events,
@@ -77,7 +97,7 @@ export function createUsersServices(platform: Platform, options: UsersOptions = 
       retention.closedAccountsDays,
     ),
   });
-  const personalData = platform.personalData.register(new AccountPersonalData(sessions, throttle));
+  const personalData = platform.personalData.register(new AccountPersonalData(sessions, throttle, passwordResets));
   const ownSessions = new OwnSessionService(sessions, platform.securityLog);
   return { users, sessions, ownSessions, articles: new ArticleService(), personalData };
 }

@@ -1,11 +1,4 @@
-import {
-  ANONYMOUS,
-  AuditAction,
-  AuditEntryEntity,
-  ErrorCode,
-  Role,
-  type Actor,
-} from "@honour/platform";
+import { ANONYMOUS, AuditAction, AuditEntryEntity, ErrorCode, Role, type Actor } from "@honour/platform";
 import { buildGraphQLHarness, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { SESSION_COOKIE } from "../src";
@@ -64,6 +57,8 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       login: "login(input: LoginInput!): AuthPayload!",
       logout: "logout: Boolean!",
       register: "register(input: RegisterInput!): AuthPayload!",
+      requestPasswordReset: "requestPasswordReset(email: String!): Boolean!",
+      resetPassword: "resetPassword(input: ResetPasswordInput!): AuthPayload!",
       revokeOtherSessions: "revokeOtherSessions: Int!",
       revokeSession: "revokeSession(id: ID!): Boolean!",
       setUserRole: "setUserRole(userId: ID!, role: Role!): User!",

@@ -28,6 +28,7 @@ import {
   type UsersServices,
 } from "../src";
 import type { ScryptParameters } from "../src/password/password.service";
+import { PasswordResetEntity } from "../src/password-reset/password-reset.entity";
 
 /** Cheap scrypt parameters (see {@link FAST_PASSWORD_HASHING}). */
 export const FAST_HASHING: ScryptParameters = FAST_PASSWORD_HASHING;
@@ -56,7 +57,6 @@ export interface UsersTestBed {
   reset(): Promise<void>;
   close(): Promise<void>;
 }
-
 
 /** `env` adds settings to the test configuration (e.g. `SESSION_RETENTION_DAYS`). */
 export async function openUsersTestBed(
@@ -88,6 +88,7 @@ export async function openUsersTestBed(
       for (const entity of [
         SessionEntity,
         SignInAttemptEntity,
+        PasswordResetEntity,
         ArticleEntity,
         UserEntity,
         JobEntity,

@@ -8,7 +8,7 @@ import type { JobQueue } from "../jobs/job-queue";
 export const TRANSACTIONAL_MAIL_JOB = "mail.transactional";
 
 /** Why a transactional message is sent; no marketing opt-out stops these. */
-export type TransactionalMailKind = "PASSWORD_CHANGED" | "ORDER_CONFIRMATION";
+export type TransactionalMailKind = "PASSWORD_CHANGED" | "PASSWORD_RESET" | "ORDER_CONFIRMATION";
 
 export interface TransactionalMailPayload extends Record<string, unknown> {
   kind: TransactionalMailKind;
@@ -16,6 +16,8 @@ export interface TransactionalMailPayload extends Record<string, unknown> {
   subject: string;
   /** Plain text. Never a password, token or card data. */
   text: string;
+  /** The same message as HTML, when it has one (links as buttons); the text part always goes too. */
+  html?: string;
   /**
    * The account the message is about, when it is one. Only messages that name it appear in that
    * account's data export: an account does not prove that its holder owns the address, so mail

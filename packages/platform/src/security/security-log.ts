@@ -12,6 +12,10 @@ export enum SecurityEventKind {
   STAFF_ACTION = "STAFF_ACTION",
   /** Someone signed out one or more of their own sessions from another (not sign-out itself). */
   SESSION_REVOKED = "SESSION_REVOKED",
+  /** A password reset link was mailed to an account (unknown addresses are not recorded). */
+  PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED",
+  /** An account's password was changed, by its holder or through a reset link. */
+  PASSWORD_CHANGED = "PASSWORD_CHANGED",
 }
 
 /** One security event as a domain reports it. */

@@ -58,3 +58,12 @@ export class LoginInput {
   @Field(() => String)
   password!: string;
 }
+
+@InputType({ description: "A new password chosen through a reset link." })
+export class ResetPasswordInput {
+  @Field(() => String, { description: "The token of the link (`token` in its query)." })
+  token!: string;
+
+  @Field(() => String, { description: `${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters.` })
+  newPassword!: string;
+}

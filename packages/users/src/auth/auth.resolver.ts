@@ -3,7 +3,7 @@ import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import { SESSION_COOKIE } from "../session/session.service";
 import type { SignedIn } from "./authentication.service";
 import type { UsersServices } from "../users.module";
-import { RegisterInput, LoginInput } from "./auth.input";
+import { RegisterInput, LoginInput, ResetPasswordInput } from "./auth.input";
 import { AuthPayload } from "./auth.object";
 
 /** Signing up, in and out. All public: they are how one becomes (or stops being) signed in. */
@@ -30,6 +30,35 @@ export class AuthResolver {
   ): Promise<AuthPayload> {
     // No transaction: a failed attempt must stay recorded although the call fails.
     const signedIn = await this.services.users.signIn(context.ctx, input.email, input.password, context.http.userAgent);
+    return startSession(context, signedIn);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Mails a password reset link (valid 30 minutes, once) if an open account has this address. Always true, " +
+      "whether or not it has one. Throttled per address and per client (RATE_LIMITED with retryAfterSeconds).",
+  })
+  async requestPasswordReset(
+    @Arg("email", () => String) email: string,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<boolean> {
+    // No transaction: the throttle's record must survive a refusal.
+    await this.services.users.requestPasswordReset(ctx, email);
+    return true;
+  }
+
+  @Mutation(() => AuthPayload, {
+    description:
+      "Sets a new password with a reset link's token, signs out every session of the account and signs in this " +
+      "one (sets the session cookie). A token that is unknown, used, expired or superseded: BAD_USER_INPUT on " +
+      "input.token (reason INVALID_RESET_TOKEN).",
+  })
+  async resetPassword(
+    // Checked by the service, which reports every invalid field at once.
+    @Arg("input", () => ResetPasswordInput, { validate: false }) input: ResetPasswordInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AuthPayload> {
+    const signedIn = await this.services.users.resetPassword(context.ctx, input, context.http.userAgent);
     return startSession(context, signedIn);
   }
 

@@ -1,5 +1,6 @@
 import type { PersonalDataContributor, PersonalDataSubject, RequestContext } from "@honour/platform";
 import { UNUSABLE_PASSWORD_HASH } from "../password/password.service";
+import type { PasswordResetService } from "../password-reset/password-reset.service";
 import type { SessionService } from "../session/session.service";
 import type { SignInThrottleService } from "../sign-in/sign-in-throttle.service";
 import { UserEntity } from "../user/user.entity";
@@ -18,8 +19,8 @@ export function closedAccountEmail(userId: string): string {
 
 /**
  * Everything the accounts domain holds about a person, for a data export and an erasure: the
- * profile, the sessions (never their token hashes) and the sign-in attempts on their email still
- * inside the throttling window. Articles hold nothing about readers, so they are not here.
+ * profile, the sessions (never their token hashes), the sign-in attempts on their email still
+ * inside the throttling window and the dates of their password reset requests (never tokens). Articles hold nothing about readers, so they are not here.
  */
 export class AccountPersonalData implements PersonalDataContributor {
   readonly name = ACCOUNT_PERSONAL_DATA;
@@ -27,12 +28,14 @@ export class AccountPersonalData implements PersonalDataContributor {
   constructor(
     private readonly sessions: SessionService,
     private readonly throttle: SignInThrottleService,
+    private readonly passwordResets: PasswordResetService,
   ) {}
 
   async export(ctx: RequestContext, subject: PersonalDataSubject): Promise<Record<string, unknown>> {
     const user = await ctx.manager.findOneBy(UserEntity, { id: subject.userId });
     const sessions = await this.sessions.listFor(ctx, subject.userId);
     const attempts = await this.throttle.attemptsFor(ctx, normaliseEmail(subject.email));
+    const resets = await this.passwordResets.requestsOf(ctx, subject.userId);
     return {
       profile: user ? profileOf(user) : null,
       sessions: sessions.map((s) => ({
@@ -43,6 +46,8 @@ export class AccountPersonalData implements PersonalDataContributor {
         expiresAt: s.expiresAt.toISOString(),
       })),
       signInAttempts: attempts.map((at) => ({ attemptedAt: at.toISOString() })),
+      // When a reset link was asked for; never the token or its hash.
+      passwordResetRequests: resets.map((at) => ({ requestedAt: at.toISOString() })),
     };
   }
 
@@ -55,6 +60,7 @@ export class AccountPersonalData implements PersonalDataContributor {
   async erase(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
     await this.sessions.revokeAll(ctx, subject.userId);
     await this.throttle.forget(ctx, normaliseEmail(subject.email));
+    await this.passwordResets.forget(ctx, subject.userId, normaliseEmail(subject.email));
     const user = await ctx.manager.findOneBy(UserEntity, { id: subject.userId });
     if (!user) return;
     const now = ctx.clock.now();

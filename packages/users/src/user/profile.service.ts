@@ -1,13 +1,16 @@
 import {
-  enqueueTransactionalMail,
   isDuplicateKeyError,
+  SecurityEventKind,
   requireUser,
   type DomainEvents,
   type JobQueue,
   type RequestContext,
+  type SecurityLog,
 } from "@honour/platform";
 import type { AuthenticationService } from "../auth/authentication.service";
+import { enqueuePasswordChangedMail } from "../password/password-mail";
 import type { PasswordService } from "../password/password.service";
+import { endPasswordResets } from "../password-reset/password-reset.service";
 import type { SessionService } from "../session/session.service";
 import { EmailTakenException, UserNotFoundException } from "../users.exception";
 import type { PasswordChange, ProfileChanges } from "./account-details";
@@ -29,6 +32,7 @@ export class ProfileService {
     private readonly sessions: SessionService,
     private readonly events: DomainEvents,
     private readonly jobs: JobQueue,
+    private readonly securityLog: SecurityLog,
   ) {}
 
   /**
@@ -90,7 +94,7 @@ export class ProfileService {
 
   /**
    * Changes the signed-in user's password and ends every other session of theirs, keeping the
-   * one this request came with. A wrong current password is `BAD_USER_INPUT` on
+   * one this request came with, and every password reset link mailed before. A wrong current password is `BAD_USER_INPUT` on
    * `input.currentPassword` (throttled like sign-in); a weak new one on `input.newPassword`.
    *
    * Must be called outside a transaction; it opens its own for the writes.
@@ -110,22 +114,15 @@ export class ProfileService {
       await tx.manager.update(UserEntity, { id: user.id }, { passwordHash, updatedAt: tx.clock.now() });
       // Whoever else held a session (perhaps the reason for the change) is signed out.
       await this.sessions.revokeOthers(tx, user.id, actor.sessionId);
+      // Reset links mailed before are dead: the password they would replace is gone.
+      await endPasswordResets(tx, user.id);
+      await this.securityLog.record(tx, {
+        kind: SecurityEventKind.PASSWORD_CHANGED,
+        userId: user.id,
+        detail: "changePassword",
+      });
       // If it was not them, the owner learns of it by mail.
-      await enqueueTransactionalMail(
-        tx,
-        this.jobs,
-        {
-          kind: "PASSWORD_CHANGED",
-          to: { name: user.name, address: user.email },
-          // About this account: its data export copies the message.
-          accountId: user.id,
-          subject: "Your password was changed",
-          text:
-            `Hello ${user.name},\n\nthe password of your account was changed just now, and every other ` +
-            "session of yours was signed out.\n\nIf this was not you, reset your password and contact us at once.\n",
-        },
-        `password-changed:${user.id}:${tx.clock.now().getTime()}`,
-      );
+      await enqueuePasswordChangedMail(tx, this.jobs, user, "every other session of yours was signed out");
     });
   }
 }

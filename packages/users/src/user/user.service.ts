@@ -2,6 +2,7 @@ import type { Connection, PersonalDataSubject, RequestContext, Role } from "@hon
 import { In } from "typeorm";
 import type { AuthenticationService, SignedIn } from "../auth/authentication.service";
 import type { RegistrationService } from "../auth/registration.service";
+import type { PasswordResetDetails, PasswordResetService } from "../password-reset/password-reset.service";
 import type { AccountClosureService } from "../privacy/account-closure.service";
 import type {
   AccountCorrections,
@@ -22,6 +23,7 @@ export interface UserServiceParts {
   profile: ProfileService;
   staff: StaffAccountService;
   closure: AccountClosureService;
+  passwordResets: PasswordResetService;
 }
 
 /**
@@ -32,6 +34,7 @@ export interface UserServiceParts {
  * - registration and sign-up: {@link RegistrationService}
  * - sign-in and password checks (throttled): {@link AuthenticationService}
  * - one's own profile and password: {@link ProfileService}
+ * - "forgot my password" links: {@link PasswordResetService}
  * - staff search, corrections, roles, the first administrator: {@link StaffAccountService}
  * - the person behind an account, closure and the deletion of closed accounts: {@link AccountClosureService}
  */
@@ -90,6 +93,21 @@ export class UserService {
   /** {@link ProfileService.changePassword}. Outside a transaction. */
   changePassword(ctx: RequestContext, change: PasswordChange): Promise<void> {
     return this.parts.profile.changePassword(ctx, change);
+  }
+
+  /** {@link PasswordResetService.request}: always resolves, throttled. Outside a transaction. */
+  requestPasswordReset(ctx: RequestContext, email: string): Promise<void> {
+    return this.parts.passwordResets.request(ctx, email);
+  }
+
+  /** {@link PasswordResetService.reset}: new password, every session ended, this one signed in. Outside a transaction. */
+  resetPassword(ctx: RequestContext, details: PasswordResetDetails, userAgent?: string): Promise<SignedIn> {
+    return this.parts.passwordResets.reset(ctx, details, userAgent);
+  }
+
+  /** {@link PasswordResetService.deleteStale}: a job. */
+  deleteStalePasswordResets(ctx: RequestContext): Promise<number> {
+    return this.parts.passwordResets.deleteStale(ctx);
   }
 
   /** {@link StaffAccountService.list}: audited. */

@@ -1,0 +1,122 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { DomainException, ErrorCode, RequestContext, type Clock, type FieldError } from "@honour/platform";
+import { SESSION_COOKIE, type UsersServices } from "@honour/users";
+import type { DataSource } from "typeorm";
+import { refusal } from "./error-envelope";
+
+/** Where a password reset link leads; the mail builds `${PUBLIC_URL}${RESET_PATH}?token=…`. */
+export const RESET_PATH = "/account/reset";
+
+/** No script, no style, no frames, forms post only here: the page is plain HTML. */
+const CSP = "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+function html(reply: FastifyReply, status: number, body: string) {
+  // The token in the URL can set the account's password: keep it out of caches and Referer headers.
+  return reply
+    .code(status)
+    .header("content-type", "text/html; charset=utf-8")
+    .header("cache-control", "no-store")
+    .header("referrer-policy", "no-referrer")
+    .header("content-security-policy", CSP)
+    .header("x-frame-options", "DENY")
+    .send(body);
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title: string, content: string): string {
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">` +
+    `<title>${escape(title)}</title></head><body><main><h1>${escape(title)}</h1>${content}</main></body></html>`
+  );
+}
+
+/** The form: the token rides in a hidden field, never in the form's action (no token in logs of the POST). */
+export function renderResetForm(token: string, errors: FieldError[] = []): string {
+  const messages: Record<string, string> = {
+    "input.token": "This link is not valid any more (used, expired or replaced by a newer one). Ask for a new one.",
+  };
+  const list = errors.map((e) => `<li>${escape(messages[e.field] ?? `The new password ${e.message}.`)}</li>`).join("");
+  return page(
+    "Choose a new password",
+    (list ? `<div role="alert"><ul>${list}</ul></div>` : "") +
+      `<form method="post" action="${RESET_PATH}">` +
+      `<input type="hidden" name="token" value="${escape(token)}">` +
+      `<p><label for="newPassword">New password (at least 10 characters)</label><br>` +
+      `<input id="newPassword" name="newPassword" type="password" autocomplete="new-password" required minlength="10" maxlength="200"></p>` +
+      `<p><button type="submit">Set the new password</button></p></form>` +
+      `<p>Every browser signed in to your account will be signed out.</p>`,
+  );
+}
+
+function renderResetDone(): string {
+  return page(
+    "Your password was changed",
+    "<p>Your new password is set. Every other browser was signed out, and you are signed in here.</p>" +
+      `<p><a href="/">Continue</a></p>`,
+  );
+}
+
+/**
+ * The page a password reset mail links to. GET shows the form and changes nothing (mail scanners
+ * follow links); POST (form-encoded `token`, `newPassword`) sets the password, ends every session
+ * of the account and signs this browser in, or shows the form again with what was wrong.
+ */
+export async function registerAccountRoutes(
+  app: FastifyInstance,
+  users: UsersServices,
+  dataSource: DataSource,
+  clock: Clock,
+  options: { publicUrl: string; cookieSecure: boolean },
+): Promise<void> {
+  const anonymous = (ip: string, id: string) =>
+    new RequestContext(dataSource, { kind: "anonymous" }, clock, dataSource.manager, ip, id);
+  const publicOrigin = new URL(options.publicUrl).origin;
+  await app.register(async (scope) => {
+    scope.addContentTypeParser(
+      "application/x-www-form-urlencoded",
+      { parseAs: "string", bodyLimit: 4096 },
+      (_request, body, done) => done(null, body),
+    );
+
+    scope.get<{ Querystring: { token?: string } }>(RESET_PATH, async (request, reply) => {
+      const token = typeof request.query.token === "string" ? request.query.token : "";
+      return html(reply, 200, renderResetForm(token));
+    });
+
+    scope.post<{ Body: string | undefined }>(RESET_PATH, async (request, reply) => {
+      // Another site must not post its own link here and sign this browser in to its account.
+      const origin = request.headers.origin;
+      if ((origin && origin !== publicOrigin) || request.headers["sec-fetch-site"] === "cross-site") {
+        reply.header("referrer-policy", "no-referrer");
+        return refusal(reply, 403, "FORBIDDEN", "The form must be sent from this site.");
+      }
+      const form = new URLSearchParams(typeof request.body === "string" ? request.body : "");
+      const token = form.get("token") ?? "";
+      try {
+        const { session } = await users.users.resetPassword(
+          anonymous(request.ip, request.id),
+          { token, newPassword: form.get("newPassword") ?? "" },
+          request.headers["user-agent"],
+        );
+        void reply.setCookie(SESSION_COOKIE, session.token, {
+          httpOnly: true,
+          sameSite: "lax",
+          path: "/",
+          secure: options.cookieSecure,
+          expires: session.expiresAt,
+        });
+        return html(reply, 200, renderResetDone());
+      } catch (error) {
+        // Invalid input and a dead token (a UsersException with fields) show the form again.
+        if (error instanceof DomainException && error.code === ErrorCode.BAD_USER_INPUT) {
+          return html(reply, 400, renderResetForm(token, error.fields));
+        }
+        throw error;
+      }
+    });
+  });
+}
