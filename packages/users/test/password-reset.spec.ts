@@ -174,6 +174,10 @@ describe.each(testDatabaseKinds())("password reset on %s", (kind) => {
     const [row] = await bed.ctx().manager.find(PasswordResetEntity);
     expect(JSON.stringify(exported)).not.toContain(token);
     expect(JSON.stringify(exported)).not.toContain(row!.tokenHash);
+    // Nor in the copy of the mail that carried it.
+    const document = await bed.platform.personalData.exportAll(bed.ctx(), subject);
+    expect(JSON.stringify(document)).toContain("/account/reset?token=[REDACTED]");
+    expect(JSON.stringify(document)).not.toContain(token);
 
     await bed.services.users.close(bed.ctx(), user.id);
     expect(await bed.ctx().manager.count(PasswordResetEntity)).toBe(0);

@@ -21,6 +21,12 @@ function jobsAbout(ctx: RequestContext, subject: PersonalDataSubject) {
     });
 }
 
+/**
+ * A message's text with the values of `token=` in its links masked: a copy of the data must not
+ * carry a link that still works (a password reset's).
+ */
+const withoutTokens = (text: string) => text.replace(/([?&]token=)[^\s&#"'<>]+/g, "$1[REDACTED]");
+
 /** A message's progress as its recipient reads it. */
 const MAIL_STATUS: Record<JobStatus, string> = {
   [JobStatus.PENDING]: "QUEUED",
@@ -32,7 +38,8 @@ const MAIL_STATUS: Record<JobStatus, string> = {
 /**
  * The job table as a personal data contributor. Export (section `mail`): the transactional
  * messages queued for or sent about the person's account (those whose payload names it in
- * `accountId`), as the person would read them: kind, recipient, subject, text, status and dates.
+ * `accountId`), as the person would read them: kind, recipient, subject, text (the values of `token=` in links
+ * masked), status and dates.
  * Not the job's internals (id, name, attempts, errors, keys), not mail that only went to their
  * address (a guest order's confirmation: an account does not prove its holder owns the address),
  * nor anything addressed to someone else. Erasure deletes every job that names the person's
@@ -55,7 +62,7 @@ export class MailPersonalData implements PersonalDataContributor {
         kind: mail.kind ?? null,
         to: mail.to ?? null,
         subject: mail.subject ?? null,
-        text: mail.text ?? null,
+        text: mail.text === undefined ? null : withoutTokens(mail.text),
         status: MAIL_STATUS[job.status],
         queuedAt: job.createdAt.toISOString(),
         sentAt: job.status === JobStatus.DONE ? (job.finishedAt?.toISOString() ?? null) : null,

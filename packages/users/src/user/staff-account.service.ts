@@ -25,6 +25,7 @@ import type { AccountCorrections, UserSearchArgs } from "./account-details";
 import { changedFields, correctionsOf, FieldChecks } from "./field-checks";
 import { UserEntity } from "./user.entity";
 import { findUser, insertUser, NO_CONTACT_DETAILS, withoutHash } from "./user-records";
+import { endPasswordResets } from "../password-reset/password-reset.service";
 
 /** Longest search text accepted by {@link StaffAccountService.list}. */
 export const USER_SEARCH_MAX_LENGTH = 100;
@@ -237,6 +238,8 @@ export class StaffAccountService {
         { role: Role.ADMIN, closedAt: null, passwordHash, updatedAt: now },
       );
       await this.sessions.revokeAll(tx, existing.id);
+      // A reset link mailed before would undo the password just set.
+      await endPasswordResets(tx, existing.id);
     });
     return { user: Object.assign(existing, { role: Role.ADMIN, closedAt: null, updatedAt: now }), outcome: "promoted" };
   }
