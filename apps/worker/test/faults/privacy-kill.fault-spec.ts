@@ -12,9 +12,9 @@ useMysqlUrl();
 /** Orders of the person asking for a copy: enough that building it takes a while. */
 const OWN_ORDERS = 2000;
 /** Orders whose contact was erased more than CLOSED_ACCOUNT_RETENTION_DAYS ago: purged in batches of 500. */
-const ERASED_ORDERS = 20_000;
+const ERASED_ORDERS = 40_000;
 /** Accounts closed more than CLOSED_ACCOUNT_RETENTION_DAYS ago, each with sessions: deleted in batches of 500. */
-const CLOSED_ACCOUNTS = 4000;
+const CLOSED_ACCOUNTS = 20_000;
 const LINES_PER_ORDER = 2;
 const TEN_YEARS_AGO = new Date(Date.now() - 10 * 365 * 24 * 3600 * 1000);
 
@@ -44,7 +44,7 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
     const sessions: unknown[][] = [];
     for (let i = 0; i < CLOSED_ACCOUNTS; i++) {
       const id = newId();
-      users.push([id, `closed${i}@erased.invalid`, "x", "Closed account", Role.CUSTOMER, now, now, TEN_YEARS_AGO]);
+      users.push([id, `closed${i}@erased.invalid`, "x", "Closed account", Role.CUSTOMER, now, now, now]);
       for (let s = 0; s < 2; s++) sessions.push([newId(), randomBytes(32).toString("hex"), id, now, now, now]);
     }
     // Open accounts keep their consent, each preference with its ledger entry.
@@ -105,7 +105,7 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
         "GB",
         now,
         now,
-        own ? null : TEN_YEARS_AGO,
+        own ? null : now,
       ]);
       for (let p = 1; p <= LINES_PER_ORDER; p++) {
         lines.push([newId(), id, p, productId, "SKU-1", "Licence", "LICENCE", 1, 1000, 1000]);
@@ -167,7 +167,7 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
     )) > 0;
 
   const jobNamed = async (name: string): Promise<JobEntity | null> =>
-    db.dataSource.manager.findOne(JobEntity, { where: { name }, order: { createdAt: "ASC" } });
+    db.dataSource.manager.findOne(JobEntity, { where: { name }, order: { createdAt: "DESC", id: "DESC" } });
 
   /**
    * Waits until job `name` is RUNNING and `underway` says it is in the middle of its work, kills the
@@ -195,17 +195,28 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
     expect(await count(db, "SELECT COUNT(*) AS n FROM privacy_data_export")).toBe(0);
     expect(await count(db, "SELECT COUNT(*) AS n FROM privacy_data_export_part")).toBe(0);
 
+    // The closures and erasures were seeded as recent, so the first worker's start-up schedules
+    // found nothing to do; now they fall due, and each job is queued as its daily schedule would.
+    await db.dataSource.query("UPDATE `user` SET closedAt = ? WHERE closedAt IS NOT NULL", [TEN_YEARS_AGO]);
+    await db.dataSource.query("UPDATE customer_order SET contactErasedAt = ? WHERE contactErasedAt IS NOT NULL", [
+      TEN_YEARS_AGO,
+    ]);
+
     // 2. Mid-deletion of the closed accounts (batches of 500, each one statement).
+    await db.enqueue(USERS_JOBS.deleteClosedAccounts);
     worker = db.startWorker(FAULT_WORKER_ENV);
     killed.push(
+      // Each batch is one DELETE, atomic on its own: between two batches is as much "mid-job" as
+      // inside one, and on a fast machine a poll rarely lands inside a statement.
       await killMidJob(worker, USERS_JOBS.deleteClosedAccounts, async () => {
         const left = await closedLeft();
-        return left < CLOSED_ACCOUNTS && left > 0 && (await workerInTransaction());
+        return left < CLOSED_ACCOUNTS && left > 0;
       }),
     );
     const closedAtKill = await closedLeft();
 
     // 3. Mid-purge of the erased orders (batches of 500, each one transaction).
+    await db.enqueue(ORDERS_JOBS.purgeErasedOrders);
     worker = db.startWorker(FAULT_WORKER_ENV);
     killed.push(
       await killMidJob(worker, ORDERS_JOBS.purgeErasedOrders, async () => {
