@@ -1,11 +1,9 @@
 import { type AddressInfo } from "node:net";
 import {
   ANONYMOUS,
-  Channel,
   createPlatform,
   JobRunner,
   loadConfig,
-  newId,
   platformModule,
   RequestContext,
   Role,
@@ -14,13 +12,14 @@ import {
   systemClock,
   Topic,
 } from "@honour/platform";
-import { consentJobs, consentModule, ConsentPreferenceEntity, createConsentServices } from "@honour/consent";
+import { consentJobs, consentModule, createConsentServices } from "@honour/consent";
 import { GraphQLTestClient, openTestDataSource } from "@honour/testing";
 import { createUsersServices, UserEntity, usersModule } from "@honour/users";
 import autocannon from "autocannon";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { SMTPServer } from "smtp-server";
 import { compare, report, type BenchEnv, type LoadResult } from "./bench-kit";
+import { insertNewsletterReaders } from "./readers";
 
 /** The secret bench.ts gives the gateway; the baseline needs it for the ledger's keyed hashes. */
 const BENCH_SECRET = "bench-secret-0123456789-0123456789-abcdef";
@@ -272,39 +271,7 @@ async function runCampaignSendRate(): Promise<void> {
   });
   try {
     // Recipients go straight into the tables: this measures sending, not registration.
-    const now = new Date();
-    for (let i = 0; i < recipients; i += 500) {
-      const chunk = Array.from({ length: Math.min(500, recipients - i) }, (_, j) => ({
-        id: newId(now.getTime()),
-        email: `reader${i + j}@bench.example`,
-        passwordHash: "scrypt$1$1$1$x$x",
-        name: `Reader ${i + j}`,
-        role: Role.CUSTOMER,
-        keepBillingDetails: true,
-        keepOrderHistory: true,
-        createdAt: now,
-        updatedAt: now,
-      }));
-      await db.dataSource.createQueryBuilder().insert().into(UserEntity).values(chunk).updateEntity(false).execute();
-      await db.dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(ConsentPreferenceEntity)
-        .values(
-          chunk.map((u) => ({
-            userId: u.id,
-            topic: Topic.NEWSLETTER,
-            channel: Channel.EMAIL,
-            granted: true,
-            method: "REGISTRATION_FORM",
-            policyVersion: 1,
-            eventId: newId(),
-            updatedAt: now,
-          })) as never,
-        )
-        .updateEntity(false)
-        .execute();
-    }
+    await insertNewsletterReaders(db.dataSource, recipients, "bench.example");
     const [staffUser] = await db.dataSource.getRepository(UserEntity).find({ take: 1 });
     const staff = new RequestContext(
       db.dataSource,

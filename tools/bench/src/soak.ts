@@ -3,14 +3,13 @@ import { readFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { type AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { ConsentPreferenceEntity } from "@honour/consent";
-import { Channel, newId, openDataSource, Role, Topic } from "@honour/platform";
+import { openDataSource } from "@honour/platform";
 import { GraphQLTestClient } from "@honour/testing";
-import { UserEntity } from "@honour/users";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { SMTPServer } from "smtp-server";
 import { moduleDefinitions } from "@honour/composition";
 import { appMain, spawnProcess, type BenchEnv } from "./bench-kit";
+import { insertNewsletterReaders } from "./readers";
 
 /** The host of the page views the benchmarks send (bench.ts gives it to the gateway as STATS_SITE_HOSTS). */
 export const BENCH_SITE_HOST = "www.honour.example";
@@ -430,39 +429,7 @@ async function seedReaders(env: BenchEnv, count: number): Promise<void> {
     { entities: moduleDefinitions.flatMap((m) => m.entities), migrations: [] },
   );
   try {
-    const now = new Date();
-    for (let i = 0; i < count; i += 500) {
-      const chunk = Array.from({ length: Math.min(500, count - i) }, (_, j) => ({
-        id: newId(now.getTime()),
-        email: `reader${i + j}@soak.example`,
-        passwordHash: "scrypt$1$1$1$x$x",
-        name: `Reader ${i + j}`,
-        role: Role.CUSTOMER,
-        keepBillingDetails: true,
-        keepOrderHistory: true,
-        createdAt: now,
-        updatedAt: now,
-      }));
-      await dataSource.createQueryBuilder().insert().into(UserEntity).values(chunk).updateEntity(false).execute();
-      await dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(ConsentPreferenceEntity)
-        .values(
-          chunk.map((u) => ({
-            userId: u.id,
-            topic: Topic.NEWSLETTER,
-            channel: Channel.EMAIL,
-            granted: true,
-            method: "REGISTRATION_FORM",
-            policyVersion: 1,
-            eventId: newId(),
-            updatedAt: now,
-          })) as never,
-        )
-        .updateEntity(false)
-        .execute();
-    }
+    await insertNewsletterReaders(dataSource, count, "soak.example");
   } finally {
     await dataSource.destroy();
   }
