@@ -1,6 +1,10 @@
 import "reflect-metadata";
 import { ArticleResolver } from "./article/article.resolver";
 import { AuthResolver } from "./auth/auth.resolver";
+import { MfaResolver } from "./mfa/mfa.resolver";
+import { PasskeyResolver } from "./passkey/passkey.resolver";
+import { EmailChangeResolver } from "./email-change/email-change.resolver";
+import { EmailVerificationResolver } from "./email-verification/email-verification.resolver";
 import { SessionResolver } from "./session/session.resolver";
 import { UserResolver } from "./user/user.resolver";
 import type { UsersServices } from "./users.module";
@@ -9,6 +13,7 @@ import type { UsersServices } from "./users.module";
 // Importing this module registers the Role enum with type-graphql (in user.object.ts).
 
 export { userLoader } from "./user/user.resolver";
+export { secondFactorLoader } from "./mfa/mfa.resolver";
 export { PostalAddressObject, UserObject } from "./user/user.object";
 
 /**
@@ -20,6 +25,10 @@ export function createUsersResolvers(services: UsersServices): object[] {
     new AuthResolver(services),
     new UserResolver(services),
     new SessionResolver(services),
+    new MfaResolver(services),
+    new PasskeyResolver(services),
     new ArticleResolver(services),
+    new EmailVerificationResolver(services),
+    new EmailChangeResolver(services),
   ];
 }

@@ -16,6 +16,9 @@ export { normaliseEmail, normalisePhoneNumber } from "./user/normalise";
 export { UserEntity, type PostalAddress } from "./user/user.entity";
 export { SessionEntity } from "./session/session.entity";
 export { SESSION_COOKIE } from "./session/session.service";
+// Where the account mails' links lead: the gateway serves these pages.
+export { VERIFY_EMAIL_PATH } from "./email-verification/email-verification.service";
+export { EMAIL_CHANGE_PATH } from "./email-change/email-change.service";
 export { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";
 export { ArticleEntity } from "./article/article.entity";
 // The roles accounts carry are defined in platform (the request context needs them); re-exported

@@ -11,7 +11,7 @@ export enum UsersErrorCode {
   INVALID_CREDENTIALS = "INVALID_CREDENTIALS",
   /** A password check before something irreversible (closing the account) failed. */
   WRONG_PASSWORD = "WRONG_PASSWORD",
-  /** Too many failed password checks for the email within the throttling window. */
+  /** Too many failed password or code checks for the account or from the client: wait `retryAfterSeconds`. */
   SIGN_IN_THROTTLED = "SIGN_IN_THROTTLED",
   /** Another account already uses the email address. */
   EMAIL_TAKEN = "EMAIL_TAKEN",
@@ -37,6 +37,38 @@ export enum UsersErrorCode {
   INVALID_RESET_TOKEN = "INVALID_RESET_TOKEN",
   /** Too many password reset requests for the address or from the client's IP within the window. */
   PASSWORD_RESET_THROTTLED = "PASSWORD_RESET_THROTTLED",
+  /** An email verification link's token is unknown, used, expired or superseded (one answer for all four). */
+  INVALID_VERIFICATION_TOKEN = "INVALID_VERIFICATION_TOKEN",
+  /** Too many verification mails asked for within the window. */
+  EMAIL_VERIFICATION_THROTTLED = "EMAIL_VERIFICATION_THROTTLED",
+  /** An email change link's token is unknown, used, expired or superseded (one answer for all four). */
+  INVALID_EMAIL_CHANGE_TOKEN = "INVALID_EMAIL_CHANGE_TOKEN",
+  /** Too many email changes asked for within the window. */
+  EMAIL_CHANGE_THROTTLED = "EMAIL_CHANGE_THROTTLED",
+  /** updateProfile no longer switches the address: requestEmailChange mails a link to confirm it. */
+  EMAIL_CHANGE_NEEDS_CONFIRMATION = "EMAIL_CHANGE_NEEDS_CONFIRMATION",
+  /** The new password is among the most common (or found in breaches); `hint` says what works. */
+  PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON",
+  /** The password was right and the account has two-factor on: `completeLogin` with `extensions.challenge`. */
+  MFA_REQUIRED = "MFA_REQUIRED",
+  /** A two-factor code (TOTP or recovery code) is wrong, used already or replayed. */
+  INVALID_MFA_CODE = "INVALID_MFA_CODE",
+  /** The challenge of `MFA_REQUIRED` is unknown, used or expired: sign in again. */
+  INVALID_MFA_CHALLENGE = "INVALID_MFA_CHALLENGE",
+  /** Two-factor is on already: turn it off before enrolling another authenticator. */
+  TOTP_ALREADY_ENABLED = "TOTP_ALREADY_ENABLED",
+  /** `confirmTotpEnrolment` without `startTotpEnrolment` first. */
+  TOTP_NOT_ENROLLING = "TOTP_NOT_ENROLLING",
+  /** `disableTotp` while two-factor is off. */
+  TOTP_NOT_ENABLED = "TOTP_NOT_ENABLED",
+  /** Too many registrations from the client's IP within the hour. */
+  REGISTRATION_THROTTLED = "REGISTRATION_THROTTLED",
+  /** A passkey's registration answer does not verify, or its challenge is unknown, used or expired. */
+  INVALID_PASSKEY = "INVALID_PASSKEY",
+  /** A passkey sign-in does not verify (unknown passkey, used or expired challenge, wrong origin). */
+  INVALID_PASSKEY_SIGN_IN = "INVALID_PASSKEY_SIGN_IN",
+  /** None of the signed-in person's passkeys has this id. */
+  PASSKEY_NOT_FOUND = "PASSKEY_NOT_FOUND",
 }
 
 const PLATFORM_CODES: Record<UsersErrorCode, ErrorCode> = {
@@ -55,6 +87,22 @@ const PLATFORM_CODES: Record<UsersErrorCode, ErrorCode> = {
   [UsersErrorCode.SESSION_NOT_FOUND]: ErrorCode.NOT_FOUND,
   [UsersErrorCode.INVALID_RESET_TOKEN]: ErrorCode.BAD_USER_INPUT,
   [UsersErrorCode.PASSWORD_RESET_THROTTLED]: ErrorCode.RATE_LIMITED,
+  [UsersErrorCode.INVALID_VERIFICATION_TOKEN]: ErrorCode.BAD_USER_INPUT,
+  [UsersErrorCode.EMAIL_VERIFICATION_THROTTLED]: ErrorCode.RATE_LIMITED,
+  [UsersErrorCode.INVALID_EMAIL_CHANGE_TOKEN]: ErrorCode.BAD_USER_INPUT,
+  [UsersErrorCode.EMAIL_CHANGE_THROTTLED]: ErrorCode.RATE_LIMITED,
+  [UsersErrorCode.EMAIL_CHANGE_NEEDS_CONFIRMATION]: ErrorCode.BAD_USER_INPUT,
+  [UsersErrorCode.PASSWORD_TOO_COMMON]: ErrorCode.BAD_USER_INPUT,
+  [UsersErrorCode.MFA_REQUIRED]: ErrorCode.MFA_REQUIRED,
+  [UsersErrorCode.INVALID_MFA_CODE]: ErrorCode.BAD_USER_INPUT,
+  [UsersErrorCode.INVALID_MFA_CHALLENGE]: ErrorCode.UNAUTHENTICATED,
+  [UsersErrorCode.TOTP_ALREADY_ENABLED]: ErrorCode.CONFLICT,
+  [UsersErrorCode.TOTP_NOT_ENROLLING]: ErrorCode.BAD_USER_INPUT,
+  [UsersErrorCode.TOTP_NOT_ENABLED]: ErrorCode.CONFLICT,
+  [UsersErrorCode.REGISTRATION_THROTTLED]: ErrorCode.RATE_LIMITED,
+  [UsersErrorCode.INVALID_PASSKEY]: ErrorCode.BAD_USER_INPUT,
+  [UsersErrorCode.INVALID_PASSKEY_SIGN_IN]: ErrorCode.UNAUTHENTICATED,
+  [UsersErrorCode.PASSKEY_NOT_FOUND]: ErrorCode.NOT_FOUND,
 };
 
 /**
@@ -139,6 +187,18 @@ export class InvalidResetTokenException extends UsersException {
   constructor() {
     super(UsersErrorCode.INVALID_RESET_TOKEN, "This password reset link is not valid any more. Ask for a new one.", [
       { field: "input.token", message: "is not valid any more" },
+    ]);
+  }
+}
+
+/**
+ * A link's token (email verification or email change) is unknown, used, expired or superseded:
+ * one answer for all four, on `token`.
+ */
+export class InvalidLinkTokenException extends UsersException {
+  constructor(reason: UsersErrorCode.INVALID_VERIFICATION_TOKEN | UsersErrorCode.INVALID_EMAIL_CHANGE_TOKEN) {
+    super(reason, "This link is not valid any more (used, expired or replaced by a newer one). Ask for a new one.", [
+      { field: "token", message: "is not valid any more" },
     ]);
   }
 }

@@ -5,29 +5,43 @@ import type { SessionService } from "./session/session.service";
 import type { UserService } from "./user/user.service";
 import type { ArticleService } from "./article/article.service";
 import type { AccountPersonalData } from "./privacy/account-personal-data.service";
+import type { EmailChangeService } from "./email-change/email-change.service";
+import type { EmailVerificationService } from "./email-verification/email-verification.service";
 import { USERS_JOBS, usersJobs } from "./users.job";
+import type { UsersServices } from "./users.module";
 
 describe("usersJobs", () => {
   const deleteExpired = jest.fn(async () => 3);
   const deleteStaleSignInAttempts = jest.fn(async () => 7);
   const deleteClosedAccounts = jest.fn(async () => 1);
   const deleteStalePasswordResets = jest.fn(async () => 2);
+  const deleteStaleAddressLinks = jest.fn(async () => 4);
   const services = {
     sessions: { deleteExpired } as unknown as SessionService,
     ownSessions: {} as OwnSessionService,
-    users: { deleteStaleSignInAttempts, deleteClosedAccounts, deleteStalePasswordResets } as unknown as UserService,
+    users: {
+      deleteStaleSignInAttempts,
+      deleteClosedAccounts,
+      deleteStalePasswordResets,
+      deleteStaleAddressLinks,
+    } as unknown as UserService,
     articles: {} as ArticleService,
+    mfa: {} as UsersServices["mfa"],
+    passkeys: {} as UsersServices["passkeys"],
     personalData: {} as AccountPersonalData,
+    emailVerifications: {} as EmailVerificationService,
+    emailChanges: {} as EmailChangeService,
   };
   const ctx = new RequestContext({ manager: {} } as DataSource, ANONYMOUS, new ManualClock());
   const job = (name: string): ClaimedJob => ({ id: "j", name, payload: {}, attempt: 1, maxAttempts: 3 });
 
-  it("schedules the session, sign-in and password reset clean-ups every hour, closed accounts every day", () => {
+  it("schedules the session, sign-in, password reset and address link clean-ups every hour, closed accounts every day", () => {
     expect(usersJobs(services).schedules).toEqual([
       { job: "users.deleteExpiredSessions", everyMs: 3_600_000 },
       { job: "users.deleteStaleSignInAttempts", everyMs: 3_600_000 },
       { job: "users.deleteClosedAccounts", everyMs: 86_400_000 },
       { job: "users.deleteStalePasswordResets", everyMs: 3_600_000 },
+      { job: "users.deleteStaleAddressLinks", everyMs: 3_600_000 },
     ]);
   });
 
@@ -49,5 +63,9 @@ describe("usersJobs", () => {
 
     await jobs.find((j) => j.name === USERS_JOBS.deleteStalePasswordResets)!.handle(ctx, {}, job("w"));
     expect(deleteStalePasswordResets).toHaveBeenCalledWith(ctx);
+    expect(deleteStaleAddressLinks).not.toHaveBeenCalled();
+
+    await jobs.find((j) => j.name === USERS_JOBS.deleteStaleAddressLinks)!.handle(ctx, {}, job("v"));
+    expect(deleteStaleAddressLinks).toHaveBeenCalledWith(ctx);
   });
 });

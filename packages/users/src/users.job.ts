@@ -7,14 +7,17 @@ export const USERS_JOBS = Object.freeze({
   deleteStaleSignInAttempts: "users.deleteStaleSignInAttempts",
   deleteClosedAccounts: "users.deleteClosedAccounts",
   deleteStalePasswordResets: "users.deleteStalePasswordResets",
+  deleteStaleAddressLinks: "users.deleteStaleAddressLinks",
 });
 
 /**
  * The accounts domain's background work, for the worker: hourly removal of expired sessions
- * (`SESSION_RETENTION_DAYS` after their last use) and of sign-in attempts that have left the
- * throttling window and of password reset requests older than a day; daily removal of what is left of accounts closed more than
- * `CLOSED_ACCOUNT_RETENTION_DAYS` ago. The first two are not needed for correctness (stale rows
- * are ignored); they keep no data longer than needed.
+ * (`SESSION_RETENTION_DAYS` after their last use), of sign-in attempts that have left the
+ * throttling window with the expired two-factor and passkey challenges, of password reset
+ * requests older than a day, and of email verification and email change links 7 days after they
+ * expired or were used; daily removal of what is left of accounts closed more than
+ * `CLOSED_ACCOUNT_RETENTION_DAYS` ago. None is needed for correctness (stale rows are ignored);
+ * they keep no data longer than needed.
  */
 export function usersJobs(services: UsersServices): { jobs: JobDefinition[]; schedules: ScheduleDefinition[] } {
   return {
@@ -43,12 +46,19 @@ export function usersJobs(services: UsersServices): { jobs: JobDefinition[]; sch
           await services.users.deleteStalePasswordResets(ctx);
         },
       },
+      {
+        name: USERS_JOBS.deleteStaleAddressLinks,
+        handle: async (ctx) => {
+          await services.users.deleteStaleAddressLinks(ctx);
+        },
+      },
     ],
     schedules: [
       { job: USERS_JOBS.deleteExpiredSessions, everyMs: HOUR_MS },
       { job: USERS_JOBS.deleteStaleSignInAttempts, everyMs: HOUR_MS },
       { job: USERS_JOBS.deleteClosedAccounts, everyMs: DAY_MS },
       { job: USERS_JOBS.deleteStalePasswordResets, everyMs: HOUR_MS },
+      { job: USERS_JOBS.deleteStaleAddressLinks, everyMs: HOUR_MS },
     ],
   };
 }

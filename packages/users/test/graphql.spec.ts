@@ -41,6 +41,7 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       article: "article(slug: String!): Article",
       articles: "articles(first: Int, after: String): ArticleConnection!",
       me: "me: User",
+      myPasskeys: "myPasskeys: [Passkey!]!",
       mySessions: "mySessions: [Session!]!",
       user: "user(id: ID!): User!",
       users: "users(first: Int, after: String, search: String): UserConnection!",
@@ -53,22 +54,39 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       ),
     ).toEqual({
       changePassword: "changePassword(input: ChangePasswordInput!): Boolean!",
+      completeLogin: "completeLogin(input: CompleteLoginInput!): AuthPayload!",
+      confirmEmailChange: "confirmEmailChange(token: String!): User!",
+      confirmTotpEnrolment: "confirmTotpEnrolment(code: String!): [String!]!",
       createArticle: "createArticle(input: CreateArticleInput!): Article!",
+      disableTotp: "disableTotp(input: DisableTotpInput!): Boolean!",
+      finishPasskeyLogin: "finishPasskeyLogin(input: FinishPasskeyLoginInput!): AuthPayload!",
+      finishPasskeyRegistration: "finishPasskeyRegistration(input: FinishPasskeyRegistrationInput!): Passkey!",
       login: "login(input: LoginInput!): AuthPayload!",
       logout: "logout: Boolean!",
       register: "register(input: RegisterInput!): AuthPayload!",
+      removePasskey: "removePasskey(id: ID!): Boolean!",
+      requestEmailChange: "requestEmailChange(input: EmailChangeInput!): Boolean!",
       requestPasswordReset: "requestPasswordReset(email: String!): Boolean!",
+      resendEmailVerification: "resendEmailVerification: Boolean!",
       resetPassword: "resetPassword(input: ResetPasswordInput!): AuthPayload!",
       revokeOtherSessions: "revokeOtherSessions: Int!",
       revokeSession: "revokeSession(id: ID!): Boolean!",
       setUserRole: "setUserRole(userId: ID!, role: Role!): User!",
+      startPasskeyLogin: "startPasskeyLogin: JSONObject!",
+      startPasskeyRegistration: "startPasskeyRegistration: JSONObject!",
+      startTotpEnrolment: "startTotpEnrolment: TotpEnrolment!",
       updateArticle: "updateArticle(id: ID!, input: UpdateArticleInput!): Article!",
       updateProfile: "updateProfile(input: UpdateProfileInput!): User!",
       updateUser: "updateUser(id: ID!, input: UpdateUserInput!): User!",
+      verifyEmail: "verifyEmail(token: String!): User!",
     });
     const sdl = printSchema(schema);
     expect(sdl).toMatch(/enum Role \{\s+CUSTOMER\s+SUPPORT\s+MARKETING\s+SECURITY\s+ADMIN\s+\}/);
     expect(sdl).toMatch(/type User \{[^}]*createdAt: DateTime!/);
+    expect(sdl).toMatch(/type User \{[^}]*totpEnabled: Boolean!/);
+    expect(sdl).toMatch(
+      /type TotpEnrolment \{\s+"""[^"]*"""\s+secret: String!\s+"""[^"]*"""\s+otpauthUri: String!\s+"""[^"]*"""\s+qrCodeSvg: String!/,
+    );
     expect(sdl).toMatch(/type Article \{[^}]*locked: Boolean![^}]*body: String\n/);
     expect(sdl).toMatch(
       /type Session \{[^}]*id: ID![^}]*createdAt: DateTime![^}]*lastSeenAt: DateTime![^}]*browser: String[^}]*os: String[^}]*current: Boolean!/,
@@ -252,6 +270,12 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
         `mutation ($input: ChangePasswordInput!) { changePassword(input: $input) }`,
         { input: { currentPassword: PASSWORD, newPassword: "a brand new passphrase" } },
       ],
+      ["startTotpEnrolment", `mutation { startTotpEnrolment { secret } }`, {}],
+      ["startPasskeyRegistration", `mutation { startPasskeyRegistration }`, {}],
+      ["myPasskeys", `{ myPasskeys { id } }`, {}],
+      ["removePasskey", `mutation ($id: ID!) { removePasskey(id: $id) }`, { id: someId }],
+      ["confirmTotpEnrolment", `mutation { confirmTotpEnrolment(code: "123456") }`, {}],
+      ["disableTotp", `mutation { disableTotp(input: { currentPassword: "x", code: "123456" }) }`, {}],
       ["users", `{ users { nodes { id } } }`, {}],
       ["user", `query ($id: ID!) { user(id: $id) { id } }`, { id: someId }],
       [

@@ -8,15 +8,9 @@ import {
   type PersonalDataSubject,
 } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
-import {
-  createUsersServices,
-  SessionEntity,
-  SignInAttemptEntity,
-  UserEntity,
-  usersModule,
-  UsersErrorCode,
-} from "../src";
+import { createUsersServices, SessionEntity, UserEntity, usersModule, UsersErrorCode } from "../src";
 import { UNUSABLE_PASSWORD_HASH } from "../src/password/password.service";
+import { SignInFailureEntity } from "../src/sign-in/sign-in-failure.entity";
 import { ACCOUNT_PERSONAL_DATA } from "../src/privacy/account-personal-data.service";
 import { failure, openUsersTestBed, PASSWORD, START, type UsersTestBed } from "./users-test-bed";
 
@@ -171,7 +165,9 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
             expiresAt: iso(created + 120_000 + ttl),
           },
         ],
-        signInAttempts: [{ attemptedAt: iso(created + 180_000) }],
+        signInFailures: { count: 1, lastAt: iso(created + 180_000) },
+        twoFactor: { totpEnabled: false, enabledAt: null, recoveryCodesLeft: 0 },
+        passkeys: [],
         passwordResetRequests: [],
       });
       const text = JSON.stringify(document);
@@ -227,13 +223,13 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
       expect((await bed.services.sessions.resolveActor(bed.ctx(), other.token)).kind).toBe("user");
     });
 
-    it("forgets the sign-in attempts on the email, and frees the email for a new registration", async () => {
+    it("forgets the sign-in failures on the email, and frees the email for a new registration", async () => {
       const { user } = await ada();
-      expect(await bed.ctx().manager.count(SignInAttemptEntity)).toBe(1);
+      expect(await bed.ctx().manager.count(SignInFailureEntity)).toBe(1);
 
       await bed.services.users.close(bed.ctx(), user.id);
 
-      expect(await bed.ctx().manager.count(SignInAttemptEntity)).toBe(0);
+      expect(await bed.ctx().manager.count(SignInFailureEntity)).toBe(0);
       const again = await bed.signUp({ email: ADA.email, name: "Another Ada" });
       expect(again.user.id).not.toBe(user.id);
       expect((await failure(bed.services.users.signIn(bed.ctx(), `${user.id}@closed.invalid`, PASSWORD))).code).toBe(
@@ -344,7 +340,7 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
         closedAt: null,
       });
       expect(await bed.ctx().manager.countBy(SessionEntity, { userId: user.id })).toBe(2);
-      expect(await bed.ctx().manager.count(SignInAttemptEntity)).toBe(1);
+      expect(await bed.ctx().manager.count(SignInFailureEntity)).toBe(1);
       expect((await bed.services.sessions.resolveActor(bed.ctx(), token)).kind).toBe("user");
       expect(await auditEntries()).toEqual([]);
     });
@@ -359,6 +355,7 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
   describe("verifyPassword", () => {
     it("accepts the right password and refuses a wrong one with UNAUTHENTICATED, naming only the password", async () => {
       const { user } = await bed.signUp({ email: "ada@example.com" });
+      bed.securityEvents.length = 0;
 
       await expect(bed.services.users.verifyPassword(bed.ctx(), user.id, PASSWORD)).resolves.toBeUndefined();
       const wrong = await failure(bed.services.users.verifyPassword(bed.ctx(), user.id, "not the password"));
@@ -377,6 +374,7 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
 
     it("counts failures with the sign-ins of the email, and once throttled refuses even the right password", async () => {
       const { user } = await bed.signUp({ email: "ada@example.com" });
+      bed.securityEvents.length = 0;
       for (let i = 0; i < 3; i++) await failure(bed.services.users.verifyPassword(bed.ctx(), user.id, `wrong-${i}`));
       for (let i = 0; i < 2; i++) await failure(bed.services.users.signIn(bed.ctx(), "ada@example.com", `wrong-${i}`));
 
@@ -389,7 +387,8 @@ describe.each(testDatabaseKinds())("personal data of accounts on %s", (kind) => 
         ...Array(3).fill(SecurityEventKind.LOGIN_FAILED),
         SecurityEventKind.RATE_LIMITED,
       ]);
-      bed.clock.advance(15 * 60 * 1000);
+      // Five failures: the next try waits 30 seconds.
+      bed.clock.advance(30 * 1000);
       await expect(bed.services.users.verifyPassword(bed.ctx(), user.id, PASSWORD)).resolves.toBeUndefined();
     });
 

@@ -1,7 +1,10 @@
 import { ANONYMOUS, type ClaimedJob, type RequestContext } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
+import { lastVerificationToken, signUpTestAccount } from "@honour/testing";
 import { SessionEntity, UserEntity, USERS_JOBS, usersJobs } from "../src";
-import { openUsersTestBed, type UsersTestBed } from "./users-test-bed";
+import { EmailChangeEntity } from "../src/email-change/email-change.entity";
+import { EmailVerificationEntity } from "../src/email-verification/email-verification.entity";
+import { openUsersTestBed, PASSWORD, type UsersTestBed } from "./users-test-bed";
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -121,6 +124,47 @@ describe.each(testDatabaseKinds())("retention of accounts data on %s", (kind) =>
       expect(await bed.services.users.deleteClosedAccounts(bed.ctx())).toBe(0);
       expect(await bed.ctx().manager.count(UserEntity)).toBe(0);
       expect(await bed.ctx().manager.count(SessionEntity)).toBe(0);
+    });
+  });
+
+  describe("email verification and email change links", () => {
+    const links = async () =>
+      (await bed.ctx().manager.count(EmailVerificationEntity)) + (await bed.ctx().manager.count(EmailChangeEntity));
+
+    it("the hourly job deletes them 7 days after they expired or were used, not before", async () => {
+      // A link never used (expires in 24 hours), a link used now, and a pending email change (24 hours).
+      await signUpTestAccount(bed.services, bed.ctx, { email: "unused@example.com" }, undefined, {
+        verifyEmail: false,
+      });
+      const used = await signUpTestAccount(bed.services, bed.ctx, { email: "used@example.com" }, undefined, {
+        verifyEmail: false,
+      });
+      await bed.services.emailVerifications.verify(
+        bed.ctx(),
+        await lastVerificationToken(bed.ctx(), "used@example.com"),
+      );
+      await bed.services.emailChanges.request(used.ctx, {
+        newEmail: "used-new@example.com",
+        currentPassword: PASSWORD,
+      });
+      expect(await links()).toBe(3);
+
+      bed.clock.advance(7 * DAY - 1);
+      await run(USERS_JOBS.deleteStaleAddressLinks);
+      expect(await links()).toBe(3);
+
+      bed.clock.advance(1);
+      await run(USERS_JOBS.deleteStaleAddressLinks);
+      expect(await bed.ctx().manager.countBy(EmailVerificationEntity, { email: "used@example.com" })).toBe(0);
+      expect(await links()).toBe(2);
+
+      bed.clock.advance(DAY - 1);
+      await run(USERS_JOBS.deleteStaleAddressLinks);
+      expect(await links()).toBe(2);
+
+      bed.clock.advance(1);
+      await run(USERS_JOBS.deleteStaleAddressLinks);
+      expect(await links()).toBe(0);
     });
   });
 });

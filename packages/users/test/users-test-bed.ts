@@ -29,6 +29,14 @@ import {
 } from "../src";
 import type { ScryptParameters } from "../src/password/password.service";
 import { PasswordResetEntity } from "../src/password-reset/password-reset.entity";
+import { EmailChangeEntity } from "../src/email-change/email-change.entity";
+import { EmailVerificationEntity } from "../src/email-verification/email-verification.entity";
+import { MfaChallengeEntity } from "../src/mfa/mfa-challenge.entity";
+import { RecoveryCodeEntity } from "../src/mfa/recovery-code.entity";
+import { TotpEntity } from "../src/mfa/totp.entity";
+import { PasskeyEntity } from "../src/passkey/passkey.entity";
+import { WebauthnChallengeEntity } from "../src/passkey/webauthn-challenge.entity";
+import { SignInFailureEntity } from "../src/sign-in/sign-in-failure.entity";
 
 /** Cheap scrypt parameters (see {@link FAST_PASSWORD_HASHING}). */
 export const FAST_HASHING: ScryptParameters = FAST_PASSWORD_HASHING;
@@ -89,6 +97,14 @@ export async function openUsersTestBed(
         SessionEntity,
         SignInAttemptEntity,
         PasswordResetEntity,
+        EmailVerificationEntity,
+        EmailChangeEntity,
+        SignInFailureEntity,
+        MfaChallengeEntity,
+        RecoveryCodeEntity,
+        TotpEntity,
+        PasskeyEntity,
+        WebauthnChallengeEntity,
         ArticleEntity,
         UserEntity,
         JobEntity,

@@ -5,4 +5,10 @@ import { UserObject } from "../user/user.object";
 export class AuthPayload {
   @Field(() => UserObject)
   user!: UserObject;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The session token, only when the input asked for bearerToken; shown this once, stored hashed.",
+  })
+  token?: string | null;
 }

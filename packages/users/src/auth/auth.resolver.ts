@@ -3,7 +3,7 @@ import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import { SESSION_COOKIE } from "../session/session.service";
 import type { SignedIn } from "./authentication.service";
 import type { UsersServices } from "../users.module";
-import { RegisterInput, LoginInput, ResetPasswordInput } from "./auth.input";
+import { CompleteLoginInput, RegisterInput, LoginInput, ResetPasswordInput } from "./auth.input";
 import { AuthPayload } from "./auth.object";
 
 /** Signing up, in and out. All public: they are how one becomes (or stops being) signed in. */
@@ -22,7 +22,11 @@ export class AuthResolver {
     return startSession(context, signedIn);
   }
 
-  @Mutation(() => AuthPayload, { description: "Signs in (sets the session cookie). Throttled per email address." })
+  @Mutation(() => AuthPayload, {
+    description:
+      "Signs in (sets the session cookie). With two-factor on: MFA_REQUIRED with `extensions.challenge`, then " +
+      "completeLogin. Throttled per account and per client with growing delays (RATE_LIMITED with retryAfterSeconds).",
+  })
   async login(
     // Checked by the service, which trims the email first (see auth.input.ts).
     @Arg("input", () => LoginInput, { validate: false }) input: LoginInput,
@@ -30,7 +34,27 @@ export class AuthResolver {
   ): Promise<AuthPayload> {
     // No transaction: a failed attempt must stay recorded although the call fails.
     const signedIn = await this.services.users.signIn(context.ctx, input.email, input.password, context.http.userAgent);
-    return startSession(context, signedIn);
+    return startSession(context, signedIn, input.bearerToken);
+  }
+
+  @Mutation(() => AuthPayload, {
+    description:
+      "Finishes a sign-in that answered MFA_REQUIRED: the challenge and a TOTP or recovery code (sets the session " +
+      "cookie). A wrong code: BAD_USER_INPUT on input.code (reason INVALID_MFA_CODE), throttled like passwords; an " +
+      "expired or used challenge: UNAUTHENTICATED (reason INVALID_MFA_CHALLENGE).",
+  })
+  async completeLogin(
+    @Arg("input", () => CompleteLoginInput) input: CompleteLoginInput,
+    @Ctx() context: GraphQLContext,
+  ): Promise<AuthPayload> {
+    // No transaction: a wrong code must stay counted although the call fails.
+    const signedIn = await this.services.users.completeLogin(
+      context.ctx,
+      input.challenge,
+      input.code,
+      context.http.userAgent,
+    );
+    return startSession(context, signedIn, input.bearerToken);
   }
 
   @Mutation(() => Boolean, {
@@ -71,7 +95,13 @@ export class AuthResolver {
   }
 }
 
-function startSession({ http }: GraphQLContext, { user, session }: SignedIn): AuthPayload {
+/** Hands the new session to the client: as the cookie, or (asked for) as a bearer token in the answer. */
+function startSession(
+  { http }: GraphQLContext,
+  { user, session }: SignedIn,
+  bearerToken?: boolean | null,
+): AuthPayload {
+  if (bearerToken) return { user, token: session.token };
   http.setCookie(SESSION_COOKIE, session.token, { expires: session.expiresAt });
   return { user };
 }

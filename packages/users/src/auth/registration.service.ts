@@ -1,4 +1,6 @@
 import { isDuplicateKeyError, newId, Role, type DomainEvents, type RequestContext } from "@honour/platform";
+import type { EmailVerificationService } from "../email-verification/email-verification.service";
+import type { PasswordPolicy } from "../password/password-policy";
 import type { PasswordService } from "../password/password.service";
 import type { SessionService } from "../session/session.service";
 import type { RegistrationDetails } from "../user/account-details";
@@ -14,12 +16,18 @@ export class RegistrationService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionService,
     private readonly events: DomainEvents,
+    private readonly verifications: EmailVerificationService,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   /**
    * Creates a CUSTOMER account. Throws `BAD_USER_INPUT` listing every invalid field (a password
    * shorter than 10 characters among them) and `CONFLICT` when the email is registered already,
-   * in whatever case.
+   * in whatever case. A password among the most common is `BAD_USER_INPUT` on `input.password`
+   * (reason PASSWORD_TOO_COMMON, with a `hint`).
+   *
+   * The address is not verified yet: the welcome mail carries a verification link (24 hours), and
+   * consent keeps the communications chosen on the form pending until the link is used.
    */
   async register(ctx: RequestContext, details: RegistrationDetails): Promise<UserEntity> {
     const checks = new FieldChecks();
@@ -29,6 +37,7 @@ export class RegistrationService {
     const communications = checks.communications(details.communications);
     checks.password("password", details.password);
     checks.throwIfAny();
+    await this.passwordPolicy.check("input.password", details.password);
 
     // Hash before the first query, so that no lock is held through scrypt's fraction of a second.
     const passwordHash = await this.passwords.hash(details.password);
@@ -46,13 +55,16 @@ export class RegistrationService {
       keepOrderHistory: true,
       createdAt: now,
       updatedAt: now,
+      emailVerifiedAt: null,
       closedAt: null,
     });
     try {
       await ctx.transaction(async (tx) => {
         await insertUser(tx, user);
-        // Consent records the form's choices in this same transaction: no account without them.
+        // Consent records the form's choices in this same transaction: no account without them. They
+        // stay pending until the address is verified, so nobody can opt in an address not theirs.
         await this.events.publish(tx, "users.registered", { userId: user.id, email, communications });
+        await this.verifications.issue(tx, user, "WELCOME");
       });
     } catch (error) {
       // Someone registered the same address between the check and the insert.

@@ -4,10 +4,10 @@ import type { UserEntity } from "../user/user.entity";
 /** How long a password reset link works: 30 minutes. */
 export const PASSWORD_RESET_TTL_MINUTES = 30;
 
-type Recipient = Pick<UserEntity, "id" | "name" | "email">;
+export type Recipient = Pick<UserEntity, "id" | "name" | "email">;
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

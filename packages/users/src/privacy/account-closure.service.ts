@@ -5,11 +5,13 @@ import {
   Role,
   type AuditLog,
   type DomainEvents,
+  type JobQueue,
   type PersonalDataRegistry,
   type PersonalDataSubject,
   type RequestContext,
 } from "@honour/platform";
 import { In, LessThanOrEqual } from "typeorm";
+import { enqueueAccountMail } from "../email-verification/account-mail";
 import { UserEntity } from "../user/user.entity";
 import { findUser, subjectOf } from "../user/user-records";
 import { UserNotFoundException, UsersErrorCode, UsersException } from "../users.exception";
@@ -28,6 +30,7 @@ export class AccountClosureService {
     private readonly personalData: PersonalDataRegistry,
     /** `CLOSED_ACCOUNT_RETENTION_DAYS`: how long a closed account's anonymised row is kept. */
     private readonly closedAccountsDays: number,
+    private readonly jobs: JobQueue,
   ) {}
 
   /**
@@ -46,7 +49,9 @@ export class AccountClosureService {
    * so concurrent closures run once), the subject is taken from it before anything is erased,
    * every registered {@link PersonalDataContributor} erases (this domain's last: sessions end,
    * the profile is anonymised and `closedAt` set), then `users.accountClosed` is published and
-   * the audit log records ACCOUNT_CLOSED. A failure anywhere rolls all of it back.
+   * the audit log records ACCOUNT_CLOSED. A failure anywhere rolls all of it back. The confirmation
+   * mail to the address the account had is queued after the erasure (which deletes every mail
+   * naming the address), so it is the one message about the account left to send.
    *
    * Closing a closed account changes nothing and returns it. `NOT_FOUND` for an unknown id;
    * `CONFLICT` for the last open ADMIN account, which would leave nobody able to run the site.
@@ -78,6 +83,8 @@ export class AccountClosureService {
         }
       }
       await this.personalData.eraseAll(tx, subjectOf(user));
+      // Without accountId: there is no account left whose export could hold it.
+      await enqueueAccountMail(tx, this.jobs, "ACCOUNT_CLOSED", { name: user.name, address: user.email }, userId);
       await this.events.publish(tx, "users.accountClosed", { userId });
       await this.audit.record(tx, { action: AuditAction.ACCOUNT_CLOSED, subjectId: userId });
       return tx.manager.findOneByOrFail(UserEntity, { id: userId });

@@ -46,6 +46,14 @@ export class SessionEntity {
   @Column({ type: "varchar", length: CLIENT_FAMILY_LENGTH, nullable: true })
   os!: string | null;
 
+  /**
+   * Started with a second factor: a TOTP or recovery code after the password, or a passkey with
+   * user verification. Under `STAFF_MFA=required` such a session may do staff work although the
+   * account has no TOTP (a passkey is its second factor).
+   */
+  @Column({ type: "boolean", default: false })
+  secondFactor!: boolean;
+
   /** Slides forward with use (see `SessionService.resolveActor`); the session is dead after it. */
   @Column({ type: "datetime", precision: 3 })
   expiresAt!: Date;

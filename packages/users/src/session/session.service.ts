@@ -73,9 +73,9 @@ export class SessionService {
 
   /**
    * Starts a session for `userId`, expiring {@link ttlMs} from now unless used. Of `userAgent` only
-   * the browser and OS families are kept.
+   * the browser and OS families are kept; `secondFactor`: the person proved a second factor too.
    */
-  async create(ctx: RequestContext, userId: string, userAgent?: string): Promise<NewSession> {
+  async create(ctx: RequestContext, userId: string, userAgent?: string, secondFactor = false): Promise<NewSession> {
     const now = ctx.clock.now();
     const token = randomToken();
     const session: SessionEntity = Object.assign(new SessionEntity(), {
@@ -85,10 +85,16 @@ export class SessionService {
       createdAt: now,
       lastSeenAt: now,
       ...clientFamilies(userAgent),
+      secondFactor,
       expiresAt: new Date(now.getTime() + this.ttlMs),
     });
     await ctx.manager.insert(SessionEntity, session);
     return { sessionId: session.id, token, expiresAt: session.expiresAt };
+  }
+
+  /** Whether session `sessionId` was started with a second factor (see `SessionEntity.secondFactor`). */
+  async startedWithSecondFactor(ctx: RequestContext, sessionId: string): Promise<boolean> {
+    return ctx.manager.existsBy(SessionEntity, { id: sessionId, secondFactor: true });
   }
 
   /**

@@ -31,10 +31,10 @@ export class FieldChecks extends PlatformFieldChecks {
     super.fail(`input.${name}`, message);
   }
 
-  email(value: string | null | undefined): string {
+  email(value: string | null | undefined, field = "email"): string {
     const email = normaliseEmail(value ?? "");
-    if (email.length > USER_LIMITS.email) this.fail("email", `must be at most ${USER_LIMITS.email} characters`);
-    else if (!isEmail(email)) this.fail("email", "must be an email address");
+    if (email.length > USER_LIMITS.email) this.fail(field, `must be at most ${USER_LIMITS.email} characters`);
+    else if (!isEmail(email)) this.fail(field, "must be an email address");
     return email;
   }
 

@@ -1,5 +1,4 @@
 import {
-  isDuplicateKeyError,
   SecurityEventKind,
   requireUser,
   type DomainEvents,
@@ -12,7 +11,8 @@ import { enqueuePasswordChangedMail } from "../password/password-mail";
 import type { PasswordService } from "../password/password.service";
 import { endPasswordResets } from "../password-reset/password-reset.service";
 import type { SessionService } from "../session/session.service";
-import { EmailTakenException, UserNotFoundException } from "../users.exception";
+import type { PasswordPolicy } from "../password/password-policy";
+import { UserNotFoundException, UsersErrorCode, UsersException } from "../users.exception";
 import type { PasswordChange, ProfileChanges } from "./account-details";
 import {
   correctionsOf,
@@ -33,15 +33,15 @@ export class ProfileService {
     private readonly events: DomainEvents,
     private readonly jobs: JobQueue,
     private readonly securityLog: SecurityLog,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   /**
    * Corrects the signed-in user's own details. Throws one `BAD_USER_INPUT` listing every invalid
-   * field (the email as normalised, so surrounding spaces are no error). Only then, changing the
-   * email checks the current password (`BAD_USER_INPUT` on `input.currentPassword` when wrong,
-   * throttled like sign-in) and throws `CONFLICT` when another account has the new address.
-   *
-   * Must be called outside a transaction when the email changes; a single statement writes.
+   * field (the email as normalised, so surrounding spaces are no error). A different email is
+   * refused (`BAD_USER_INPUT` on `input.email`, reason EMAIL_CHANGE_NEEDS_CONFIRMATION): the address
+   * changes only through `requestEmailChange`, whose link proves the new mailbox is the person's.
+   * The same address (in any case) is no change.
    */
   async updateProfile(ctx: RequestContext, changes: ProfileChanges): Promise<UserEntity> {
     const actor = requireUser(ctx);
@@ -57,16 +57,20 @@ export class ProfileService {
       if (value === null) checks.fail(field, "must be true or false");
       else if (value !== undefined && value !== user[field]) set[field] = value;
     }
-    if (set.email !== undefined && !changes.currentPassword) {
-      checks.fail("currentPassword", "is required to change the email address");
-    }
-    // Every invalid field in one answer; the password check and the address's owner come after.
+    // Every invalid field in one answer.
     checks.throwIfAny();
-
     if (set.email !== undefined) {
-      // Whoever borrows a signed-in browser must not be able to take the account over via the email.
-      await this.authentication.checkCurrentPassword(ctx, user, changes.currentPassword!, "updateProfile");
-      if (await ctx.manager.existsBy(UserEntity, { email: set.email })) throw new EmailTakenException();
+      // Switching here would give the account an address nobody proved is the person's.
+      throw new UsersException(
+        UsersErrorCode.EMAIL_CHANGE_NEEDS_CONFIRMATION,
+        "The email address is changed with requestEmailChange, which mails a link to confirm the new address.",
+        [
+          {
+            field: "input.email",
+            message: "is changed with requestEmailChange, which mails a link to the new address",
+          },
+        ],
+      );
     }
     if (Object.keys(set).length === 0) return withoutHash(user);
 
@@ -83,12 +87,7 @@ export class ProfileService {
         });
       }
     };
-    try {
-      await (switched ? ctx.transaction(write) : write(ctx));
-    } catch (error) {
-      if (isDuplicateKeyError(error)) throw new EmailTakenException();
-      throw error;
-    }
+    await (switched ? ctx.transaction(write) : write(ctx));
     return withoutHash(Object.assign(user, set, { updatedAt }));
   }
 
@@ -105,6 +104,7 @@ export class ProfileService {
     checks.givenPassword("currentPassword", change.currentPassword, true);
     checks.password("newPassword", change.newPassword);
     checks.throwIfAny();
+    await this.passwordPolicy.check("input.newPassword", change.newPassword);
     const user = await findWithHash(ctx, { id: actor.userId });
     if (!user) throw new UserNotFoundException();
     await this.authentication.checkCurrentPassword(ctx, user, change.currentPassword, "changePassword");

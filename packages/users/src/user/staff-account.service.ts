@@ -3,6 +3,7 @@ import {
   isDuplicateKeyError,
   newId,
   paginate,
+  readFromReplica,
   requireUser,
   Role,
   SecurityEventKind,
@@ -25,6 +26,7 @@ import type { AccountCorrections, UserSearchArgs } from "./account-details";
 import { changedFields, correctionsOf, FieldChecks } from "./field-checks";
 import { UserEntity } from "./user.entity";
 import { findUser, insertUser, NO_CONTACT_DETAILS, withoutHash } from "./user-records";
+import { endAddressLinks } from "../email-change/address-links";
 import { endPasswordResets } from "../password-reset/password-reset.service";
 
 /** Longest search text accepted by {@link StaffAccountService.list}. */
@@ -49,17 +51,18 @@ export class StaffAccountService {
   /**
    * A page of accounts, newest first; `search` matches part of the email or the name, ignoring
    * case. For staff: every account returned, but the caller's own, is recorded in the audit log
-   * as PERSON_VIEWED (one statement for the page), in one transaction with the read.
+   * as PERSON_VIEWED (one statement for the page) before the page is returned. The page is read
+   * from a read replica when there is one (docs/scaling.md); the audit entries go to the primary.
    */
   async list(ctx: RequestContext, args: UserSearchArgs): Promise<Connection<UserEntity>> {
-    return ctx.transaction(async (tx) => {
-      const page = await this.search(tx, args);
-      await this.recordPersonViews(
+    const page = await readFromReplica(ctx, (replica) => this.search(replica, args));
+    await ctx.transaction((tx) =>
+      this.recordPersonViews(
         tx,
         page.nodes.map((u) => u.id),
-      );
-      return page;
-    });
+      ),
+    );
+    return page;
   }
 
   /** PERSON_VIEWED for each account a staff member read, leaving out their own: one statement. */
@@ -123,7 +126,10 @@ export class StaffAccountService {
           throw new EmailTakenException();
         }
         const updatedAt = tx.clock.now();
-        await tx.manager.update(UserEntity, { id: user.id }, { ...set, updatedAt });
+        // A corrected address is not proved the person's: unverified, and the old one's links die.
+        const unproved = set.email !== undefined ? { emailVerifiedAt: null } : {};
+        await tx.manager.update(UserEntity, { id: user.id }, { ...set, ...unproved, updatedAt });
+        if (set.email !== undefined) await endAddressLinks(tx, user.id);
         await this.audit.record(tx, {
           action: AuditAction.PERSON_CORRECTED,
           subjectId: user.id,

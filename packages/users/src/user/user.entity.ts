@@ -109,6 +109,13 @@ export class UserEntity {
   @Column({ type: "datetime", precision: 3 })
   updatedAt!: Date;
 
+  /**
+   * When the holder proved that `email` is theirs (a verification link, or the confirmation of an
+   * email change); null until then, and again whenever the address changes without such proof.
+   */
+  @Column({ type: "datetime", precision: 3, nullable: true })
+  emailVerifiedAt!: Date | null;
+
   /** Set when the account is closed: it can no longer sign in and its sessions stop resolving. */
   @Column({ type: "datetime", precision: 3, nullable: true })
   closedAt!: Date | null;

@@ -57,7 +57,11 @@ abstract class AccountDetailsInput {
 
 @InputType({ description: "Fields left out stay as they are; null clears an optional field." })
 export class UpdateProfileInput extends AccountDetailsInput implements ProfileChanges {
-  @Field(() => String, { nullable: true, description: "Needs currentPassword." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Only the address you have (in any case); another is refused (EMAIL_CHANGE_NEEDS_CONFIRMATION).",
+    deprecationReason: "Use requestEmailChange: the new address is confirmed by a link mailed to it.",
+  })
   email?: string | null;
 
   @Field(() => Boolean, {
@@ -72,7 +76,11 @@ export class UpdateProfileInput extends AccountDetailsInput implements ProfileCh
   })
   keepOrderHistory?: boolean | null;
 
-  @Field(() => String, { nullable: true, description: "Required when the email changes." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Not needed: the email changes with requestEmailChange.",
+    deprecationReason: "The email changes with requestEmailChange, which takes the current password.",
+  })
   currentPassword?: string | null;
 }
 

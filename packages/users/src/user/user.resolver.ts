@@ -33,14 +33,15 @@ export class UserResolver {
   }
 
   @Authorized()
-  @Mutation(() => UserObject, { description: "Corrects your own details. Changing the email needs currentPassword." })
+  @Mutation(() => UserObject, {
+    description: "Corrects your own details. The email address changes with requestEmailChange, not here.",
+  })
   updateProfile(
     // Checked by the service, which reports every invalid field at once (see user.input.ts).
     @Arg("input", () => UpdateProfileInput, { validate: false }) input: UpdateProfileInput,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<UserEntity> {
-    // No transaction here: a wrong current password must stay counted although the call fails.
-    // The service writes with a single statement.
+    // No transaction here: the service opens one when another domain reacts to the change.
     return this.services.users.updateProfile(ctx, input);
   }
 
@@ -60,7 +61,7 @@ export class UserResolver {
     description: "Accounts, newest first. Support and admins; each account shown is recorded in the audit log.",
   })
   users(@Args(() => UsersArgs) args: UsersArgs, @Ctx() { ctx }: GraphQLContext): Promise<Connection<UserEntity>> {
-    // The service reads and writes the audit entries in one transaction.
+    // The service reads the page (from a replica when there is one), then writes its audit entries.
     return this.services.users.list(ctx, args);
   }
 

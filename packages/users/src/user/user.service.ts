@@ -1,9 +1,11 @@
 import type { Connection, PersonalDataSubject, RequestContext, Role } from "@honour/platform";
 import { In } from "typeorm";
-import type { AuthenticationService, SignedIn } from "../auth/authentication.service";
+import type { AuthenticationService, DisableTotpDetails, SignedIn } from "../auth/authentication.service";
 import type { RegistrationService } from "../auth/registration.service";
+import { deleteStaleAddressLinks } from "../email-change/address-links";
 import type { PasswordResetDetails, PasswordResetService } from "../password-reset/password-reset.service";
 import type { AccountClosureService } from "../privacy/account-closure.service";
+import type { RegistrationLimit } from "../sign-in/registration-limit";
 import type {
   AccountCorrections,
   PasswordChange,
@@ -24,6 +26,7 @@ export interface UserServiceParts {
   staff: StaffAccountService;
   closure: AccountClosureService;
   passwordResets: PasswordResetService;
+  registrationLimit: RegistrationLimit;
 }
 
 /**
@@ -60,8 +63,12 @@ export class UserService {
     return this.parts.registration.register(ctx, details);
   }
 
-  /** {@link RegistrationService.signUp}: registers and signs in, in one transaction. */
-  signUp(ctx: RequestContext, details: RegistrationDetails, userAgent?: string): Promise<SignedIn> {
+  /**
+   * {@link RegistrationService.signUp}: registers and signs in, in one transaction, after counting
+   * the registration against the client's IP ({@link RegistrationLimit}: `RATE_LIMITED` beyond it).
+   */
+  async signUp(ctx: RequestContext, details: RegistrationDetails, userAgent?: string): Promise<SignedIn> {
+    if (!ctx.inTransaction) await this.parts.registrationLimit.count(ctx);
     return this.parts.registration.signUp(ctx, details, userAgent);
   }
 
@@ -73,6 +80,21 @@ export class UserService {
   /** {@link AuthenticationService.signIn}. Outside a transaction. */
   signIn(ctx: RequestContext, email: string, password: string, userAgent?: string): Promise<SignedIn> {
     return this.parts.authentication.signIn(ctx, email, password, userAgent);
+  }
+
+  /** {@link AuthenticationService.completeSignIn}: the second step with two-factor on. Outside a transaction. */
+  completeLogin(ctx: RequestContext, challenge: string, code: string, userAgent?: string): Promise<SignedIn> {
+    return this.parts.authentication.completeSignIn(ctx, challenge, code, userAgent);
+  }
+
+  /** {@link AuthenticationService.signInWithPasskey}: a session from a passkey's answer. */
+  signInWithPasskey(ctx: RequestContext, response: unknown, userAgent?: string): Promise<SignedIn> {
+    return this.parts.authentication.signInWithPasskey(ctx, response, userAgent);
+  }
+
+  /** {@link AuthenticationService.disableTotp}: with the password and a code. Outside a transaction. */
+  disableTotp(ctx: RequestContext, details: DisableTotpDetails): Promise<void> {
+    return this.parts.authentication.disableTotp(ctx, details);
   }
 
   /** {@link AuthenticationService.verifyPassword}: before closing the account. Outside a transaction. */
@@ -108,6 +130,11 @@ export class UserService {
   /** {@link PasswordResetService.deleteStale}: a job. */
   deleteStalePasswordResets(ctx: RequestContext): Promise<number> {
     return this.parts.passwordResets.deleteStale(ctx);
+  }
+
+  /** {@link deleteStaleAddressLinks}: a job. */
+  deleteStaleAddressLinks(ctx: RequestContext): Promise<number> {
+    return deleteStaleAddressLinks(ctx);
   }
 
   /** {@link StaffAccountService.list}: audited. */

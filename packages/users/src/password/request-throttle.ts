@@ -1,0 +1,33 @@
+import { newId, type RequestContext } from "@honour/platform";
+import { MoreThan } from "typeorm";
+import { SignInAttemptEntity } from "../sign-in/sign-in-attempt.entity";
+import { type UsersErrorCode, UsersException } from "../users.exception";
+
+/** A limit on requests that mail something: at most `limit` per keyed hash within `windowMs`. */
+export interface RequestLimit {
+  limit: number;
+  windowMs: number;
+  /** The code of the refusal (platform code `RATE_LIMITED`). */
+  reason: UsersErrorCode;
+  message: string;
+}
+
+/**
+ * Counts one request against `keyHash` (a keyed hash, kept in the sign-in attempts' table, whose
+ * job deletes old rows), or refuses it with `RATE_LIMITED` and `retryAfterSeconds` when it is over
+ * the limit; refused requests are not counted. Call it outside a transaction: the count must
+ * survive the refusal.
+ */
+export async function throttleRequest(ctx: RequestContext, keyHash: string, rule: RequestLimit): Promise<void> {
+  const now = ctx.clock.now();
+  const id = newId(now.getTime());
+  await ctx.manager.insert(SignInAttemptEntity, { id, keyHash, attemptedAt: now });
+  const inWindow = { keyHash, attemptedAt: MoreThan(new Date(now.getTime() - rule.windowMs)) };
+  if ((await ctx.manager.countBy(SignInAttemptEntity, inWindow)) <= rule.limit) return;
+  await ctx.manager.delete(SignInAttemptEntity, { id });
+  const oldest = await ctx.manager.findOne(SignInAttemptEntity, { where: inWindow, order: { attemptedAt: "ASC" } });
+  const freeAt = (oldest?.attemptedAt.getTime() ?? now.getTime()) + rule.windowMs;
+  throw new UsersException(rule.reason, rule.message, [], {
+    retryAfterSeconds: Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)),
+  });
+}
