@@ -29,6 +29,22 @@ export class ConsentKeys {
   unsubscribe(tokenId: string, userId: string, topic: Topic): string {
     return hmac(this.secret, "consent.unsubscribe", tokenId, userId, topic).slice(0, 32);
   }
+
+  /**
+   * The check half of a preference link (the footer's "manage your preferences"): made over the
+   * same random id as the unsubscribe token, under its own purpose, so neither link works as the other.
+   */
+  preferences(tokenId: string, userId: string): string {
+    return hmac(this.secret, "consent.preferences", tokenId, userId).slice(0, 32);
+  }
+
+  /**
+   * The check half of an expiring preference link: {@link preferences} with the link's expiry
+   * (Unix seconds) signed in, under a purpose of its own, so the expiry cannot be moved.
+   */
+  expiringPreferences(tokenId: string, userId: string, expiresAtSeconds: number): string {
+    return hmac(this.secret, "consent.preferences.expiring", tokenId, userId, String(expiresAtSeconds)).slice(0, 32);
+  }
 }
 
 /** The parts of a postal address that identify it on a mail list. */

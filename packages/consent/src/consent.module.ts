@@ -18,12 +18,18 @@ import { ConsentEventEntity, ConsentMethod } from "./preference/consent-event.en
 import { ConsentLedger } from "./preference/consent-ledger";
 import { ConsentPreferenceEntity } from "./preference/consent-preference.entity";
 import { ConsentService } from "./preference/consent.service";
+import { ConsentProofEntity } from "./preference/consent-proof.entity";
+import { PendingConsentEntity } from "./preference/pending-consent.entity";
+import { PendingConsentService } from "./preference/pending-consent.service";
+import { AddPendingConsent1796602388516 } from "./migrations/1796602388516-add-pending-consent.migration";
+import { AddPendingConsentMethod1796613911878 } from "./migrations/1796613911878-add-pending-consent-method.migration";
 import { ConsentPersonalData } from "./privacy/consent-personal-data.service";
 import { RemovalRequestEntity } from "./suppression/removal-request.entity";
 import { SuppressionEntity } from "./suppression/suppression.entity";
 import { SuppressionService } from "./suppression/suppression.service";
 import { UnsubscribeTokenEntity } from "./unsubscribe/unsubscribe-token.entity";
 import { UnsubscribeService } from "./unsubscribe/unsubscribe.service";
+import { FreshPreferenceLinkService } from "./unsubscribe/fresh-preference-link.service";
 
 /** The consent domain's tables and the migrations that create them on MySQL/MariaDB. */
 export const consentModule: DomainModuleDefinition = {
@@ -38,8 +44,15 @@ export const consentModule: DomainModuleDefinition = {
     UnsubscribeTokenEntity,
     CampaignEntity,
     OutboxMessageEntity,
+    PendingConsentEntity,
+    ConsentProofEntity,
   ],
-  migrations: [CreateConsent1795631927845, IndexOutboxUser1796591913300],
+  migrations: [
+    CreateConsent1795631927845,
+    IndexOutboxUser1796591913300,
+    AddPendingConsent1796602388516,
+    AddPendingConsentMethod1796613911878,
+  ],
 };
 
 /** The consent domain's services, as the gateway and the worker use them. */
@@ -49,9 +62,13 @@ export interface ConsentServices {
   suppressions: SuppressionService;
   contactLists: ContactListService;
   unsubscribe: UnsubscribeService;
+  /** "Mail me a fresh link" on the page of an expired preference link. */
+  freshPreferenceLinks: FreshPreferenceLinkService;
   campaigns: CampaignService;
   /** The worker's side of campaigns (used by `consentJobs`). */
   sender: CampaignSender;
+  /** Double opt-in: registration choices waiting for the address's verification, granted with proof. */
+  pendingConsents: PendingConsentService;
   /** Marketing and transactional mail. */
   mailer: Mailer;
   /** The "consent" section of data exports and the consent side of closures (registered on the platform). */
@@ -83,8 +100,9 @@ export interface ConsentOptions {
 /**
  * Builds the consent services on a platform, registers the "consent" personal data contributor
  * (export, and the erasure a closure runs before it publishes `users.accountClosed`) and
- * subscribes to the users' events inside the users' transaction: `users.registered` records the
- * registration form's choices; `users.accountClosed` only withdraws whatever is still granted, a
+ * subscribes to the users' events inside the users' transaction: `users.registered` keeps the
+ * registration form's choices pending, `users.emailVerified` grants them (double opt-in) and
+ * `users.emailChanged` lets the person's opt-outs follow them; `users.accountClosed` only withdraws whatever is still granted, a
  * no-op after the erasure (it reads nothing about the person, whose data is gone by then).
  */
 export function createConsentServices(
@@ -111,15 +129,21 @@ export function createConsentServices(
   const policy = new PolicyService();
   const suppressions = new SuppressionService(keys);
   const ledger = new ConsentLedger();
-  const consent = new ConsentService(keys, ledger, policy, suppressions, users.users);
+  const consent = new ConsentService(keys, ledger, policy, suppressions);
   const personalData = platform.personalData.register(
     new ConsentPersonalData(keys, ledger, consent, suppressions, users.users),
   );
-  const unsubscribe = new UnsubscribeService(keys, consent);
-  const campaigns = new CampaignService(platform.jobs);
+  const pendingConsents = platform.personalData.register(new PendingConsentService(policy, consent, suppressions));
+  const unsubscribe = new UnsubscribeService(keys, consent, platform.clock);
   const sender = new CampaignSender(platform.jobs, suppressions, unsubscribe, mailer, platform.logger, options.sender);
+  const campaigns = new CampaignService(platform.jobs, { mailer, unsubscribe, sender });
   const subscriptions = [
-    platform.events.subscribe("users.registered", (ctx, event) => consent.recordRegistration(ctx, event)),
+    // Double opt-in: the form's choices wait for the address's verification (PendingConsentService).
+    platform.events.subscribe("users.registered", (ctx, event) => pendingConsents.recordRegistration(ctx, event)),
+    platform.events.subscribe("users.emailVerified", async (ctx, event) => {
+      await pendingConsents.grantOnVerification(ctx, event);
+    }),
+    platform.events.subscribe("users.emailChanged", (ctx, event) => pendingConsents.followEmailChange(ctx, event)),
     platform.events.subscribe("users.accountClosed", async (ctx, event) => {
       await consent.withdrawAll(ctx, event.userId, ConsentMethod.ACCOUNT_CLOSED);
     }),
@@ -130,10 +154,12 @@ export function createConsentServices(
     suppressions,
     contactLists: new ContactListService(suppressions, platform.audit),
     unsubscribe,
+    freshPreferenceLinks: new FreshPreferenceLinkService(config.secret, unsubscribe, platform.jobs),
     campaigns,
     sender,
     mailer,
     personalData,
+    pendingConsents,
     close: () => {
       for (const unsubscribeFrom of subscriptions) unsubscribeFrom();
       transport.close();

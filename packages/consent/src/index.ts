@@ -33,7 +33,12 @@ export { type CampaignSenderOptions } from "./campaign/campaign-sender.service";
 export { ConsentErrorCode, ConsentException } from "./consent.exception";
 
 // Preferences and the ledger (privacy, the bench, the worker's fault tests).
-export { ConsentService, type PreferenceChange, type PreferenceView } from "./preference/consent.service";
+export {
+  ConsentService,
+  type LedgerActor,
+  type PreferenceChange,
+  type PreferenceView,
+} from "./preference/consent.service";
 export { ConsentAction, ConsentActorKind, ConsentMethod } from "./preference/consent-event.entity";
 export { ConsentPreferenceEntity } from "./preference/consent-preference.entity";
 export { ConsentKeys } from "./consent-keys";
@@ -41,10 +46,14 @@ export { ConsentKeys } from "./consent-keys";
 // The unsubscribe routes (see above).
 export { type UnsubscribeOutcome, type UnsubscribeView } from "./unsubscribe/unsubscribe.service";
 export {
+  CHANNEL_LABELS,
   renderUnsubscribeDone,
   renderUnsubscribePage,
+  TOPIC_DESCRIPTIONS,
+  TOPIC_LABELS,
   type UnsubscribePageOptions,
 } from "./unsubscribe/unsubscribe-page";
+export { maskEmail } from "./unsubscribe/unsubscribe.service";
 
 // Mail transports: ConsentOptions.transport replaces SMTP (tests, other carriers).
 export { MailDeliveryError, type MailAddress, type MailTransport, type OutgoingMail } from "./mail/mail-transport";

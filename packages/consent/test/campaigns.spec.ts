@@ -16,7 +16,7 @@ import { testDatabaseKinds } from "@honour/testing";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { CampaignStatus, CONSENT_JOBS, createConsentServices, MailDeliveryError, type CampaignDraft } from "../src";
-import { CampaignSender } from "../src/campaign/campaign-sender.service";
+import { CampaignSender, type CampaignSenderOptions } from "../src/campaign/campaign-sender.service";
 import { CampaignEntity } from "../src/campaign/campaign.entity";
 import { OutboxMessageEntity, OutboxOutcome, OutboxStatus } from "../src/campaign/outbox-message.entity";
 import { SuppressionReason } from "../src/suppression/suppression.entity";
@@ -62,6 +62,16 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
     });
     return { id, attempt };
   }
+  /** A sender of the bed's services with options of its own, as a second worker would be. */
+  const senderWith = (options: CampaignSenderOptions) =>
+    new CampaignSender(
+      bed.platform.jobs,
+      bed.services.suppressions,
+      bed.services.unsubscribe,
+      bed.services.mailer,
+      silentLogger,
+      options,
+    );
   /** Runs the queued consent jobs to the end, in this process. */
   async function drain(): Promise<void> {
     const runner = bed.runner();
@@ -149,10 +159,11 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
     expect(await counts(campaign.id)).toBeUndefined(); // nothing computed until the worker runs
     await drain();
 
-    expect(bed.transport.recipients().sort()).toEqual(["early@example.com", "late@example.com"]);
+    // Marketing only: the closed account's confirmation mail goes out in the same run.
+    expect(bed.transport.marketingRecipients().sort()).toEqual(["early@example.com", "late@example.com"]);
     expect(await find(campaign.id)).toMatchObject({ status: CampaignStatus.SENT, completedAt: bed.clock.now() });
     expect(await counts(campaign.id)).toEqual({ recipientCount: 2, sentCount: 2, skippedCount: 0, failedCount: 0 });
-    const mail = bed.transport.sent[0]!;
+    const mail = bed.transport.sent.find((m) => m.headers?.["List-Unsubscribe"])!;
     expect(mail.headers).toEqual({
       "List-Unsubscribe": expect.stringMatching(
         /^<https:\/\/www\.honour\.example\/unsubscribe\/[\w.-]+>, <mailto:unsubscribe@www\.honour\.example\?subject=unsubscribe%20[\w.-]+>$/,
@@ -340,14 +351,7 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
     for (let i = 0; i < 12; i++) await subscribe(`p${i}@example.com`);
     const campaign = await create();
     await send(campaign.id);
-    const sender = new CampaignSender(
-      bed.platform.jobs,
-      bed.services.suppressions,
-      bed.services.unsubscribe,
-      bed.services.mailer,
-      silentLogger,
-      { batchSize: 5, concurrency: 4 },
-    );
+    const sender = senderWith({ batchSize: 5, concurrency: 4 });
     let inFlight = 0;
     let most = 0;
     bed.transport.before = async () => {
@@ -367,6 +371,47 @@ describe.each(testDatabaseKinds())("campaigns on %s", (kind) => {
 
     expect(most).toBeGreaterThan(1);
     expect(bed.transport.recipients().sort()).toEqual(Array.from({ length: 12 }, (_, i) => `p${i}@example.com`).sort());
+    expect((await find(campaign.id))?.status).toBe(CampaignStatus.SENT);
+  });
+
+  it("honours an opt-out committed while a wave is in flight for every later wave: at most `concurrency` messages go after it", async () => {
+    const people: Awaited<ReturnType<typeof subscribe>>[] = [];
+    for (let i = 0; i < 12; i++) people.push(await subscribe(`p${i}@example.com`));
+    const campaign = await create();
+    await send(campaign.id);
+    const sender = senderWith({ batchSize: 12, concurrency: 4 });
+    let first: string | undefined;
+    let withdrawn: Promise<void> | undefined;
+    bed.transport.before = async (mail) => {
+      if (!first) {
+        first = mail.to.address;
+        // While the first message is in flight, everyone else withdraws; the messages in flight
+        // with it wait until they have (as a slow server would keep them).
+        withdrawn = (async () => {
+          for (const person of people.filter((p) => p.user.email !== first)) {
+            await bed.services.consent.setPreferences(person.ctx, [
+              { topic: Topic.SPECIAL_OFFERS, channel: Channel.EMAIL, granted: false },
+            ]);
+          }
+        })();
+      }
+      await withdrawn;
+    };
+
+    await sender.prepare(bed.ctx(), campaign.id);
+    await sender.sendBatch(bed.ctx(), campaign.id, await runningJob("a"));
+    await sender.sendBatch(bed.ctx(), campaign.id, await runningJob("b")); // finds nothing left, completes
+
+    const sent = bed.transport.recipients();
+    expect(sent).toContain(first);
+    // The first message's wave (2) and the wave the other lane had checked before the opt-outs (2).
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    expect(sent.length).toBeLessThanOrEqual(4);
+    const rows = await bed.dataSource.manager.findBy(OutboxMessageEntity, { campaignId: campaign.id });
+    expect(rows.filter((r) => r.status === OutboxStatus.SENT)).toHaveLength(sent.length);
+    const skipped = rows.filter((r) => r.status === OutboxStatus.SKIPPED);
+    expect(skipped).toHaveLength(12 - sent.length);
+    expect(new Set(skipped.map((r) => r.outcome))).toEqual(new Set([OutboxOutcome.WITHDRAWN]));
     expect((await find(campaign.id))?.status).toBe(CampaignStatus.SENT);
   });
 

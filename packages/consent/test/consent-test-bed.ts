@@ -49,6 +49,8 @@ import {
 import { CampaignEntity } from "../src/campaign/campaign.entity";
 import { OutboxMessageEntity } from "../src/campaign/outbox-message.entity";
 import { ListExportEntity } from "../src/contact-list/list-export.entity";
+import { ConsentProofEntity } from "../src/preference/consent-proof.entity";
+import { PendingConsentEntity } from "../src/preference/pending-consent.entity";
 import { PolicyVersionEntity } from "../src/policy/policy-version.entity";
 import { ConsentEventEntity } from "../src/preference/consent-event.entity";
 import { RemovalRequestEntity } from "../src/suppression/removal-request.entity";
@@ -97,6 +99,13 @@ export class RecordingTransport implements MailTransport {
   recipients(): string[] {
     return this.sent.map((m) => m.to.address);
   }
+  /** The recipients of marketing messages only (they carry List-Unsubscribe; account mails do not). */
+  marketingRecipients(from = 0): string[] {
+    return this.sent
+      .slice(from)
+      .filter((m) => m.headers?.["List-Unsubscribe"])
+      .map((m) => m.to.address);
+  }
 }
 
 export interface ConsentBedOptions {
@@ -138,9 +147,10 @@ export interface ConsentTestBed {
   close(): Promise<void>;
 }
 
-
 /** Consent and the tables it touches, children first. */
 const TABLES = [
+  PendingConsentEntity,
+  ConsentProofEntity,
   OutboxMessageEntity,
   CampaignEntity,
   UnsubscribeTokenEntity,
@@ -199,7 +209,12 @@ export async function openConsentTestBed(
     },
     staff: async (role) => {
       // Staff tick nothing, so that their accounts do not show up in lists and campaigns.
-      const staff = await signUpTestAccount(users, ctx, { communications: [] }, role === Role.CUSTOMER ? undefined : role);
+      const staff = await signUpTestAccount(
+        users,
+        ctx,
+        { communications: [] },
+        role === Role.CUSTOMER ? undefined : role,
+      );
       return staff.actor;
     },
     partner: (partnerId = "partner-1") => ({ kind: "partner", partnerId, apiKeyId: `${partnerId}-key` }),

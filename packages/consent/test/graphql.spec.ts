@@ -1,11 +1,5 @@
-import {
-  ErrorCode,
-  ManualClock,
-  Role,
-  sha256,
-  type Actor,
-} from "@honour/platform";
-import { buildGraphQLHarness, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
+import { ErrorCode, ManualClock, Role, type Actor } from "@honour/platform";
+import { buildGraphQLHarness, lastVerificationToken, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { ConsentPreferenceEntity } from "../src";
@@ -38,7 +32,6 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
       "myConsentHistory(first: Int, after: String): ConsentEventConnection!",
       "contactList(topic: Topic!, channel: Channel!): ContactListExport!",
       "campaign(id: ID!): Campaign",
-      "partnerSuppressions(since: DateTime): [SuppressedHash!]!",
     ];
     const mutations = [
       "publishPolicyVersion(input: PublishPolicyVersionInput!): PolicyVersion!",
@@ -61,7 +54,7 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
         .filter((l) => /^\w+(\(.*\))?:/.test(l))
         .map((l) => l.split(":")[0]);
     expect(fields("PolicyVersion")).toEqual(["version", "lastUpdated", "summaryOfChanges", "body"]);
-    expect(fields("Preference")).toEqual(["topic", "channel", "granted", "updatedAt"]);
+    expect(fields("Preference")).toEqual(["topic", "channel", "granted", "pending", "updatedAt"]);
     expect(fields("PublishPolicyVersionInput")).toEqual(["summaryOfChanges", "body"]);
     expect(fields("RemovalRequestInput")).toEqual(["channel", "value", "note"]);
     expect(fields("CreateCampaignInput")).toEqual(["topic", "subject", "bodyText", "bodyHtml"]);
@@ -76,7 +69,7 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
     expect(sdl).toMatch(/enum Channel \{\s+EMAIL\s+TELEPHONE\s+FAX\s+MAIL\s+\}/);
     expect(sdl).toMatch(/enum CampaignStatus \{\s+DRAFT\s+SENDING\s+SENT\s+\}/);
     expect(sdl).toMatch(
-      /enum ConsentMethod \{\s+REGISTRATION_FORM\s+PREFERENCE_CENTRE\s+ONE_CLICK_UNSUBSCRIBE\s+EMAIL_LINK\s+STAFF_ON_REQUEST\s+ACCOUNT_CLOSED\s+PRIVACY_REQUEST\s+\}/,
+      /enum ConsentMethod \{\s+REGISTRATION_FORM\s+PREFERENCE_CENTRE\s+ONE_CLICK_UNSUBSCRIBE\s+EMAIL_LINK\s+STAFF_ON_REQUEST\s+ACCOUNT_CLOSED\s+PRIVACY_REQUEST\s+SOFT_OPT_IN\s+\}/,
     );
     expect(sdl).not.toMatch(/subjectHash|identifierHash|actorRef|claimedBy/);
   });
@@ -114,6 +107,14 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
     expect(registered.codes).toEqual([]);
     const userId = (registered.data?.register as { user: { id: string } }).user.id;
     const actor: Actor = { kind: "user", userId, role: Role.CUSTOMER, sessionId: "s" };
+    // Double opt-in: nothing is granted until the welcome mail's link is used.
+    const before = await call(`{ myPreferences { granted } }`, {}, actor);
+    expect((before.data?.myPreferences as { granted: boolean }[]).some((p) => p.granted)).toBe(false);
+    const token = await lastVerificationToken(bed.ctx(), "ada@example.com");
+    const verified = await call(`mutation ($token: String!) { verifyEmail(token: $token) { emailVerified } }`, {
+      token,
+    });
+    expect(verified.data).toEqual({ verifyEmail: { emailVerified: true } });
 
     const mine = await call(`{ myPreferences { topic channel granted updatedAt } }`, {}, actor);
     const list = mine.data?.myPreferences as { topic: string; channel: string; granted: boolean }[];
@@ -259,33 +260,8 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
     expect(preview.data).toEqual({ campaign: { bodyHtml: "<p>Old</p>" } });
   });
 
-  it("gives partners hashes of people who withdrew partner offers, and nothing else", async () => {
-    const ada = await bed.signUp({
-      email: "ada@example.com",
-      communications: [{ topic: "PARTNER_OFFERS" as never, channel: "EMAIL" as never }],
-    });
-    await bed.services.consent.setPreferences(ada.ctx, [
-      { topic: "PARTNER_OFFERS" as never, channel: "EMAIL" as never, granted: false },
-    ]);
-
-    const feed = await call(`{ partnerSuppressions { hash reason channel occurredAt } }`, {}, bed.partner());
-    const later = await call(
-      `query ($since: DateTime) { partnerSuppressions(since: $since) { hash } }`,
-      { since: "2026-11-25T12:00:00.001Z" },
-      bed.partner(),
-    );
-
-    expect(feed.data).toEqual({
-      partnerSuppressions: [
-        {
-          hash: sha256("ada@example.com"),
-          reason: "PARTNER_OFFERS_WITHDRAWN",
-          channel: "EMAIL",
-          occurredAt: "2026-11-25T12:00:00.000Z",
-        },
-      ],
-    });
-    expect(later.data).toEqual({ partnerSuppressions: [] });
+  it("no longer gives partners a hash of every opted-out address (checkPartnerSuppressions replaces it)", () => {
+    expect(printSchema(schema)).not.toMatch(/partnerSuppressions|SuppressedHash/);
   });
 
   describe("bad input", () => {
@@ -395,7 +371,6 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
       ],
       sendCampaign: [`mutation ($id: ID!) { sendCampaign(id: $id) { id } }`, { id: someId }],
       campaign: [`query ($id: ID!) { campaign(id: $id) { id } }`, { id: someId }],
-      partnerSuppressions: [`{ partnerSuppressions { hash } }`, {}],
     };
 
     it.each(Object.keys(operations))("refuses %s to an anonymous caller with UNAUTHENTICATED", async (name) => {
@@ -420,7 +395,6 @@ describe.each(testDatabaseKinds())("consent GraphQL API on %s", (kind) => {
       createCampaign: [Role.MARKETING, Role.ADMIN],
       sendCampaign: [Role.MARKETING, Role.ADMIN],
       campaign: [Role.MARKETING, Role.ADMIN],
-      partnerSuppressions: ["PARTNER"],
     };
     const everyone: Who[] = [Role.CUSTOMER, Role.SUPPORT, Role.MARKETING, Role.SECURITY, Role.ADMIN, "PARTNER"];
 

@@ -32,7 +32,7 @@ describe.each(testDatabaseKinds())("the consent ledger on %s", (kind) => {
       const source = readFileSync(join(__dirname, "../src", file), "utf8");
       const touchesLedger = /ConsentEventEntity|consent_event\b/.test(source);
       const writes =
-        /\.(insert|update|delete|remove|save|softDelete|upsert|clear|increment|decrement)\(|\b(UPDATE|DELETE)\b/.test(
+        /\.(insert|update|delete|remove|save|softDelete|upsert|clear|increment|decrement)\(|\b(INSERT|UPDATE|DELETE)\b/.test(
           source,
         );
       return touchesLedger && writes;
@@ -45,6 +45,8 @@ describe.each(testDatabaseKinds())("the consent ledger on %s", (kind) => {
     }
     const ledger = readFileSync(join(__dirname, "../src/preference/consent-ledger.ts"), "utf8");
     expect(ledger).not.toMatch(/\.(update|delete|remove|save|softDelete|upsert|clear)\(/);
+    // Its plain SQL only ever inserts.
+    expect(ledger).not.toMatch(/\b(UPDATE|DELETE|REPLACE|ON DUPLICATE|ON CONFLICT)\b/);
   });
 
   it("only ever appends: every earlier row is unchanged after grants, withdrawals, unsubscribes and closures", async () => {

@@ -1,5 +1,5 @@
 import { Channel, CHANNELS, ErrorCode, ManualClock, Topic, TOPICS } from "@honour/platform";
-import { testDatabaseKinds } from "@honour/testing";
+import { statementsOf, testDatabaseKinds } from "@honour/testing";
 import { ConsentMethod, type PreferenceChange } from "../src";
 import { ConsentEventEntity } from "../src/preference/consent-event.entity";
 import { MAX_PREFERENCE_CHANGES } from "../src/preference/consent.service";
@@ -25,13 +25,22 @@ describe.each(testDatabaseKinds())("preferences on %s", (kind) => {
       TOPICS.flatMap((t) => CHANNELS.map((c) => `${t}/${c}`)),
     );
     expect(preferences.filter((p) => p.granted)).toEqual([
-      { topic: Topic.NEWSLETTER, channel: Channel.FAX, granted: true, updatedAt: clock().now() },
+      {
+        topic: Topic.NEWSLETTER,
+        channel: Channel.FAX,
+        granted: true,
+        pending: false,
+        updatedAt: clock().now(),
+        policyVersion: 1,
+      },
     ]);
     expect(preferences.find((p) => p.topic === Topic.COMPANY_INFO && p.channel === Channel.EMAIL)).toEqual({
       topic: Topic.COMPANY_INFO,
       channel: Channel.EMAIL,
       granted: false,
+      pending: false,
       updatedAt: null,
+      policyVersion: null,
     });
   });
 
@@ -158,6 +167,31 @@ describe.each(testDatabaseKinds())("preferences on %s", (kind) => {
       const after = await bed.services.consent.setPreferences(ctx, all);
 
       expect(after.every((p) => p.granted)).toBe(true);
+    });
+
+    it("writes any number of changes in a fixed number of statements and answers what it wrote", async () => {
+      const { ctx } = await bed.signUp();
+      const all = (granted: boolean) =>
+        TOPICS.flatMap((topic) => CHANNELS.map((channel) => ({ topic, channel, granted })));
+
+      const granting = await statementsOf(bed.dataSource, () => bed.services.consent.setPreferences(ctx, all(true)));
+      clock().advance(1000);
+      const withdrawing = await statementsOf(bed.dataSource, () =>
+        bed.services.consent.setPreferences(ctx, all(false)),
+      );
+
+      // The account locked with the policy version; the preferences with the pairs waiting; the
+      // ledger entries; the preference rows; then, granting, the suppression lifted on the one
+      // channel the profile has an identifier for (the address).
+      const verbs = (sql: string[]) => sql.map((s) => /^\s*\(?\s*(\w+)/.exec(s)![1]!.toUpperCase());
+      expect(verbs(granting.sql)).toEqual(["SELECT", "SELECT", "INSERT", "INSERT", "UPDATE"]);
+      expect(verbs(withdrawing.sql)).toEqual(["SELECT", "SELECT", "INSERT", "INSERT"]);
+      expect(granting.result.every((p) => p.granted)).toBe(true);
+      // The answer, made from what the transaction wrote, is what a fresh read says.
+      expect(withdrawing.result).toEqual(await bed.services.consent.myPreferences(ctx));
+      expect(await bed.dataSource.getRepository(ConsentEventEntity).countBy({})).toBeGreaterThanOrEqual(
+        2 * MAX_PREFERENCE_CHANGES,
+      );
     });
 
     it("refuses an unknown channel to optOutOfAll", async () => {

@@ -32,7 +32,7 @@ describe.each(testDatabaseKinds())("consent at registration on %s", (kind) => {
     for (const event of events) {
       expect(event).toMatchObject({
         action: "GRANTED",
-        method: ConsentMethod.REGISTRATION_FORM,
+        method: ConsentMethod.SOFT_OPT_IN,
         actorKind: ConsentActorKind.PERSON,
         actorRef: null,
         policyVersion: 1,

@@ -24,7 +24,8 @@ describe.each(testDatabaseKinds())("campaigns through a real SMTP peer on %s", (
       clock: systemClock,
       logger,
       smtpUrl: peer.url,
-      sender: { batchSize: 2, sendingRecheckMs: 50 },
+      // One message in flight at a time, so each is checked just before it goes (see the opt-out test).
+      sender: { batchSize: 2, sendingRecheckMs: 50, concurrency: 1 },
     });
   });
   afterAll(async () => {

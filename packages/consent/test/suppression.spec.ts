@@ -2,7 +2,6 @@ import { Channel, ErrorCode, ManualClock, Role, sha256, Topic } from "@honour/pl
 import { testDatabaseKinds } from "@honour/testing";
 import { RemovalRequestEntity } from "../src/suppression/removal-request.entity";
 import { SuppressionEntity, SuppressionReason } from "../src/suppression/suppression.entity";
-import { SuppressedHashReason } from "../src/suppression/suppression.service";
 import { failure, openConsentTestBed, type ConsentTestBed } from "./consent-test-bed";
 
 describe.each(testDatabaseKinds())("the suppression list on %s", (kind) => {
@@ -132,35 +131,38 @@ describe.each(testDatabaseKinds())("the suppression list on %s", (kind) => {
     });
   });
 
-  describe("the partners' feed", () => {
-    it("names, as SHA-256 of the address, people who withdrew partner offers or are suppressed, since a time", async () => {
-      const partnerOffers = [{ topic: Topic.PARTNER_OFFERS, channel: Channel.EMAIL }];
+  describe("what partners must not contact (checkPartnerSuppressions asks this)", () => {
+    it("names suppressed addresses (EMAIL) and partner-offer withdrawals (their channels), and no one else", async () => {
+      const partnerOffers = [
+        { topic: Topic.PARTNER_OFFERS, channel: Channel.EMAIL },
+        { topic: Topic.PARTNER_OFFERS, channel: Channel.TELEPHONE },
+      ];
       const ada = await bed.signUp({ email: "Ada@Example.com", communications: partnerOffers });
-      const grace = await bed.signUp({ email: "grace@example.com", communications: partnerOffers });
       const alan = await bed.signUp({ email: "alan@example.com" });
       await bed.signUp({ email: "still-in@example.com", communications: partnerOffers });
-      clock().advance(1000);
       await bed.services.consent.setPreferences(ada.ctx, [
-        { topic: Topic.PARTNER_OFFERS, channel: Channel.EMAIL, granted: false },
+        { topic: Topic.PARTNER_OFFERS, channel: Channel.TELEPHONE, granted: false },
       ]);
-      clock().advance(1000);
-      const since = clock().now();
       await bed.services.consent.optOutOfAll(alan.ctx, Channel.EMAIL);
-      clock().advance(1000);
-      await bed.services.consent.setPreferences(grace.ctx, [
-        { topic: Topic.PARTNER_OFFERS, channel: Channel.EMAIL, granted: false },
+      const support = await bed.staff(Role.SUPPORT);
+      await bed.services.suppressions.recordRemovalRequest(bed.ctx(support), {
+        channel: Channel.EMAIL,
+        value: "Not-A-Customer@example.com",
+      });
+
+      const found = await bed.services.suppressions.partnerDoNotContact(bed.ctx(bed.partner()), [
+        "ada@example.com",
+        "alan@example.com",
+        "still-in@example.com",
+        "not-a-customer@example.com",
+        "stranger@example.com",
       ]);
 
-      const all = await bed.services.suppressions.partnerFeed(bed.ctx(bed.partner()), null);
-      const recent = await bed.services.suppressions.partnerFeed(bed.ctx(bed.partner()), since);
-
-      expect(all.map((h) => [h.hash, h.reason])).toEqual([
-        [sha256("ada@example.com"), SuppressedHashReason.PARTNER_OFFERS_WITHDRAWN],
-        [sha256("alan@example.com"), SuppressedHashReason.SUPPRESSED],
-        [sha256("grace@example.com"), SuppressedHashReason.PARTNER_OFFERS_WITHDRAWN],
-      ]);
-      expect(recent.map((h) => h.hash)).toEqual([sha256("alan@example.com"), sha256("grace@example.com")]);
-      expect(JSON.stringify(all)).not.toContain("@");
+      expect(Object.fromEntries(found)).toEqual({
+        "ada@example.com": [Channel.TELEPHONE],
+        "alan@example.com": [Channel.EMAIL],
+        "not-a-customer@example.com": [Channel.EMAIL],
+      });
     });
   });
 });

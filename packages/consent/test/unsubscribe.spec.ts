@@ -1,8 +1,10 @@
-import { Channel, ErrorCode, Topic } from "@honour/platform";
+import { Channel, ErrorCode, Topic, type ManualClock } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
 import { ConsentMethod, renderUnsubscribeDone, renderUnsubscribePage } from "../src";
+import { ConsentKeys } from "../src/consent-keys";
 import { ConsentEventEntity } from "../src/preference/consent-event.entity";
-import { consentSnapshot, failure, openConsentTestBed, type ConsentTestBed } from "./consent-test-bed";
+import { LEGACY_PREFERENCE_LINKS_UNTIL, PREFERENCE_LINK_DAYS } from "../src/unsubscribe/unsubscribe.service";
+import { consentSnapshot, failure, openConsentTestBed, SECRET, type ConsentTestBed } from "./consent-test-bed";
 
 /** Every way of changing one character of a token, plus some that are not tokens at all. */
 function tampered(token: string): string[] {
@@ -57,6 +59,41 @@ describe.each(testDatabaseKinds())("unsubscribe tokens on %s", (kind) => {
     expect(await bed.services.unsubscribe.tokenFor(bed.ctx(), user.id, Topic.SPECIAL_OFFERS)).not.toBe(token);
   });
 
+  it("signs a 90-day expiry into preference links: valid until then, expired after, invalid when moved", async () => {
+    const { user, token } = await subscriber();
+    const view = await bed.services.unsubscribe.describe(bed.ctx(), token);
+    const link = view.valid ? view.preferencesToken! : "";
+    const [id, expiry, mac] = link.split(".") as [string, string, string];
+    const issued = bed.clock.now().getTime();
+    expect(Number(expiry) * 1000).toBe(Math.floor(issued / 1000) * 1000 + PREFERENCE_LINK_DAYS * 86_400_000);
+    const check = (token: string) => bed.services.unsubscribe.checkPreferenceLink(bed.ctx(), token);
+
+    expect(await check(link)).toMatchObject({ status: "valid", userId: user.id });
+    expect(await bed.services.unsubscribe.preferencesAccount(bed.ctx(), link)).toBe(user.id);
+    // A later expiry typed in by hand is not ours.
+    expect(await check(`${id}.${Number(expiry) + 86_400}.${mac}`)).toEqual({ status: "invalid" });
+    expect(await check(`${id}.${expiry}.${"0".repeat(32)}`)).toEqual({ status: "invalid" });
+
+    (bed.clock as ManualClock).set(new Date(Number(expiry) * 1000 - 1000).toISOString());
+    expect((await check(link)).status).toBe("valid");
+    (bed.clock as ManualClock).set(new Date(Number(expiry) * 1000).toISOString());
+    expect(await check(link)).toMatchObject({ status: "expired", userId: user.id });
+    expect(await bed.services.unsubscribe.preferencesAccount(bed.ctx(), link)).toBeNull();
+  });
+
+  it("keeps links made before they carried an expiry working until the cut-over date", async () => {
+    const { user, token } = await subscriber();
+    const [id] = token.split(".") as [string];
+    const legacy = `${id}.${new ConsentKeys(SECRET).preferences(id, user.id)}`;
+    const check = (token: string) => bed.services.unsubscribe.checkPreferenceLink(bed.ctx(), token);
+    expect(await check(legacy)).toMatchObject({ status: "valid", userId: user.id });
+    expect(await check(`${id}.${"0".repeat(32)}`)).toEqual({ status: "invalid" });
+    (bed.clock as ManualClock).set(LEGACY_PREFERENCE_LINKS_UNTIL.toISOString());
+    expect(await check(legacy)).toMatchObject({ status: "expired", userId: user.id });
+    // An unsubscribe token is never a preference link, old or new.
+    expect(await check(token)).toEqual({ status: "invalid" });
+  });
+
   it("changes nothing when the page is shown 100 times", async () => {
     const { user, token } = await subscriber();
     const before = await consentSnapshot(bed.dataSource);
@@ -67,6 +104,7 @@ describe.each(testDatabaseKinds())("unsubscribe tokens on %s", (kind) => {
         topic: Topic.NEWSLETTER,
         maskedEmail: "a•••@example.com",
         subscribed: true,
+        preferencesToken: expect.stringMatching(/^[A-Za-z0-9_-]{22}\.\d{10}\.[0-9a-f]{32}$/),
       });
     }
 
@@ -80,7 +118,12 @@ describe.each(testDatabaseKinds())("unsubscribe tokens on %s", (kind) => {
     const outcome = await bed.services.unsubscribe.oneClick(bed.ctx(), token);
     await bed.services.unsubscribe.oneClick(bed.ctx(), token);
 
-    expect(outcome).toEqual({ done: true, topic: Topic.NEWSLETTER, channel: Channel.EMAIL });
+    expect(outcome).toEqual({
+      done: true,
+      topic: Topic.NEWSLETTER,
+      channel: Channel.EMAIL,
+      preferencesToken: expect.stringMatching(/^[A-Za-z0-9_-]{22}\.\d{10}\.[0-9a-f]{32}$/),
+    });
     expect(await granted(user.id, Topic.NEWSLETTER)).toBe(false);
     expect(await granted(user.id, Topic.SPECIAL_OFFERS)).toBe(true);
     const withdrawals = await bed.dataSource.manager.findBy(ConsentEventEntity, { action: "WITHDRAWN" as never });

@@ -1,13 +1,14 @@
-import { Role } from "@honour/platform";
+import { Role, type Connection } from "@honour/platform";
 import { requestLoader, type GraphQLContext } from "@honour/platform/graphql";
 import type DataLoader from "dataloader";
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { ConsentServices } from "../consent.module";
 import { sanitiseCampaignHtml } from "./campaign-html";
 import type { CampaignEntity } from "./campaign.entity";
-import { CreateCampaignInput } from "./campaign.input";
-import { CampaignObject } from "./campaign.object";
-import { NO_COUNTS, type CampaignCounts } from "./campaign.service";
+import { CampaignsArgs } from "./campaign.args";
+import { CreateCampaignInput, UpdateCampaignInput } from "./campaign.input";
+import { CampaignConnection, CampaignMessageObject, CampaignObject } from "./campaign.object";
+import { NO_COUNTS, type CampaignCounts, type CampaignMessageView } from "./campaign.service";
 
 /** A campaign's counts, batched per request: one query for every campaign a response shows. */
 function countsLoader(context: GraphQLContext, services: ConsentServices): DataLoader<string, CampaignCounts> {
@@ -32,6 +33,30 @@ export class CampaignResolver {
   }
 
   @Authorized([Role.MARKETING, Role.ADMIN])
+  @Query(() => CampaignConnection, { description: "Campaigns, newest first. Marketing and admins." })
+  campaigns(
+    @Args(() => CampaignsArgs) { status, ...page }: CampaignsArgs,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<Connection<CampaignEntity>> {
+    return this.services.campaigns.list(ctx, page, status);
+  }
+
+  @Authorized([Role.MARKETING, Role.ADMIN])
+  @Query(() => CampaignMessageObject, {
+    description:
+      "The campaign's message as a recipient gets it (text and HTML with the footer, unsubscribe and preference " +
+      "links, whose tokens are placeholders here); softOptIn: as a recipient with the policy's soft opt-in reads it. " +
+      "NOT_FOUND for an unknown id. Marketing and admins.",
+  })
+  previewCampaign(
+    @Arg("id", () => ID) id: string,
+    @Arg("softOptIn", () => Boolean, { defaultValue: false }) softOptIn: boolean,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<CampaignMessageView> {
+    return this.services.campaigns.preview(ctx, id, softOptIn);
+  }
+
+  @Authorized([Role.MARKETING, Role.ADMIN])
   @Mutation(() => CampaignObject, { description: "Creates a DRAFT campaign. Marketing and admins." })
   createCampaign(
     @Arg("input", () => CreateCampaignInput) input: CreateCampaignInput,
@@ -48,6 +73,38 @@ export class CampaignResolver {
   })
   sendCampaign(@Arg("id", () => ID) id: string, @Ctx() { ctx }: GraphQLContext): Promise<CampaignEntity> {
     return this.services.campaigns.send(ctx, id);
+  }
+
+  @Authorized([Role.MARKETING, Role.ADMIN])
+  @Mutation(() => CampaignObject, {
+    description:
+      "Changes a DRAFT campaign (only the fields given). CONFLICT (reason CAMPAIGN_NOT_DRAFT) once it has been sent " +
+      "or is being sent: what went out cannot change. Marketing and admins.",
+  })
+  updateCampaign(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateCampaignInput) input: UpdateCampaignInput,
+    @Ctx() { ctx }: GraphQLContext,
+  ): Promise<CampaignEntity> {
+    return this.services.campaigns.update(ctx, id, { ...input });
+  }
+
+  @Authorized([Role.MARKETING, Role.ADMIN])
+  @Mutation(() => CampaignMessageObject, {
+    description:
+      "Sends the campaign once, now, to your own address only, as a recipient gets it (subject marked [Test]); " +
+      "counts nothing. Any status. Marketing and admins.",
+  })
+  sendTestCampaign(@Arg("id", () => ID) id: string, @Ctx() { ctx }: GraphQLContext): Promise<CampaignMessageView> {
+    return this.services.campaigns.sendTest(ctx, id);
+  }
+
+  @FieldResolver(() => Int, {
+    description:
+      "How many would get it if it were sent now: granted the topic by email, account open, address not suppressed.",
+  })
+  eligibleRecipientCount(@Root() campaign: CampaignEntity, @Ctx() { ctx }: GraphQLContext): Promise<number> {
+    return this.services.campaigns.eligibleCount(ctx, campaign.topic);
   }
 
   // The schema's bodyHtml, unchanged; sanitised again for campaigns stored before sanitising

@@ -1,9 +1,9 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { connect as netConnect } from "node:net";
 import { join } from "node:path";
-import { createTransport } from "nodemailer";
-import { parseConnectionUrl } from "nodemailer/lib/shared";
+import type { createTransport as CreateTransport } from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool";
+import { MimeBuilder } from "./mime";
+import { SmtpClient, SmtpError } from "./smtp-client";
 
 export interface MailAddress {
   name: string;
@@ -20,6 +20,14 @@ export interface OutgoingMail {
   text: string;
   html?: string | null;
   headers?: Record<string, string>;
+  /**
+   * `text` in pieces (their concatenation is `text`), when most of it is shared by many messages:
+   * a campaign's body, then the recipient's footer. The SMTP transport encodes a piece it has
+   * seen before only once.
+   */
+  textParts?: readonly string[];
+  /** `html` in pieces, like {@link textParts}. */
+  htmlParts?: readonly string[];
 }
 
 /**
@@ -59,55 +67,63 @@ function toNodemailer(mail: OutgoingMail) {
   };
 }
 
+export interface SmtpTransportOptions {
+  /** Connections kept open to the server (default 4); messages go to the least busy. */
+  connections?: number;
+}
+
 /**
- * SMTP through nodemailer, with pooled connections: `smtp://user:pass@host:587` (STARTTLS when
- * offered) or `smtps://…:465`. A 5xx refusal of the recipient is permanent; anything else
- * (connection errors, 4xx) is worth retrying.
+ * SMTP: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`, with nodemailer's
+ * URL options (`?tls.rejectUnauthorized=false`, `requireTLS`, `ignoreTLS`, `name`). A 5xx refusal
+ * of the recipient is permanent; anything else (connection errors, 4xx) is worth retrying.
+ * Messages are written by {@link MimeBuilder} (a campaign's body is encoded once) and sent by
+ * {@link SmtpClient}, pipelined over a few kept connections. A message MimeBuilder does not write
+ * (an address outside plain ASCII, which needs SMTPUTF8 or an encoded domain) goes through
+ * nodemailer's composer and pool instead, made on first need.
  */
-export function smtpMailTransport(url: string): MailTransport {
-  const connection = parseConnectionUrl(url);
-  const options: SMTPPool.Options = {
-    ...connection,
-    pool: true,
-    maxConnections: 2,
-    // nodemailer writes a message in several small pieces; with Nagle's algorithm each one waits
-    // for the peer's delayed ACK (~40 ms a message). So the pool connects its own sockets without
-    // the delay (nodemailer still speaks STARTTLS or TLS over them).
-    getSocket: (_options, callback) => {
-      const socket = netConnect({
-        host: connection.host ?? "localhost",
-        port: connection.port ?? (connection.secure ? 465 : 587),
-        noDelay: true,
-      });
-      const fail = (error: Error) => {
-        socket.destroy();
-        callback(error, undefined as never);
-      };
-      socket.setTimeout(CONNECT_TIMEOUT_MS, () =>
-        fail(Object.assign(new Error("Connection timeout"), { code: "ETIMEDOUT" })),
-      );
-      socket.once("error", fail);
-      socket.once("connect", () => {
-        socket.setTimeout(0);
-        socket.off("error", fail);
-        callback(null, { connection: socket });
-      });
-    },
-  };
-  const transport = createTransport(options);
+export function smtpMailTransport(url: string, transportOptions: SmtpTransportOptions = {}): MailTransport {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseConnectionUrl } = require("nodemailer/lib/shared") as typeof import("nodemailer/lib/shared");
+  const connection = parseConnectionUrl(url) as SMTPPool.Options;
+  const connections = Math.max(1, transportOptions.connections ?? 4);
+  const auth = connection.auth as { user?: string; pass?: string } | undefined;
+  const client = new SmtpClient({
+    host: connection.host ?? "localhost",
+    port: connection.port ?? (connection.secure ? 465 : 587),
+    secure: connection.secure ?? false,
+    ...(auth?.user ? { auth: { user: auth.user, pass: auth.pass ?? "" } } : {}),
+    ...(connection.tls ? { tls: connection.tls } : {}),
+    ...(connection.ignoreTLS ? { ignoreTLS: true } : {}),
+    ...(connection.requireTLS ? { requireTLS: true } : {}),
+    ...(connection.name ? { name: connection.name } : {}),
+    connections,
+    timeoutMs: CONNECT_TIMEOUT_MS,
+  });
+  let fallback: { sendMail(mail: object): Promise<unknown>; close(): void } | undefined;
+  const composer = () =>
+    (fallback ??= createTransport()({ ...connection, pool: true, maxConnections: 1, maxMessages: Infinity }));
+  const mime = new MimeBuilder();
   return {
     kind: "smtp",
     async send(mail) {
+      const built = mime.build(mail);
       try {
-        await transport.sendMail(toNodemailer(mail));
+        if (built) await client.send(built.envelope.from, built.envelope.to[0]!, built.raw);
+        else await composer().sendMail(toNodemailer(mail));
       } catch (error) {
-        const e = error as { code?: string; responseCode?: number };
-        const permanent = e.code === "EENVELOPE" && (e.responseCode ?? 0) >= 500;
+        const e = error as { code?: string; responseCode?: number; recipientRefused?: boolean };
+        const permanent =
+          error instanceof SmtpError
+            ? e.recipientRefused === true
+            : e.code === "EENVELOPE" && (e.responseCode ?? 0) >= 500;
         // The message names the failure only: no address, and never the URL (it may hold a password).
         throw new MailDeliveryError(`SMTP ${e.code ?? "error"} ${e.responseCode ?? ""}`.trim(), permanent);
       }
     },
-    close: () => transport.close(),
+    close: () => {
+      client.close();
+      fallback?.close();
+    },
   };
 }
 
@@ -116,10 +132,11 @@ export function smtpMailTransport(url: string): MailTransport {
  * no SMTP server is configured, so development never mails anyone.
  */
 export function fileMailTransport(dir: string): MailTransport {
-  const transport = createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  let transport: { sendMail(mail: object): Promise<unknown>; close(): void } | undefined;
   return {
     kind: "file",
     async send(mail) {
+      transport ??= createTransport()({ streamTransport: true, buffer: true, newline: "windows" });
       const info = (await transport.sendMail(toNodemailer(mail))) as { message: Buffer };
       mkdirSync(dir, { recursive: true });
       const name = mail.messageId.replace(/^<|>$/g, "").replace(/[^A-Za-z0-9@._-]/g, "_");
@@ -128,6 +145,17 @@ export function fileMailTransport(dir: string): MailTransport {
       writeFileSync(`${file}.tmp`, info.message);
       renameSync(`${file}.tmp`, file);
     },
-    close: () => transport.close(),
+    close: () => transport?.close(),
   };
+}
+
+/**
+ * nodemailer (its composer, pool and stream transport), loaded with the first message that needs
+ * it rather than at start-up (issue 18: idle memory, start-up); most messages go through
+ * {@link MimeBuilder} and {@link SmtpClient}.
+ */
+function createTransport(): typeof CreateTransport {
+  // require, not import(): the build is CommonJS, and jest runs it without ES module support.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("nodemailer") as typeof import("nodemailer")).createTransport;
 }

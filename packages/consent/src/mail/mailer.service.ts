@@ -26,6 +26,20 @@ export interface MarketingContent {
   bodyHtml: string | null;
 }
 
+/** How a marketing message's footer reads for its recipient. */
+export interface MarketingOptions {
+  /** The recipient's signed preference link token; without it the footer links the bare preference centre. */
+  preferencesToken?: string;
+  /** The recipient has the policy's soft opt-in (never ticked a box): the footer says so. */
+  softOptIn?: boolean;
+}
+
+/** A campaign's content, ready to be addressed to each recipient ({@link Mailer.marketingTemplate}). */
+export interface MarketingTemplate {
+  /** The message to one recipient: their footer (unsubscribe token, preference link, why) and headers. */
+  compose(id: string, to: MailAddress, token: string, options?: MarketingOptions): OutgoingMail;
+}
+
 /** A transactional message (order confirmation, password changed): no marketing unsubscribe. */
 export interface TransactionalMail {
   to: MailAddress;
@@ -50,31 +64,83 @@ export class Mailer {
     return `${this.settings.publicUrl}/unsubscribe/${encodeURIComponent(token)}`;
   }
 
-  composeMarketing(id: string, to: MailAddress, content: MarketingContent, token: string): OutgoingMail {
-    const unsubscribeUrl = this.unsubscribeUrl(token);
-    const mailto = `mailto:${this.settings.unsubscribeMailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`;
+  /** The preference centre, opened from a message by its signed preference link when there is one. */
+  preferencesUrl(preferencesToken?: string): string {
+    const base = this.settings.preferencesUrl;
+    return preferencesToken ? `${base}?token=${encodeURIComponent(preferencesToken)}` : base;
+  }
+
+  /**
+   * A marketing message as its recipient gets it: the body, then a footer saying why they get it,
+   * the unsubscribe link and the preference centre (by the signed preference link when given), and
+   * the RFC 8058 headers. A soft opt-in recipient never ticked a box, so their footer says they get
+   * it because they registered or bought from us, not because they chose to.
+   */
+  composeMarketing(
+    id: string,
+    to: MailAddress,
+    content: MarketingContent,
+    token: string,
+    options: MarketingOptions = {},
+  ): OutgoingMail {
+    return this.marketingTemplate(content).compose(id, to, token, options);
+  }
+
+  /**
+   * A campaign's content made ready once for all its recipients: the HTML split where the footer
+   * goes, and the same body strings in every message, which the SMTP transport encodes only once.
+   */
+  marketingTemplate(content: MarketingContent): MarketingTemplate {
     const topic = TOPIC_LABELS[content.topic];
-    const { organisation, preferencesUrl } = this.settings;
-    const footerText = [
-      "--",
-      `You receive ${topic} from ${organisation} by email because you chose to.`,
-      `Unsubscribe from ${topic}: ${unsubscribeUrl}`,
-      `Manage your communication preferences: ${preferencesUrl}`,
-    ].join("\n");
-    const footerHtml =
-      `<hr><p style="font-size:12px;color:#555">You receive ${escapeHtml(topic)} from ${escapeHtml(organisation)} ` +
-      `by email because you chose to. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe from ${escapeHtml(topic)}</a>` +
-      ` · <a href="${escapeHtml(preferencesUrl)}">Manage your communication preferences</a></p>`;
-    return {
-      messageId: `<${id}@${this.settings.messageIdDomain}>`,
+    const { organisation } = this.settings;
+    const text = `${content.bodyText.replace(/\s+$/, "")}\n\n`;
+    const html = content.bodyHtml ? splitForFooter(content.bodyHtml) : null;
+    const topicHtml = escapeHtml(topic);
+    const organisationHtml = escapeHtml(organisation);
+    const headers = {
+      messageIdDomain: this.settings.messageIdDomain,
       from: this.settings.from,
-      to,
       subject: content.subject,
-      text: `${content.bodyText.replace(/\s+$/, "")}\n\n${footerText}\n`,
-      html: content.bodyHtml ? withFooter(content.bodyHtml, footerHtml) : null,
-      headers: {
-        "List-Unsubscribe": `<${unsubscribeUrl}>, <${mailto}>`,
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    };
+    return {
+      compose: (id, to, token, options = {}) => {
+        const unsubscribeUrl = this.unsubscribeUrl(token);
+        const mailto = `mailto:${this.settings.unsubscribeMailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`;
+        const preferencesUrl = this.preferencesUrl(options.preferencesToken);
+        const why = options.softOptIn
+          ? "because you registered or bought from us and have not said no"
+          : "because you chose to";
+        const footerText = [
+          "--",
+          `You receive ${topic} from ${organisation} by email ${why}.`,
+          `Unsubscribe from ${topic}: ${unsubscribeUrl}`,
+          `Manage your communication preferences: ${preferencesUrl}`,
+          "",
+        ].join("\n");
+        const textParts = [text, footerText];
+        const htmlParts = html
+          ? [
+              html.before,
+              `<hr><p style="font-size:12px;color:#555">You receive ${topicHtml} from ${organisationHtml} ` +
+                `by email ${why}. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe from ${topicHtml}</a>` +
+                ` · <a href="${escapeHtml(preferencesUrl)}">Manage your communication preferences</a></p>`,
+              html.after,
+            ]
+          : undefined;
+        return {
+          messageId: `<${id}@${headers.messageIdDomain}>`,
+          from: headers.from,
+          to,
+          subject: headers.subject,
+          text: textParts.join(""),
+          html: htmlParts ? htmlParts.join("") : null,
+          textParts,
+          ...(htmlParts ? { htmlParts } : {}),
+          headers: {
+            "List-Unsubscribe": `<${unsubscribeUrl}>, <${mailto}>`,
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+          },
+        };
       },
     };
   }
@@ -93,7 +159,7 @@ export class Mailer {
 }
 
 /** The footer goes just before `</body>` when the HTML has one, else at the end. */
-function withFooter(html: string, footer: string): string {
+function splitForFooter(html: string): { before: string; after: string } {
   const close = html.search(/<\/body\s*>/i);
-  return close >= 0 ? `${html.slice(0, close)}${footer}${html.slice(close)}` : `${html}${footer}`;
+  return close >= 0 ? { before: html.slice(0, close), after: html.slice(close) } : { before: html, after: "" };
 }

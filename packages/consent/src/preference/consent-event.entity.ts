@@ -9,7 +9,7 @@ export enum ConsentAction {
 
 /** How the grant or withdrawal was given. */
 export enum ConsentMethod {
-  /** Ticked (or, without a choice on the form, the policy's soft opt-in) when registering. */
+  /** Ticked when registering. */
   REGISTRATION_FORM = "REGISTRATION_FORM",
   /** The signed-in preference centre: setPreferences, optOutOfAll. */
   PREFERENCE_CENTRE = "PREFERENCE_CENTRE",
@@ -26,6 +26,11 @@ export enum ConsentMethod {
    * marketing withdraws everything granted.
    */
   PRIVACY_REQUEST = "PRIVACY_REQUEST",
+  /**
+   * The policy's soft opt-in: registered on a form that offered no choice, so the company's own
+   * topics by email until the person says no. (Entries before this value existed say REGISTRATION_FORM.)
+   */
+  SOFT_OPT_IN = "SOFT_OPT_IN",
 }
 
 /** Who recorded the entry. */
@@ -34,6 +39,8 @@ export enum ConsentActorKind {
   PERSON = "PERSON",
   /** Whoever held the person's unsubscribe link (bound to them and one topic). */
   UNSUBSCRIBE_LINK = "UNSUBSCRIBE_LINK",
+  /** Whoever held the preference link of a marketing message (bound to the person, preferences only). */
+  PREFERENCE_LINK = "PREFERENCE_LINK",
   STAFF = "STAFF",
   SYSTEM = "SYSTEM",
 }

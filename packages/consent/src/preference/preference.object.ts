@@ -19,6 +19,13 @@ export class PreferenceObject {
   @Field(() => Boolean)
   granted!: boolean;
 
+  @Field(() => Boolean, {
+    description:
+      "Chosen, but waiting for you to verify your email address (double opt-in): not granted, and nothing is " +
+      "sent, until you use the link in the verification mail. Email grants of an unverified address wait here.",
+  })
+  pending!: boolean;
+
   @Field(() => GraphQLDateTime, { nullable: true, description: "Null when never set." })
   updatedAt!: Date | null;
 }

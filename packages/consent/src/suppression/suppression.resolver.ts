@@ -1,14 +1,15 @@
-import { PARTNER_ROLE, Role } from "@honour/platform";
+import { Role } from "@honour/platform";
 import type { GraphQLContext } from "@honour/platform/graphql";
-import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, Mutation, Resolver } from "type-graphql";
 import type { ConsentServices } from "../consent.module";
 import type { SuppressionEntity } from "./suppression.entity";
-import { PartnerSuppressionsArgs } from "./suppression.args";
 import { RemovalRequestInput } from "./suppression.input";
-import { SuppressedHashObject, SuppressionObject } from "./suppression.object";
-import type { SuppressedHash } from "./suppression.service";
+import { SuppressionObject } from "./suppression.object";
 
-/** Removal requests (staff) and the opt-out feed for partners. */
+/**
+ * Removal requests (staff). Partners check the addresses they hold with `checkPartnerSuppressions`
+ * (orders), which asks `SuppressionService.partnerDoNotContact`.
+ */
 @Resolver(() => SuppressionObject)
 export class SuppressionResolver {
   constructor(private readonly services: ConsentServices) {}
@@ -24,18 +25,5 @@ export class SuppressionResolver {
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<SuppressionEntity> {
     return this.services.suppressions.recordRemovalRequest(ctx, input);
-  }
-
-  @Authorized([PARTNER_ROLE])
-  @Query(() => [SuppressedHashObject], {
-    description:
-      "Hashes of the email addresses of people who withdrew partner offers or are suppressed, oldest first. " +
-      "Partners (API key).",
-  })
-  partnerSuppressions(
-    @Args(() => PartnerSuppressionsArgs) { since }: PartnerSuppressionsArgs,
-    @Ctx() { ctx }: GraphQLContext,
-  ): Promise<SuppressedHash[]> {
-    return this.services.suppressions.partnerFeed(ctx, since ?? null);
   }
 }

@@ -2,9 +2,9 @@ import {
   Channel,
   CHANNELS,
   FieldChecks,
+  HotReads,
   isDuplicateKeyError,
   newId,
-  sha256,
   Topic,
   UnauthenticatedException,
   type RequestContext,
@@ -23,26 +23,6 @@ export interface RemovalRequest {
   note?: string | null;
 }
 
-/** Why a hash is in the partners' feed. */
-export enum SuppressedHashReason {
-  /** The person withdrew PARTNER_OFFERS (on `channel`). */
-  PARTNER_OFFERS_WITHDRAWN = "PARTNER_OFFERS_WITHDRAWN",
-  /** The person's email address is on the suppression list. */
-  SUPPRESSED = "SUPPRESSED",
-}
-
-/** One entry of the partners' feed: no personal data beyond the hash of an address they may hold. */
-export interface SuppressedHash {
-  /** SHA-256 of the normalised (trimmed, lower-case) email address, hex. */
-  hash: string;
-  reason: SuppressedHashReason;
-  channel: Channel;
-  occurredAt: Date;
-}
-
-/** Most entries one call of the partners' feed returns; call again with the last `occurredAt`. */
-export const PARTNER_FEED_LIMIT = 1000;
-
 /** Largest IN (…) list per query. */
 const CHUNK = 500;
 
@@ -53,6 +33,8 @@ const CHUNK = 500;
  * only the person's own explicit action lifts an entry (see `ConsentService.setPreferences`).
  */
 export class SuppressionService {
+  private readonly statements = new HotReads();
+
   constructor(private readonly keys: ConsentKeys) {}
 
   /** The stored form of a normalised identifier. */
@@ -115,16 +97,26 @@ export class SuppressionService {
    */
   async lift(ctx: RequestContext, channel: Channel, identifier: string): Promise<boolean> {
     const identifierHash = this.hash(channel, identifier);
-    const result = await ctx.manager
-      .createQueryBuilder()
-      .update(SuppressionEntity)
-      .set({ liftedAt: ctx.clock.now() })
-      .where("channel = :channel AND identifierHash = :identifierHash AND liftedAt IS NULL", {
-        channel,
-        identifierHash,
-      })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    // Plain SQL built once (issue 18: every grant in the preference centre runs it).
+    const { dataSource } = ctx;
+    const metadata = dataSource.getMetadata(SuppressionEntity);
+    const liftedAt = metadata.findColumnWithPropertyName("liftedAt")!;
+    const sql = this.statements.statement(dataSource, "suppression:lift", () => {
+      const name = (property: string) =>
+        dataSource.driver.escape(metadata.findColumnWithPropertyName(property)!.databaseName);
+      return (
+        `UPDATE ${dataSource.driver.escape(metadata.tableName)} SET ${name("liftedAt")} = ? ` +
+        `WHERE ${name("channel")} = ? AND ${name("identifierHash")} = ? AND ${name("liftedAt")} IS NULL`
+      );
+    });
+    const parameters = [dataSource.driver.preparePersistentValue(ctx.clock.now(), liftedAt), channel, identifierHash];
+    // The query runner's structured result says how many rows changed on either driver.
+    const runner = ctx.manager.queryRunner ?? dataSource.createQueryRunner();
+    try {
+      return ((await runner.query(sql, parameters, true)).affected ?? 0) > 0;
+    } finally {
+      if (!ctx.manager.queryRunner) await runner.release();
+    }
   }
 
   async isSuppressed(ctx: RequestContext, channel: Channel, identifier: string): Promise<boolean> {
@@ -192,49 +184,34 @@ export class SuppressionService {
   }
 
   /**
-   * For partners: hashes of the email addresses of people who withdrew PARTNER_OFFERS or whose
-   * address is suppressed, at or after `since`, oldest first, at most {@link PARTNER_FEED_LIMIT}.
-   * Only accounts that still exist can be named; nothing else about them is returned.
+   * For partners' `checkPartnerSuppressions`: of these normalised email addresses, those a partner
+   * must not contact, each with the channels it must not use: EMAIL for an address on the
+   * suppression list (whatever the reason, so an answer does not tell an account holder from anyone
+   * else who asked to be left alone), and each channel on which the account holding the address
+   * withdrew PARTNER_OFFERS. Addresses not in the answer may be contacted as far as Honour knows.
    */
-  async partnerFeed(ctx: RequestContext, since: Date | null): Promise<SuppressedHash[]> {
-    const from = since ?? new Date(0);
-    const withdrawn = await ctx.manager
-      .createQueryBuilder(ConsentPreferenceEntity, "p")
-      .innerJoinAndSelect("p.user", "u")
-      .where("p.topic = :topic", { topic: Topic.PARTNER_OFFERS })
-      .andWhere("p.granted = :granted", { granted: false })
-      .andWhere("p.updatedAt >= :from", { from })
-      .orderBy("p.updatedAt", "ASC")
-      .take(PARTNER_FEED_LIMIT)
-      .getMany();
-    const suppressed = await ctx.manager
-      .createQueryBuilder(SuppressionEntity, "s")
-      .innerJoinAndSelect("s.user", "u")
-      .where("s.channel = :channel", { channel: Channel.EMAIL })
-      .andWhere("s.liftedAt IS NULL")
-      .andWhere("s.suppressedAt >= :from", { from })
-      .orderBy("s.suppressedAt", "ASC")
-      .take(PARTNER_FEED_LIMIT)
-      .getMany();
-    const feed: SuppressedHash[] = [
-      ...withdrawn.map((p) => ({
-        hash: sha256(p.user!.email),
-        reason: SuppressedHashReason.PARTNER_OFFERS_WITHDRAWN,
-        channel: p.channel,
-        occurredAt: p.updatedAt,
-      })),
-      // An entry made for an address the account no longer has is about that old address, which
-      // we no longer know; leave it out rather than name the new one.
-      ...suppressed
-        .filter((s) => this.hash(Channel.EMAIL, s.user!.email) === s.identifierHash)
-        .map((s) => ({
-          hash: sha256(s.user!.email),
-          reason: SuppressedHashReason.SUPPRESSED,
-          channel: Channel.EMAIL,
-          occurredAt: s.suppressedAt,
-        })),
-    ];
-    return feed.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()).slice(0, PARTNER_FEED_LIMIT);
+  async partnerDoNotContact(ctx: RequestContext, emails: readonly string[]): Promise<Map<string, Channel[]>> {
+    const found = new Map<string, Set<Channel>>();
+    const add = (email: string, channel: Channel) => {
+      const channels = found.get(email) ?? new Set<Channel>();
+      found.set(email, channels.add(channel));
+    };
+    const unique = [...new Set(emails)];
+    const byHash = new Map(unique.map((email) => [this.hash(Channel.EMAIL, email), email]));
+    for (const hash of await this.suppressedAmong(ctx, Channel.EMAIL, [...byHash.keys()]))
+      add(byHash.get(hash)!, Channel.EMAIL);
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const rows = await ctx.manager
+        .createQueryBuilder(ConsentPreferenceEntity, "p")
+        .innerJoin("p.user", "u")
+        .select(["p.channel AS channel", "u.email AS email"])
+        .where("p.topic = :topic", { topic: Topic.PARTNER_OFFERS })
+        .andWhere("p.granted = :granted", { granted: false })
+        .andWhere("u.email IN (:...emails)", { emails: unique.slice(i, i + CHUNK) })
+        .getRawMany<{ channel: Channel; email: string }>();
+      for (const row of rows) add(row.email, row.channel);
+    }
+    return new Map([...found].map(([email, channels]) => [email, CHANNELS.filter((c) => channels.has(c))]));
   }
 }
 

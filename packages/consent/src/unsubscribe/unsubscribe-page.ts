@@ -1,4 +1,4 @@
-import { Topic } from "@honour/platform";
+import { Channel, Topic } from "@honour/platform";
 import type { UnsubscribeOutcome, UnsubscribeView } from "./unsubscribe.service";
 
 /** How topics read to people. */
@@ -10,11 +10,33 @@ export const TOPIC_LABELS: Readonly<Record<Topic, string>> = {
   [Topic.PARTNER_OFFERS]: "offers from our partners",
 };
 
+/** What each topic brings, in the preference centre. */
+export const TOPIC_DESCRIPTIONS: Readonly<Record<Topic, string>> = {
+  [Topic.COMPANY_INFO]: "News about the company: what we do, where and with whom.",
+  [Topic.PRODUCT_UPDATES]: "New versions and features of the products, and changes you should know about.",
+  [Topic.SPECIAL_OFFERS]: "Discounts and offers on our own products and services.",
+  [Topic.NEWSLETTER]: "Our newsletter, about once a month.",
+  [Topic.PARTNER_OFFERS]: "Offers from our partners and resellers, sent by us: your details are not given to them.",
+};
+
+/** How channels read to people. */
+export const CHANNEL_LABELS: Readonly<Record<Channel, string>> = {
+  [Channel.EMAIL]: "Email",
+  [Channel.TELEPHONE]: "Telephone",
+  [Channel.FAX]: "Fax",
+  [Channel.MAIL]: "Post",
+};
+
 export interface UnsubscribePageOptions {
   /** Where the preference centre is (footer link); absolute or site-relative. */
   preferencesUrl?: string;
   /** The organisation's name in the page title. */
   organisation?: string;
+  /**
+   * Puts the page's title and content (HTML) into the site's own page layout; without it the
+   * page is a plain document of its own.
+   */
+  layout?: (title: string, content: string) => string;
 }
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
@@ -27,6 +49,7 @@ function page(title: string, content: string, options: UnsubscribePageOptions): 
   const preferences = options.preferencesUrl
     ? `<p><a href="${escapeHtml(options.preferencesUrl)}">Manage all your communication preferences</a></p>`
     : "";
+  if (options.layout) return options.layout(title, `${content}\n${preferences}`);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -64,7 +87,7 @@ export function renderUnsubscribePage(view: UnsubscribeView, options: Unsubscrib
     `<p>Stop sending ${topic} to ${email}?</p>
 <form method="post" action="">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit">Unsubscribe</button>
+<button type="submit">Unsubscribe from ${topic}</button>
 </form>`,
     options,
   );
