@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { SavedPaymentMethodResolver } from "./billing/saved-payment-method.resolver";
 import { DisclosureResolver } from "./disclosure/disclosure.resolver";
+import { SuppressionCheckResolver } from "./disclosure/suppression-check.resolver";
 import { OrderFieldResolver } from "./order/order-field.resolver";
 import { OrderResolver } from "./order/order.resolver";
 import { PartnerOrderResolver } from "./order/partner-order.resolver";
@@ -8,6 +9,7 @@ import type { OrdersServices } from "./orders.module";
 import { PartnerResolver } from "./partner/partner.resolver";
 import { ErasureNoticeResolver } from "./privacy/erasure-notice.resolver";
 import { ProductResolver } from "./product/product.resolver";
+import { PartnerWebhookResolver, WebhookResolver } from "./webhook/webhook.resolver";
 
 // The orders domain's GraphQL front door, for the composition's buildSchema: the resolver
 // instances. Importing this module registers the orders types and enums with type-graphql.
@@ -24,7 +26,10 @@ export function createOrdersResolvers(services: OrdersServices): object[] {
     new PartnerOrderResolver(services),
     new PartnerResolver(services),
     new DisclosureResolver(services),
+    new SuppressionCheckResolver(services),
     new SavedPaymentMethodResolver(services),
     new ErasureNoticeResolver(services),
+    new WebhookResolver(services),
+    new PartnerWebhookResolver(services),
   ];
 }

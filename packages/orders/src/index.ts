@@ -8,6 +8,8 @@ import "reflect-metadata";
 export { ordersModule, createOrdersServices, type OrdersServices, type OrdersOptions } from "./orders.module";
 export { ordersJobs, ORDERS_JOBS } from "./orders.job";
 export { OrdersErrorCode, OrdersException } from "./orders.exception";
+// The guest's order page (the gateway's /orders/view).
+export { GUEST_ORDER_PATH } from "./order/guest-order.service";
 export {
   LocalPaymentProvider,
   orderRefundKey,
@@ -19,3 +21,5 @@ export {
   type RefundRequest,
 } from "./payment/payment-provider.service";
 export type { CardDetails, CardSummary } from "./payment/card";
+export { WebhookEventType } from "./webhook/webhook-endpoint.entity";
+export { WebhookDeliveryStatus } from "./webhook/webhook-delivery.entity";

@@ -15,6 +15,8 @@ export enum OrdersErrorCode {
   IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED",
   /** The order's status does not allow the move asked for (e.g. cancelling a fulfilled order). */
   INVALID_ORDER_TRANSITION = "INVALID_ORDER_TRANSITION",
+  /** A partner API key past its `expiresAt` (the whole key was right): issue or rotate a new one. */
+  API_KEY_EXPIRED = "API_KEY_EXPIRED",
 }
 
 const PLATFORM_CODES: Record<OrdersErrorCode, ErrorCode> = {
@@ -22,6 +24,7 @@ const PLATFORM_CODES: Record<OrdersErrorCode, ErrorCode> = {
   [OrdersErrorCode.SKU_TAKEN]: ErrorCode.CONFLICT,
   [OrdersErrorCode.IDEMPOTENCY_KEY_REUSED]: ErrorCode.CONFLICT,
   [OrdersErrorCode.INVALID_ORDER_TRANSITION]: ErrorCode.CONFLICT,
+  [OrdersErrorCode.API_KEY_EXPIRED]: ErrorCode.UNAUTHENTICATED,
 };
 
 /** An expected failure of an orders rule; clients see `extensions.code` and `extensions.reason`. */
@@ -75,6 +78,19 @@ export class InvalidOrderTransitionException extends OrdersException {
   ) {
     super(OrdersErrorCode.INVALID_ORDER_TRANSITION, `The order is ${from} and cannot become ${to}.`, [], {
       status: from,
+    });
+  }
+}
+
+/**
+ * A partner API key that was right but has expired: `UNAUTHENTICATED` with reason
+ * `API_KEY_EXPIRED` and `extensions.expiredAt`. Only a key whose whole secret matched gets it, so
+ * a guessed prefix learns nothing.
+ */
+export class ApiKeyExpiredException extends OrdersException {
+  constructor(expiredAt: Date) {
+    super(OrdersErrorCode.API_KEY_EXPIRED, "The API key has expired: ask for a new one.", [], {
+      expiredAt: expiredAt.toISOString(),
     });
   }
 }

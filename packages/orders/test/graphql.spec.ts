@@ -1,9 +1,4 @@
-import {
-  AuditAction,
-  AuditEntryEntity,
-  ErrorCode,
-  Role,
-} from "@honour/platform";
+import { AuditAction, AuditEntryEntity, ErrorCode, Role } from "@honour/platform";
 import { buildGraphQLHarness, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
 import { createUsersResolvers } from "@honour/users/graphql";
 import { printSchema, type GraphQLSchema } from "graphql";
@@ -49,6 +44,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       "orders",
       "partnerOrders",
       "disclosures",
+      "partnerSuppressionChecks",
       "partners",
       "partnerErasureNotices",
     ];
@@ -62,6 +58,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       "createPartner",
       "setPartnerActive",
       "issuePartnerApiKey",
+      "rotatePartnerApiKey",
       "revokePartnerApiKey",
       "deleteSavedPaymentMethod",
     ];
@@ -72,6 +69,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       "orders(first: Int, after: String, status: OrderStatus): OrderConnection!",
       "partnerOrders(first: Int, after: String, status: OrderStatus): OrderConnection!",
       "disclosures(partnerId: ID, orderId: ID, first: Int, after: String): DisclosureConnection!",
+      "partnerSuppressionChecks(first: Int, after: String, partnerId: ID, from: DateTime, to: DateTime): PartnerSuppressionCheckRecordConnection!",
       "partners(first: Int, after: String): PartnerConnection!",
       "partnerErasureNotices(since: DateTime): [ErasureNotice!]!",
       "createProduct(input: CreateProductInput!): Product!",
@@ -82,7 +80,8 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       "markOrderFulfilled(orderId: ID!): Order!",
       "createPartner(input: CreatePartnerInput!): Partner!",
       "setPartnerActive(partnerId: ID!, active: Boolean!): Partner!",
-      "issuePartnerApiKey(partnerId: ID!): PartnerApiKeySecret!",
+      "issuePartnerApiKey(partnerId: ID!, expiresAt: DateTime): PartnerApiKeySecret!",
+      "rotatePartnerApiKey(id: ID!, expiresAt: DateTime): PartnerApiKeySecret!",
       "revokePartnerApiKey(id: ID!): Boolean!",
       "deleteSavedPaymentMethod(id: ID!): Boolean!",
     ]);
@@ -136,7 +135,12 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
     );
     expect(fieldsOf("ErasureNotice")).toEqual(["id: ID!", "orderNumbers: [String!]!", "erasedAt: DateTime!"]);
     expect(fieldsOf("Order")).toEqual(expect.arrayContaining(["contactErasedAt: DateTime"]));
-    expect(fieldsOf("PartnerApiKeySecret")).toEqual(["id: ID!", "prefix: String!", "secret: String!"]);
+    expect(fieldsOf("PartnerApiKeySecret")).toEqual([
+      "id: ID!",
+      "prefix: String!",
+      "secret: String!",
+      "expiresAt: DateTime",
+    ]);
     expect(fieldsOf("SavedPaymentMethod")).toEqual(
       expect.arrayContaining([
         "id: ID!",
@@ -160,6 +164,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
       "cvc: String",
       "cardholderName: String",
       "savedPaymentMethodId: ID",
+      "cardToken: String",
     ]);
     expect(fieldsOf("PlaceOrderInput")).toEqual([
       "lines: [OrderLineInput!]",
@@ -222,6 +227,24 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
     expect(everything).not.toContain(CARD.digits);
     expect(everything).not.toContain("4929 3860");
     expect(everything).not.toContain("12345");
+  });
+
+  it("refuses a page size out of range or a cursor that is not one on myOrders and partnerOrders (BAD_USER_INPUT)", async () => {
+    // Checked by readPageArgs, not class-validator: these hot reads skip it (issue 18).
+    const buyer = await bed.signUp();
+    const partner = await bed.partner();
+    for (const [query, actor] of [
+      ["query ($first: Int, $after: String) { myOrders(first: $first, after: $after) { nodes { id } } }", buyer.actor],
+      [
+        "query ($first: Int, $after: String) { partnerOrders(first: $first, after: $after) { nodes { id } } }",
+        partner.actor,
+      ],
+    ] as const) {
+      for (const variables of [{ first: 0 }, { first: 101 }, { first: -1 }, { after: "not a cursor" }]) {
+        expect((await call(query, variables, actor)).codes).toEqual([ErrorCode.BAD_USER_INPUT]);
+      }
+      expect((await call(query, { first: 100 }, actor)).codes).toEqual([]);
+    }
   });
 
   it("refuses placeOrder to a partner with FORBIDDEN", async () => {
@@ -439,7 +462,7 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
     });
 
     it.each([1, 5, 20])(
-      "answers myOrders(first: %d) with lines, contact, payment, licences, partner and disclosures in 5 statements",
+      "answers myOrders(first: %d) with lines, contact, payment, licences, partner and disclosures in 4 statements",
       async (first) => {
         const { result, sql } = await statementsOf(bed.db.dataSource, () =>
           call(
@@ -453,8 +476,8 @@ describe.each(testDatabaseKinds())("orders GraphQL API on %s", (kind) => {
         const nodes = (result.data?.myOrders as { nodes: { lines: unknown[] }[] }).nodes;
         expect(nodes).toHaveLength(first);
         expect(nodes.every((n) => n.lines.length === 3)).toBe(true);
-        expect(sql.length).toBeLessThanOrEqual(5);
-        expect(sql).toHaveLength(5);
+        // The page, lines, partners, disclosures; no licences, as none of the orders is fulfilled.
+        expect(sql).toHaveLength(4);
       },
     );
 

@@ -65,6 +65,10 @@ export class CountingProvider implements PaymentProvider {
     this.charges += 1;
     return this.inner.chargeToken(token, card, charge);
   }
+  async chargeClientToken(clientToken: string, charge: ChargeRequest): Promise<ChargeOutcome> {
+    this.charges += 1;
+    return this.inner.chargeClientToken(clientToken, charge);
+  }
   async refund(refund: RefundRequest): Promise<RefundOutcome> {
     this.refunds += 1;
     const outcome = await this.inner.refund(refund);

@@ -253,6 +253,7 @@ describe.each(testDatabaseKinds())("orders and privacy rights on %s", (kind) => 
         orders: [],
         savedPaymentMethods: [],
         disclosures: [],
+        partnerSuppressionChecks: [],
       });
     });
   });

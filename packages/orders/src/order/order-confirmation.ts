@@ -12,7 +12,12 @@ export function orderConfirmationKey(orderId: string): string {
  * The confirmation to the order's contact: number, lines and total. Billing details stay out:
  * mail is not the place for them.
  */
-export function orderConfirmation(order: OrderEntity, lines: readonly OrderLineEntity[]): TransactionalMailPayload {
+export function orderConfirmation(
+  order: OrderEntity,
+  lines: readonly OrderLineEntity[],
+  /** A guest order's signed link to its page (GuestOrderService.url); none for an account's order. */
+  guestUrl?: string,
+): TransactionalMailPayload {
   const money = (minor: number) => `£${(minor / 100).toFixed(2)}`;
   const number = formatOrderNumber(order.number);
   const items = lines.map((l) => `  ${l.quantity} × ${l.name}: ${money(l.unitPriceMinor * l.quantity)}`);
@@ -23,6 +28,16 @@ export function orderConfirmation(order: OrderEntity, lines: readonly OrderLineE
     // order placed with the same address is not).
     ...(order.userId ? { accountId: order.userId } : {}),
     subject: `Your order ${number}`,
-    text: [`Thank you for your order ${number}.`, "", ...items, "", `Total: ${money(order.totalMinor)}`, ""].join("\n"),
+    text: [
+      `Thank you for your order ${number}.`,
+      "",
+      ...items,
+      "",
+      `Total: ${money(order.totalMinor)}`,
+      "",
+      ...(guestUrl && !order.userId
+        ? [`See your order and how it is going at any time, no account needed:`, guestUrl, ""]
+        : []),
+    ].join("\n"),
   };
 }

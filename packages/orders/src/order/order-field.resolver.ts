@@ -1,11 +1,12 @@
 import { ForbiddenException } from "@honour/platform";
 import { loader, requestLoader, type GraphQLContext } from "@honour/platform/graphql";
-import type DataLoader from "dataloader";
+import DataLoader from "dataloader";
 import {
   getDirectiveValues,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
   Kind,
+  type FieldNode,
   type GraphQLResolveInfo,
   type SelectionSetNode,
 } from "graphql";
@@ -39,8 +40,14 @@ export function orderLinesLoader(
   context: GraphQLContext,
   services: OrdersServices,
 ): DataLoader<string, OrderLineEntity[]> {
-  return requestLoader(context, "orders.lines", async (ids: readonly string[]) =>
-    groupBy(ids, await services.orderQueries.linesOf(context.ctx, ids), (l) => l.orderId),
+  // Asked once per order on a page: the batch function is made only with the loader.
+  return loader(
+    context,
+    "orders.lines",
+    () =>
+      new DataLoader<string, OrderLineEntity[]>(async (ids) =>
+        groupBy(ids, await services.orderQueries.linesOf(context.ctx, ids), (l) => l.orderId),
+      ),
   );
 }
 
@@ -85,6 +92,21 @@ const CONTACT_FIELDS: Readonly<Record<string, DisclosedField>> = {
   address: DisclosedField.ADDRESS,
 };
 
+/**
+ * {@link requestedContactFields} once per request and selection: every order of a page has the
+ * same selection (the same field nodes) and the request the same variables.
+ */
+function contactFieldsOf(context: GraphQLContext, info: GraphQLResolveInfo): readonly DisclosedField[] {
+  const bySelection = loader(
+    context,
+    "orders.contactFields",
+    () => new Map<readonly FieldNode[], readonly DisclosedField[]>(),
+  );
+  let fields = bySelection.get(info.fieldNodes);
+  if (!fields) bySelection.set(info.fieldNodes, (fields = requestedContactFields(info)));
+  return fields;
+}
+
 /** The contact fields this selection asks for, through fragments, honouring @skip and @include. */
 export function requestedContactFields(info: GraphQLResolveInfo): DisclosedField[] {
   const found = new Set<DisclosedField>();
@@ -120,6 +142,23 @@ function placedInThisRequest(context: GraphQLContext): Set<string> {
 export function showPlacedOrder(context: GraphQLContext, order: OrderEntity): OrderEntity {
   placedInThisRequest(context).add(order.id);
   return order;
+}
+
+/** The order's contact as the API shows it. */
+function contactOf(order: OrderEntity): OrderContactObject {
+  return {
+    name: order.contactName,
+    email: order.contactEmail,
+    phone: order.contactPhone,
+    organisation: order.contactOrganisation,
+    address: {
+      line1: order.addressLine1,
+      line2: order.addressLine2,
+      city: order.addressCity,
+      postcode: order.addressPostcode,
+      country: order.addressCountry,
+    },
+  };
 }
 
 /** The disclosure as the API shows it. */
@@ -160,33 +199,22 @@ export class OrderFieldResolver {
       "For the buyer, SUPPORT and ADMIN; for the assigned partner while the order is ASSIGNED to it, and each such " +
       "read is recorded as a disclosure. Otherwise null with a FORBIDDEN error.",
   })
-  async contact(
+  contact(
     @Root() order: OrderEntity,
     @Ctx() context: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
-  ): Promise<OrderContactObject> {
+  ): OrderContactObject | Promise<OrderContactObject> {
     const actor = context.ctx.actor;
     if (!canReadContact(actor, order) && !placedInThisRequest(context).has(order.id)) {
       throw new ForbiddenException("A partner may read an order's contact only while the order is assigned to it.");
     }
-    // Recorded before the data leaves: a contact is never handed over unrecorded.
-    if (actor.kind === "partner") {
-      const fields = requestedContactFields(info);
-      await this.services.disclosures.discloseContact(context.ctx, disclosuresOfRequest(context), order, fields);
-    }
-    return {
-      name: order.contactName,
-      email: order.contactEmail,
-      phone: order.contactPhone,
-      organisation: order.contactOrganisation,
-      address: {
-        line1: order.addressLine1,
-        line2: order.addressLine2,
-        city: order.addressCity,
-        postcode: order.addressPostcode,
-        country: order.addressCountry,
-      },
-    };
+    // Recorded before the data leaves: a contact is never handed over unrecorded. Everyone else's
+    // read answers at once (no promise per order of a page).
+    if (actor.kind !== "partner") return contactOf(order);
+    const fields = contactFieldsOf(context, info);
+    return this.services.disclosures
+      .discloseContact(context.ctx, disclosuresOfRequest(context), order, fields)
+      .then(() => contactOf(order));
   }
 
   @FieldResolver(() => OrderPaymentObject, {
@@ -209,7 +237,10 @@ export class OrderFieldResolver {
   }
 
   @FieldResolver(() => [LicenceObject], { description: "Issued when the order is fulfilled, for its LICENCE lines." })
-  licences(@Root() order: OrderEntity, @Ctx() context: GraphQLContext): Promise<LicenceEntity[]> {
+  licences(@Root() order: OrderEntity, @Ctx() context: GraphQLContext): LicenceEntity[] | Promise<LicenceEntity[]> {
+    // Licences are issued in the transaction that fulfils the order and sets fulfilledAt, which is
+    // never cleared: an order not fulfilled has none, and a page of them costs no statement.
+    if (order.fulfilledAt === null) return [];
     return licencesLoader(context, this.services).load(order.id);
   }
 

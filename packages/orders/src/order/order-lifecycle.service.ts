@@ -10,6 +10,8 @@ import { invalidInput } from "../field-checks";
 import type { LicenceService } from "../licence/licence.service";
 import { InvalidOrderTransitionException } from "../orders.exception";
 import { PartnerEntity } from "../partner/partner.entity";
+import { WebhookEventType } from "../webhook/webhook-endpoint.entity";
+import type { WebhookService } from "../webhook/webhook.service";
 import { orderRefundKey, type PaymentProvider } from "../payment/payment-provider.service";
 import { formerOwnerHash } from "./former-owner";
 import { ID_PATTERN, isStaff } from "./order-access";
@@ -34,6 +36,8 @@ export class OrderLifecycleService {
     private readonly securityLog: SecurityLog,
     /** The server secret, for {@link formerOwnerHash}. */
     private readonly secret: string,
+    /** Partners' webhooks: each move below queues its event in the move's own transaction. */
+    private readonly webhooks: Pick<WebhookService, "publish">,
   ) {}
 
   /**
@@ -57,12 +61,20 @@ export class OrderLifecycleService {
       if (order.status === OrderStatus.ASSIGNED && order.partnerId === partnerId) return order;
       if (!partner.active) throw invalidInput([{ field: "partnerId", message: "is not an active partner" }]);
       const now = tx.clock.now();
+      const previousPartnerId = order.status === OrderStatus.ASSIGNED ? order.partnerId : null;
       const assigned = await this.transition(tx, order, OrderStatus.ASSIGNED, {
         partnerId,
         assignedAt: now,
         updatedAt: now,
       });
       await this.staffAction(tx, partnerId, `assigned order ${formatOrderNumber(order.number)}`);
+      await this.webhooks.publish(tx, partnerId, WebhookEventType.ORDER_ASSIGNED, orderEventData(assigned));
+      if (previousPartnerId && previousPartnerId !== partnerId) {
+        await this.webhooks.publish(tx, previousPartnerId, WebhookEventType.ORDER_CANCELLED, {
+          ...orderEventData(assigned, OrderStatus.CANCELLED),
+          reason: "REASSIGNED",
+        });
+      }
       return assigned;
     });
   }
@@ -80,6 +92,14 @@ export class OrderLifecycleService {
       const now = tx.clock.now();
       const fulfilled = await this.transition(tx, order, OrderStatus.FULFILLED, { fulfilledAt: now, updatedAt: now });
       await this.licences.issueFor(tx, order.id, await this.queries.linesOf(tx, [order.id]));
+      if (fulfilled.partnerId) {
+        await this.webhooks.publish(
+          tx,
+          fulfilled.partnerId,
+          WebhookEventType.ORDER_FULFILLED,
+          orderEventData(fulfilled),
+        );
+      }
       return fulfilled;
     });
   }
@@ -112,6 +132,12 @@ export class OrderLifecycleService {
         });
       }
       await this.staffAction(tx, order.partnerId, `cancelled order ${formatOrderNumber(order.number)}`);
+      if (order.partnerId) {
+        await this.webhooks.publish(tx, order.partnerId, WebhookEventType.ORDER_CANCELLED, {
+          ...orderEventData(cancelled),
+          reason: "CANCELLED",
+        });
+      }
       return cancelled;
     });
   }
@@ -173,4 +199,13 @@ export class OrderLifecycleService {
       detail,
     });
   }
+}
+
+/**
+ * What an order event tells its partner: the order's id, number and status, all of which its API
+ * key already shows. Never the contact: the partner fetches that with `partnerOrder`, which
+ * records the disclosure.
+ */
+function orderEventData(order: OrderEntity, status: OrderStatus = order.status): Record<string, unknown> {
+  return { orderId: order.id, orderNumber: formatOrderNumber(order.number), status };
 }

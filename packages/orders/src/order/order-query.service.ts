@@ -1,6 +1,7 @@
 import {
   ForbiddenException,
   NotFoundException,
+  readFromReplica,
   readPageArgs,
   toConnection,
   type Connection,
@@ -83,13 +84,16 @@ export class OrderQueryService {
     });
   }
 
-  /** The calling partner's orders (those assigned to it now), newest first. */
+  /**
+   * The calling partner's orders (those assigned to it now), newest first; from a read replica
+   * when there is one (docs/scaling.md: a partner polls, and a few seconds' lag is harmless).
+   */
   async listForPartner(ctx: RequestContext, args: OrderSearchArgs): Promise<Connection<OrderEntity>> {
     const actor = ctx.actor;
     if (actor.kind !== "partner") throw new ForbiddenException();
     const filters: [keyof OrderEntity, string][] = [["partnerId", actor.partnerId]];
     if (args.status != null) filters.push(["status", checkStatus(args.status)]);
-    return this.page(ctx, filters, args);
+    return readFromReplica(ctx, (replica) => this.page(replica, filters, args));
   }
 
   /** The lines of these orders, in each order's own order. */

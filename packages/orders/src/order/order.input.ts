@@ -53,8 +53,8 @@ export class OrderContactInput {
 
 @InputType({
   description:
-    "Either the card fields (cardNumber, expiryMonth, expiryYear, cvc, cardholderName) or savedPaymentMethodId, " +
-    "never both. The card number and CVC go to the payment provider and are never stored or logged.",
+    "One of: the card fields (cardNumber, expiryMonth, expiryYear, cvc, cardholderName), savedPaymentMethodId, or " +
+    "cardToken (made in the browser). The card number and CVC go to the payment provider and are never stored or logged.",
 })
 export class PaymentInput implements PaymentChoice {
   @Field(() => String, { nullable: true, description: "12 to 19 digits; spaces and hyphens are ignored." })
@@ -74,6 +74,14 @@ export class PaymentInput implements PaymentChoice {
 
   @Field(() => ID, { nullable: true, description: "One of User.savedPaymentMethods; signed-in buyers only." })
   savedPaymentMethodId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A token the payment provider's script made in the buyer's browser from the card, so the card never reaches " +
+      "your servers or Honour's (PCI DSS SAQ A). The demo provider's script is /js/honour-pay.js. Single use.",
+  })
+  cardToken?: string | null;
 }
 
 @InputType()

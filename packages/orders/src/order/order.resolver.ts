@@ -40,7 +40,8 @@ export class OrderResolver {
     description: "Your orders, newest first, unless your profile stopped keeping order history. Signed-in users.",
   })
   myOrders(
-    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    // Not class-validator (a hot read, issue 18): readPageArgs checks the page size and cursor.
+    @Args(() => ConnectionArgs, { validate: false }) args: ConnectionArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Connection<OrderEntity>> {
     return this.services.orderQueries.listMine(ctx, args);

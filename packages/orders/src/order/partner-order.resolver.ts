@@ -18,7 +18,9 @@ export class PartnerOrderResolver {
       "contact records a disclosure.",
   })
   partnerOrders(
-    @Args(() => OrdersArgs) args: OrdersArgs,
+    // Not class-validator (a hot read, issue 18): readPageArgs checks the page size and cursor,
+    // listForPartner the status.
+    @Args(() => OrdersArgs, { validate: false }) args: OrdersArgs,
     @Ctx() { ctx }: GraphQLContext,
   ): Promise<Connection<OrderEntity>> {
     return this.services.orderQueries.listForPartner(ctx, args);

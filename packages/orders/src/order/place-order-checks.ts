@@ -58,6 +58,8 @@ export interface PaymentChoice {
   cvc?: string | null;
   cardholderName?: string | null;
   savedPaymentMethodId?: string | null;
+  /** A token the payment provider's script made in the buyer's browser (the card never reaches Honour). */
+  cardToken?: string | null;
 }
 
 /**
@@ -87,7 +89,12 @@ export interface NormalisedContact {
 }
 
 export type NormalisedPayment =
-  { kind: "card"; card: CardDetails; summary: CardSummary } | { kind: "saved"; savedPaymentMethodId: string };
+  | { kind: "card"; card: CardDetails; summary: CardSummary }
+  | { kind: "saved"; savedPaymentMethodId: string }
+  | { kind: "clientToken"; token: string };
+
+/** A browser-made payment token as a provider may send it: printable, at most 512 characters. */
+const CLIENT_TOKEN_PATTERN = /^[A-Za-z0-9_.:-]{8,512}$/;
 
 /** A request that passed every check that needs no database. */
 export interface CheckedOrderRequest {
@@ -244,9 +251,17 @@ function checkPayment(
   }
   const usesCard = CARD_FIELDS.some((field) => payment[field] != null);
   const savedId = payment.savedPaymentMethodId;
-  if (usesCard && savedId != null) {
-    checks.fail("input.payment", "give either the card fields or savedPaymentMethodId, not both");
+  const clientToken = payment.cardToken;
+  if ([usesCard, savedId != null, clientToken != null].filter(Boolean).length > 1) {
+    checks.fail("input.payment", "give one of the card fields, savedPaymentMethodId or cardToken");
     return null;
+  }
+  if (clientToken != null) {
+    if (typeof clientToken !== "string" || !CLIENT_TOKEN_PATTERN.test(clientToken)) {
+      checks.fail("input.payment.cardToken", "is not a payment token");
+      return null;
+    }
+    return { kind: "clientToken", token: clientToken };
   }
   if (savedId != null) {
     if (typeof savedId !== "string" || !SAVED_ID_PATTERN.test(savedId)) {
@@ -260,7 +275,7 @@ function checkPayment(
     return { kind: "saved", savedPaymentMethodId: savedId };
   }
   if (!usesCard) {
-    checks.fail("input.payment", "give the card fields or savedPaymentMethodId");
+    checks.fail("input.payment", "give the card fields, savedPaymentMethodId or cardToken");
     return null;
   }
 
@@ -308,7 +323,9 @@ export function requestFingerprint(request: CheckedOrderRequest): string {
   const payment =
     request.payment.kind === "card"
       ? { card: request.payment.summary }
-      : { saved: request.payment.savedPaymentMethodId };
+      : request.payment.kind === "saved"
+        ? { saved: request.payment.savedPaymentMethodId }
+        : { clientToken: sha256(request.payment.token) };
   return sha256(
     JSON.stringify({
       lines: request.lines,

@@ -27,6 +27,7 @@ import {
 import { Currency, type ProductEntity } from "../product/product.entity";
 import type { ProductService } from "../product/product.service";
 import { formerOwnerHash } from "./former-owner";
+import type { GuestOrderService } from "./guest-order.service";
 import { orderConfirmation, orderConfirmationKey } from "./order-confirmation";
 import { OrderLineEntity } from "./order-line.entity";
 import { formatOrderNumber, type OrderNumberService } from "./order-number.service";
@@ -46,6 +47,7 @@ import {
 /** The payment method an order is charged to, resolved from the request. */
 type Charge =
   | { kind: "card"; request: CheckedOrderRequest & { payment: { kind: "card" } } }
+  | { kind: "clientToken"; token: string }
   | {
       kind: "saved";
       token: string;
@@ -68,6 +70,8 @@ export class PlaceOrderService {
     private readonly jobs: JobQueue,
     /** The server secret, for {@link formerOwnerHash}. */
     private readonly secret: string,
+    /** Signs a guest order's link in its confirmation mail. */
+    private readonly guestOrders?: GuestOrderService,
   ) {}
 
   /**
@@ -215,7 +219,13 @@ export class PlaceOrderService {
         );
       throw error;
     }
-    await enqueueTransactionalMail(ctx, this.jobs, orderConfirmation(order, lines), orderConfirmationKey(order.id));
+    const guestUrl = order.userId ? undefined : this.guestOrders?.url(order.id);
+    await enqueueTransactionalMail(
+      ctx,
+      this.jobs,
+      orderConfirmation(order, lines, guestUrl),
+      orderConfirmationKey(order.id),
+    );
     return order;
   }
 
@@ -306,6 +316,7 @@ export class PlaceOrderService {
     if (request.payment.kind === "card") {
       return { kind: "card", request: request as CheckedOrderRequest & { payment: { kind: "card" } } };
     }
+    if (request.payment.kind === "clientToken") return { kind: "clientToken", token: request.payment.token };
     if (!saved) throw new Error("a saved payment method that was checked is missing");
     return {
       kind: "saved",
@@ -318,6 +329,7 @@ export class PlaceOrderService {
   /** Asks the provider. The card details leave memory with this call's frame. */
   private charge(charge: Charge, request: ChargeRequest): Promise<ChargeOutcome> {
     if (charge.kind === "card") return this.provider.chargeCard(charge.request.payment.card, request);
+    if (charge.kind === "clientToken") return this.provider.chargeClientToken(charge.token, request);
     if (charge.provider !== this.provider.name) return Promise.resolve({ approved: false, reason: "INVALID_TOKEN" });
     return this.provider.chargeToken(charge.token, charge.summary, request);
   }

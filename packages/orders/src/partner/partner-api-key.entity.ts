@@ -38,4 +38,12 @@ export class PartnerApiKeyEntity {
   /** A revoked key answers UNAUTHENTICATED at once. */
   @Column({ type: "datetime", precision: 3, nullable: true })
   revokedAt!: Date | null;
+
+  /** From then on the key answers UNAUTHENTICATED (reason `API_KEY_EXPIRED`); null: it never expires. */
+  @Column({ type: "datetime", precision: 3, nullable: true })
+  expiresAt!: Date | null;
+
+  /** When the `key.expiring` webhook was queued for it (once per key); null: not yet. */
+  @Column({ type: "datetime", precision: 3, nullable: true })
+  expiryNoticeAt!: Date | null;
 }

@@ -1,6 +1,11 @@
 import { ManualClock } from "@honour/platform";
 import { CardBrand } from "./card";
-import { IDEMPOTENCY_KEY_TTL_MS, LocalPaymentProvider, type ChargeRequest } from "./payment-provider.service";
+import {
+  CLIENT_TOKEN_TTL_MS,
+  IDEMPOTENCY_KEY_TTL_MS,
+  LocalPaymentProvider,
+  type ChargeRequest,
+} from "./payment-provider.service";
 
 let keys = 0;
 /** A charge request with an idempotency key of its own. */
@@ -125,5 +130,61 @@ describe("LocalPaymentProvider", () => {
 
   it("refuses amounts that are not whole pence", async () => {
     await expect(provider.chargeCard(card, { ...charge, amountMinor: 12.5 })).rejects.toThrow("whole");
+  });
+
+  describe("cards tokenised in the browser", () => {
+    const tokenOf = (c: typeof card) => {
+      const made = provider.tokenizeCard(c);
+      if (!("token" in made)) throw new Error("expected a token");
+      return made.token;
+    };
+
+    it("makes a token that holds no number or CVC, and charges it once", async () => {
+      const token = tokenOf(card);
+      expect(token).toMatch(/^tok_local_[A-Za-z0-9_-]+\.[0-9a-f]{64}$/);
+      expect(Buffer.from(token.slice(10).split(".")[0]!, "base64url").toString()).not.toMatch(/4111111111111111|"123"/);
+      expect(await provider.chargeClientToken(token, charge)).toEqual({
+        approved: true,
+        token: expect.stringMatching(/^pm_local_/),
+        chargeId: expect.stringMatching(/^ch_local_/),
+        card: { brand: CardBrand.VISA, last4: "1111", expiryMonth: 12, expiryYear: 2030 },
+      });
+      // The same order asking again gets the same answer; another charge with the token is refused.
+      expect((await provider.chargeClientToken(token, charge)).approved).toBe(true);
+      expect(await provider.chargeClientToken(token, newCharge())).toEqual({
+        approved: false,
+        reason: "INVALID_TOKEN",
+      });
+    });
+
+    it("refuses a bad card at tokenising, and declines the declining test card at charging", async () => {
+      expect(provider.tokenizeCard({ ...card, number: "4111 1111 1111 1112" })).toEqual({ error: "INVALID_CARD" });
+      expect(provider.tokenizeCard({ ...card, cvc: "12" })).toEqual({ error: "INVALID_CARD" });
+      const declining = tokenOf({ ...card, number: "4000000000000002" });
+      expect(await provider.chargeClientToken(declining, newCharge())).toEqual({ approved: false, reason: "DECLINED" });
+    });
+
+    it("refuses a forged, another key's, or expired token with INVALID_TOKEN", async () => {
+      const token = tokenOf(card);
+      const forged = token.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
+      expect(await provider.chargeClientToken(forged, newCharge())).toEqual({
+        approved: false,
+        reason: "INVALID_TOKEN",
+      });
+      const elsewhere = new LocalPaymentProvider(clock);
+      expect(await elsewhere.chargeClientToken(token, newCharge())).toEqual({
+        approved: false,
+        reason: "INVALID_TOKEN",
+      });
+      clock.advance(CLIENT_TOKEN_TTL_MS + 1);
+      expect(await provider.chargeClientToken(token, newCharge())).toEqual({
+        approved: false,
+        reason: "INVALID_TOKEN",
+      });
+      expect(await provider.chargeClientToken("tok_local_nonsense", newCharge())).toEqual({
+        approved: false,
+        reason: "INVALID_TOKEN",
+      });
+    });
   });
 });

@@ -1,4 +1,5 @@
-import { DAY_MS, randomToken, sha256, systemClock, type Clock } from "@honour/platform";
+import { randomBytes } from "node:crypto";
+import { DAY_MS, hmac, randomToken, safeEqual, sha256, systemClock, type Clock } from "@honour/platform";
 import {
   cardNumberProblem,
   cvcProblem,
@@ -8,6 +9,7 @@ import {
   type CardDetails,
   type CardSummary,
 } from "./card";
+import { InProcessUsedCardTokens, type UsedCardTokens } from "./used-card-tokens";
 
 /** One charge: how much, and what it is for. */
 export interface ChargeRequest {
@@ -73,11 +75,23 @@ export interface PaymentProvider {
   /** Charges a card saved earlier, by the token an approved charge returned. */
   chargeToken(token: string, card: CardSummary, charge: ChargeRequest): Promise<ChargeOutcome>;
   /**
+   * Charges a card by a token the provider's own script made in the buyer's browser (Stripe's
+   * PaymentMethod or Adyen's encrypted card): Honour never sees the card. The outcome's `card` is the
+   * provider's summary of it. An unknown, used or expired token is declined `INVALID_TOKEN`.
+   */
+  chargeClientToken(clientToken: string, charge: ChargeRequest): Promise<ChargeOutcome>;
+  /**
    * Gives a charge's money back (a cancelled order). The same `idempotencyKey` again returns the
    * first refund without refunding twice.
    */
   refund(refund: RefundRequest): Promise<RefundOutcome>;
 }
+
+/** How long a token made in the browser by the local provider's script may be charged: 15 minutes. */
+export const CLIENT_TOKEN_TTL_MS = 15 * 60 * 1000;
+
+const IDEMPOTENCY_KEY_MISUSED =
+  "Idempotency keys can only be used again with the same parameters they were first used with.";
 
 /** How long the local provider remembers an idempotency key, as Stripe does: 24 hours. */
 export const IDEMPOTENCY_KEY_TTL_MS = DAY_MS;
@@ -105,8 +119,92 @@ export class LocalPaymentProvider implements PaymentProvider {
   refunded = 0;
   /** Oldest first (insertion order), so expired keys are dropped from the front. */
   private readonly answers = new Map<string, { at: number; request: string; answer: unknown }>();
+  /** Charges in progress per idempotency key, so a second call with the key waits for the first's answer. */
+  private readonly inFlight = new Map<string, { request: string; answer: Promise<ChargeOutcome> }>();
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  /**
+   * @param tokenKey signs the tokens {@link tokenizeCard} makes, so that every process holding the
+   *   same key (gateways, worker) accepts them; random per process by default.
+   * @param usedTokens where browser-made tokens already charged are remembered: the database or the
+   *   shared Redis in the apps, so a token is charged once across every gateway; this process's
+   *   memory by default.
+   */
+  constructor(
+    private readonly clock: Clock = systemClock,
+    private readonly tokenKey: string = randomBytes(32).toString("hex"),
+    private readonly usedTokens: UsedCardTokens = new InProcessUsedCardTokens(clock),
+  ) {}
+
+  /**
+   * The demo provider's tokenising endpoint (`POST /pay/tokens`, which its browser script
+   * `/js/honour-pay.js` calls): checks the card as a provider would, and answers a single-use
+   * token valid {@link CLIENT_TOKEN_TTL_MS}, signed, holding only the card's summary (brand, last
+   * four, expiry) and whether the test card that declines was used. The number and CVC end here.
+   */
+  tokenizeCard(card: CardDetails): { token: string } | { error: "INVALID_CARD" } {
+    if (cardNumberProblem(card.number)) return { error: "INVALID_CARD" };
+    const summary = summariseCard(card);
+    const expiry = expiryProblems(card.expiryMonth, card.expiryYear, this.clock.now());
+    if (Object.keys(expiry).length > 0 || cvcProblem(card.cvc, summary.brand)) return { error: "INVALID_CARD" };
+    const payload = Buffer.from(
+      JSON.stringify({
+        ...summary,
+        declines: normaliseCardNumber(card.number) === LocalPaymentProvider.DECLINED_CARD,
+        nonce: randomToken(12),
+        until: this.clock.now().getTime() + CLIENT_TOKEN_TTL_MS,
+      }),
+    ).toString("base64url");
+    return { token: `tok_local_${payload}.${hmac(this.tokenKey, payload)}` };
+  }
+
+  async chargeClientToken(clientToken: string, charge: ChargeRequest): Promise<ChargeOutcome> {
+    checkAmount(charge);
+    const now = this.clock.now().getTime();
+    const match = /^tok_local_([A-Za-z0-9_-]+)\.([0-9a-f]{64})$/.exec(clientToken);
+    let claims: (CardSummary & { declines: boolean; until: number }) | null = null;
+    if (match && safeEqual(hmac(this.tokenKey, match[1]!), match[2]!)) {
+      claims = JSON.parse(Buffer.from(match[1]!, "base64url").toString("utf8")) as CardSummary & {
+        declines: boolean;
+        until: number;
+      };
+    }
+    const summary = claims
+      ? { brand: claims.brand, last4: claims.last4, expiryMonth: claims.expiryMonth, expiryYear: claims.expiryYear }
+      : null;
+    const request = `charge\n${chargeFingerprint(charge, summary)}\n${sha256(clientToken)}`;
+    const key = charge.idempotencyKey;
+    // A kept answer for the key, or the answer of the same charge still in progress.
+    const running = this.inFlight.get(key);
+    if (running) {
+      if (running.request !== request) throw new Error(IDEMPOTENCY_KEY_MISUSED);
+      return running.answer;
+    }
+    const kept = this.kept<ChargeOutcome>(request, key);
+    if (kept) return kept;
+    const answer = (async (): Promise<ChargeOutcome> => {
+      this.charged += 1;
+      if (!claims || !summary || claims.until < now) return { approved: false, reason: "INVALID_TOKEN" };
+      // Single use across every process sharing the store (gateways behind a balancer).
+      if (!(await this.usedTokens.claim(sha256(clientToken), new Date(claims.until)))) {
+        return { approved: false, reason: "INVALID_TOKEN" };
+      }
+      if (claims.declines) return { approved: false, reason: "DECLINED" };
+      return {
+        approved: true,
+        token: `pm_local_${randomToken(18)}`,
+        chargeId: `ch_local_${randomToken(18)}`,
+        card: summary,
+      };
+    })();
+    this.inFlight.set(key, { request, answer });
+    try {
+      const outcome = await answer;
+      this.once(request, key, () => outcome);
+      return outcome;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
 
   async chargeCard(card: CardDetails, charge: ChargeRequest): Promise<ChargeOutcome> {
     checkAmount(charge);
@@ -157,6 +255,15 @@ export class LocalPaymentProvider implements PaymentProvider {
    * the first runs; here the first has always finished).
    */
   private once<T>(request: string, key: string, act: () => T): T {
+    const kept = this.kept<T>(request, key);
+    if (kept) return kept;
+    const answer = act();
+    this.answers.set(key, { at: this.clock.now().getTime(), request, answer });
+    return answer;
+  }
+
+  /** The answer kept for `key` (expired ones dropped), if any; throws if `key` was used for another request. */
+  private kept<T>(request: string, key: string): T | undefined {
     if (!key) throw new Error("The local payment provider needs an idempotency key.");
     const now = this.clock.now().getTime();
     for (const [oldKey, kept] of this.answers) {
@@ -164,15 +271,11 @@ export class LocalPaymentProvider implements PaymentProvider {
       this.answers.delete(oldKey);
     }
     const kept = this.answers.get(key);
-    if (kept) {
-      if (kept.request !== request) {
-        throw new Error("Idempotency keys can only be used again with the same parameters they were first used with.");
-      }
-      return kept.answer as T;
+    if (!kept) return undefined;
+    if (kept.request !== request) {
+      throw new Error(IDEMPOTENCY_KEY_MISUSED);
     }
-    const answer = act();
-    this.answers.set(key, { at: now, request, answer });
-    return answer;
+    return kept.answer as T;
   }
 }
 

@@ -1,6 +1,9 @@
 import { ForbiddenException, newId, type RequestContext } from "@honour/platform";
 import { invalidInput } from "../field-checks";
+import { WebhookEventType } from "../webhook/webhook-endpoint.entity";
+import type { WebhookService } from "../webhook/webhook.service";
 import { ErasureNoticeEntity } from "./erasure-notice.entity";
+import { formatOrderNumber } from "../order/order-number.service";
 
 /**
  * How many notices one `partnerErasureNotices` answer holds at most: the page ends there, except
@@ -28,6 +31,9 @@ export function noticeOrderNumbers(notice: Pick<ErasureNoticeEntity, "orderNumbe
  * (through a disclosure) or was assigned the order learns which orders, so it can erase its copies.
  */
 export class ErasureNoticeService {
+  /** `webhooks`: each notice is also an `erasure.requested` webhook, queued in the erasure's transaction. */
+  constructor(private readonly webhooks?: Pick<WebhookService, "publish">) {}
+
   /**
    * Writes one notice per partner, naming its affected orders, in `ctx`'s transaction (the
    * erasure's). Returns the notices written.
@@ -57,6 +63,13 @@ export class ErasureNoticeService {
         .values(notices)
         .updateEntity(false)
         .execute();
+      for (const notice of notices) {
+        await this.webhooks?.publish(ctx, notice.partnerId, WebhookEventType.ERASURE_REQUESTED, {
+          noticeId: notice.id,
+          orderNumbers: noticeOrderNumbers(notice).map(formatOrderNumber),
+          erasedAt: notice.erasedAt.toISOString(),
+        });
+      }
     }
     return notices;
   }

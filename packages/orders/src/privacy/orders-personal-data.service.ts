@@ -17,6 +17,7 @@ import { formatOrderNumber } from "../order/order-number.service";
 import { orderConfirmationKey } from "../order/order-confirmation";
 import { OrderEntity } from "../order/order.entity";
 import { PartnerEntity } from "../partner/partner.entity";
+import type { PartnerSuppressionService } from "../partner/partner-suppression.service";
 import type { ErasureNoticeService } from "./erasure-notice.service";
 
 /** What replaces an erased order's contact: the order keeps only what an invoice needs. */
@@ -87,6 +88,7 @@ export class OrdersPersonalData implements PersonalDataContributor {
     private readonly secret: string,
     private readonly billing: SavedPaymentMethodService,
     private readonly notices: ErasureNoticeService,
+    private readonly suppressionChecks?: PartnerSuppressionService,
   ) {}
 
   /**
@@ -143,10 +145,47 @@ export class OrdersPersonalData implements PersonalDataContributor {
   }
 
   /**
+   * A guest's orders (placed without an account with this email, not erased), for answering their
+   * access request: number, status, dates, lines, total and the contact as stored. Null when none.
+   */
+  async exportGuest(ctx: RequestContext, email: string): Promise<Record<string, unknown> | null> {
+    const orders = await this.guestOrdersOf(ctx, { email });
+    if (orders.length === 0) return null;
+    const lines: OrderLineEntity[] = [];
+    for (const chunk of chunks(orders.map((o) => o.id))) {
+      lines.push(...(await ctx.manager.find(OrderLineEntity, { where: { orderId: In(chunk) } })));
+    }
+    return {
+      guestOrders: orders.map((o) => ({
+        number: formatOrderNumber(o.number),
+        status: o.status,
+        placedAt: iso(o.placedAt),
+        currency: o.currency,
+        totalMinor: o.totalMinor,
+        lines: lines
+          .filter((l) => l.orderId === o.id)
+          .sort((a, b) => a.position - b.position)
+          .map((l) => ({ name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor })),
+        contact: {
+          name: o.contactName,
+          email: o.contactEmail,
+          phone: o.contactPhone,
+          organisation: o.contactOrganisation,
+          address: [o.addressLine1, o.addressLine2, o.addressCity, o.addressPostcode, o.addressCountry]
+            .filter(Boolean)
+            .join(", "),
+        },
+        card: o.cardBrand && o.cardLast4 ? `${o.cardBrand} ending ${o.cardLast4}` : null,
+      })),
+    };
+  }
+
+  /**
    * Every order of the subject (number, status, dates, lines, totals, currency, the contact and
    * billing address as stored, the card as brand, last four and expiry, licences, the assigned
-   * partner's name), their saved cards (brand, last four, expiry) and every disclosure of their
-   * orders' contacts to partners. Dates are ISO strings.
+   * partner's name), their saved cards (brand, last four, expiry), every disclosure of their
+   * orders' contacts to partners, and every partner's check of their (verified) address with
+   * `checkPartnerSuppressions`: which partner, when, and the answer given. Dates are ISO strings.
    */
   async export(ctx: RequestContext, subject: PersonalDataSubject): Promise<Record<string, unknown>> {
     const orders = await this.ordersOf(ctx, subject);
@@ -168,6 +207,16 @@ export class OrdersPersonalData implements PersonalDataContributor {
     );
     const cards = await this.billing.listFor(ctx, [subject.userId]);
     const numberOf = new Map(orders.map((o) => [o.id, o.number]));
+    // Partners' checks of the address, only once the holder proved it is theirs: anyone can open
+    // an account with someone else's address, and must not learn who holds it that way.
+    const account = await ctx.manager.findOne(UserEntity, {
+      select: { id: true, emailVerifiedAt: true },
+      where: { id: subject.userId },
+    });
+    const checks =
+      account?.emailVerifiedAt && this.suppressionChecks
+        ? await this.suppressionChecks.checksOf(ctx, subject.email)
+        : [];
     return {
       orders: orders.map((o) => ({
         number: formatOrderNumber(o.number),
@@ -235,6 +284,11 @@ export class OrdersPersonalData implements PersonalDataContributor {
           purpose: d.purpose,
           at: iso(d.at),
         })),
+      partnerSuppressionChecks: checks.map((c) => ({
+        partnerName: c.partnerName,
+        at: iso(c.at),
+        answer: c.suppressed ? "do not contact" : "may be contacted",
+      })),
     };
   }
 
@@ -279,6 +333,7 @@ export class OrdersPersonalData implements PersonalDataContributor {
       await ctx.manager.delete(JobEntity, { uniqueKey: In(chunk.map((id) => `mail:${orderConfirmationKey(id)}`)) });
     }
     await this.billing.deleteAllFor(ctx, subject.userId);
+    await this.suppressionChecks?.eraseChecksOf(ctx, subject.email);
     // From here on only rows this transaction already holds (on MySQL/MariaDB `ordersOf` locked
     // every order of the subject) and the new notices: nothing that waits on another transaction.
     const now = ctx.clock.now();
