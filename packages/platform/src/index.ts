@@ -21,10 +21,11 @@ export {
   type DatabaseConfig,
   type HonourConfig,
   loadConfig,
+  type IntegrationsConfig,
   type RetentionConfig,
 } from "./config/config";
 export { type Actor, ANONYMOUS, PARTNER_ROLE, RequestContext, requireUser, Role } from "./context/request-context";
-export { hmac, newId, randomToken, safeEqual, sha256 } from "./crypto/crypto";
+export { hmac, newId, openSecret, randomToken, safeEqual, sealSecret, sha256 } from "./crypto/crypto";
 export {
   type DataSourceParts,
   isMysql,
@@ -70,6 +71,11 @@ export {
 export { JobRunner, type JobRunnerOptions } from "./jobs/job-runner";
 export { JobEntity, JobStatus } from "./jobs/job.entity";
 export { SqlJobQueue, type SqlJobQueueOptions } from "./jobs/sql-job-queue";
+export { RedisJobQueue } from "./jobs/redis-job-queue";
+export { JobOutboxEntity } from "./jobs/job-outbox.entity";
+export { createJobQueue } from "./jobs/job-queue-factory";
+export { SharedRedis } from "./redis/shared-redis";
+export { readFromReplica } from "./database/read-replica";
 export { type Logger, silentLogger } from "./logging/logger";
 export {
   enqueueTransactionalMail,

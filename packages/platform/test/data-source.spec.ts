@@ -1,5 +1,5 @@
 import { createTestDatabase, pendingSchemaChanges, testDatabaseKinds, type TestDatabase } from "@honour/testing";
-import type { DataSource } from "typeorm";
+import { QueryFailedError, type DataSource } from "typeorm";
 import {
   ConfigException,
   isMysql,
@@ -55,9 +55,10 @@ describe.each(testDatabaseKinds())("the platform schema on %s", (kind) => {
   });
 
   if (kind === "sqlite") {
-    it("keeps the shared SQLite file in WAL mode with a busy timeout", async () => {
+    it("keeps the shared SQLite file in WAL mode with a short synchronous busy timeout", async () => {
       expect(await dataSource.query("PRAGMA journal_mode")).toEqual([{ journal_mode: "wal" }]);
-      expect(await dataSource.query("PRAGMA busy_timeout")).toEqual([{ timeout: 10000 }]);
+      // Longer waits are asynchronous retries (sqlite-busy-retry.spec.ts): this one blocks the event loop.
+      expect(await dataSource.query("PRAGMA busy_timeout")).toEqual([{ timeout: 5 }]);
       expect(await dataSource.query("PRAGMA foreign_keys")).toEqual([{ foreign_keys: 1 }]);
     });
   }
@@ -98,6 +99,32 @@ describe("the database server decides the SQL dialect", () => {
   });
 
   const onMysql = process.env.TEST_DATABASE_URL ? it : it.skip;
+
+  onMysql("keeps mysql2's per-query work small: no stack captured, one promise wrapper per connection", async () => {
+    const { dataSource: ds } = await openDataSource(
+      { kind: "mysql", url: process.env.TEST_DATABASE_URL! },
+      { entities: platformModule.entities, migrations: [], poolSize: 1 },
+    );
+    try {
+      const pool = (ds.driver as unknown as { pool: { config: { connectionConfig: { trace: boolean } } } }).pool;
+      expect(pool.config.connectionConfig.trace).toBe(false);
+      const error: unknown = await ds.query("SELECT 1 FROM no_such_table_here").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QueryFailedError);
+      expect((error as QueryFailedError & { driverError: { code: string } }).driverError.code).toBe("ER_NO_SUCH_TABLE");
+      expect((error as Error).stack).toContain("data-source.spec.ts");
+      // TypeORM asks each statement's connection for mysql2's promise wrapper: one per connection.
+      const runner = ds.createQueryRunner();
+      try {
+        const connection = (await runner.connect()) as { promise(): unknown };
+        expect(connection.promise()).toBe(connection.promise());
+        expect(await runner.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      } finally {
+        await runner.release();
+      }
+    } finally {
+      await ds.destroy();
+    }
+  });
 
   onMysql("speaks the server's dialect whatever the URL's scheme", async () => {
     const url = process.env.TEST_DATABASE_URL!;

@@ -45,7 +45,11 @@ describe.each(testDatabaseKinds())("audit log, personal data registry and job hi
       clock.advance(1000);
       await audit.record(asUser("staff-2"), { action: AuditAction.ORDERS_VIEWED, subjectId: "user-a" });
       clock.advance(1000);
-      await audit.record(asUser("staff-1"), { action: AuditAction.ROLE_CHANGED, subjectId: "user-b", detail: "MARKETING" });
+      await audit.record(asUser("staff-1"), {
+        action: AuditAction.ROLE_CHANGED,
+        subjectId: "user-b",
+        detail: "MARKETING",
+      });
       clock.advance(1000);
       await audit.record(asSystem(), { action: AuditAction.DATA_EXPORTED, subjectId: "user-b" });
 

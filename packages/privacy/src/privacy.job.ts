@@ -2,7 +2,6 @@ import { DAY_MS, HOUR_MS, type JobDefinition, type ScheduleDefinition } from "@h
 import { BUILD_DATA_EXPORT_JOB } from "./export/data-export.service";
 import type { PrivacyServices } from "./privacy.module";
 
-
 /** The names of the privacy domain's jobs. */
 export const PRIVACY_JOBS = {
   buildDataExport: BUILD_DATA_EXPORT_JOB,

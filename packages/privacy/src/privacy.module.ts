@@ -4,6 +4,7 @@ import type { UsersServices } from "@honour/users";
 import { DataExportEntity, DataExportPartEntity } from "./export/data-export.entity";
 import { DataExportService, ExportLinks } from "./export/data-export.service";
 import { CreatePrivacy1795637887841 } from "./migrations/1795637887841-create-privacy.migration";
+import { AddPrivacyRequestDueIndexes1796626098780 } from "./migrations/1796626098780-add-privacy-request-due-indexes.migration";
 import { PrivacyPersonalData } from "./request/privacy-personal-data.service";
 import { OwnPrivacyRequestService } from "./request/own-privacy-request.service";
 import { PrivacyRequestEntity } from "./request/privacy-request.entity";
@@ -15,7 +16,7 @@ import { PrivacyRequestStore } from "./request/privacy-request-store.service";
 export const privacyModule: DomainModuleDefinition = {
   name: "privacy",
   entities: [PrivacyRequestEntity, DataExportEntity, DataExportPartEntity],
-  migrations: [CreatePrivacy1795637887841],
+  migrations: [CreatePrivacy1795637887841, AddPrivacyRequestDueIndexes1796626098780],
 };
 
 /** The privacy domain's services, as the gateway and the worker use them. */
@@ -53,7 +54,14 @@ export function createPrivacyServices(
     config.retention.dataExportsDays,
   );
   const store = new PrivacyRequestStore(platform.audit, config.stats.timeZone);
-  const requests = new PrivacyRequestService(store, users.users, consent.consent, dataExports, platform.audit);
+  const requests = new PrivacyRequestService(
+    store,
+    users.users,
+    consent.consent,
+    dataExports,
+    platform.audit,
+    platform.jobs,
+  );
   const ownRequests = new OwnPrivacyRequestService(store, users.users, dataExports);
   const requestRetention = new PrivacyRequestRetention(config.retention.closedAccountsDays);
   const personalData = platform.personalData.register(new PrivacyPersonalData(dataExports));

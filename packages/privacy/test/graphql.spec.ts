@@ -21,8 +21,10 @@ const EXTEND = `mutation Extend($id: ID!, $reason: String!, $months: Int) {
 }`;
 const COMPLETE = `mutation Complete($id: ID!) { completePrivacyRequest(id: $id) { ${REQUEST_FIELDS} } }`;
 const REJECT = `mutation Reject($id: ID!, $reason: String!) { rejectPrivacyRequest(id: $id, reason: $reason) { ${REQUEST_FIELDS} } }`;
-const AUDIT = `query Audit($subjectId: String, $actorId: String, $first: Int) {
-  auditLog(subjectId: $subjectId, actorId: $actorId, first: $first) { nodes { id actorId action subjectId at } }
+const AUDIT = `query Audit($subjectId: String, $actorId: String, $from: DateTime, $to: DateTime, $first: Int) {
+  auditLog(subjectId: $subjectId, actorId: $actorId, from: $from, to: $to, first: $first) {
+    nodes { id actorId action subjectId at }
+  }
 }`;
 
 describe.each(testDatabaseKinds())("privacy GraphQL API on %s", (kind) => {
@@ -153,5 +155,20 @@ describe.each(testDatabaseKinds())("privacy GraphQL API on %s", (kind) => {
     const nodes = (byActor.data!.auditLog as { nodes: { actorId: string }[] }).nodes;
     expect(nodes.length).toBeGreaterThan(0);
     expect(nodes.every((n) => n.actorId === user.id)).toBe(true);
+
+    // The security team reads it too, within a time window; support does not.
+    const security = await bed.staff(Role.SECURITY);
+    const at = (r: { data?: unknown }) => (r.data as { auditLog: { nodes: { at: string }[] } }).auditLog.nodes;
+    const all = at(await bed.call(AUDIT, { subjectId: user.id, first: 100 }, security));
+    expect(all.length).toBe(actions.length);
+    const latest = all[0]!.at;
+    const fromLatest = at(await bed.call(AUDIT, { subjectId: user.id, from: latest, first: 100 }, security));
+    expect(fromLatest.length).toBeGreaterThan(0);
+    expect(fromLatest.every((n) => n.at >= latest)).toBe(true);
+    const beforeLatest = at(await bed.call(AUDIT, { subjectId: user.id, to: latest, first: 100 }, security));
+    expect(beforeLatest.every((n) => n.at < latest)).toBe(true);
+    expect(fromLatest.length + beforeLatest.length).toBe(all.length);
+    const support = await bed.staff(Role.SUPPORT);
+    expect((await bed.call(AUDIT, { subjectId: user.id }, support)).codes).toEqual(["FORBIDDEN"]);
   });
 });

@@ -68,7 +68,6 @@ export interface PrivacyTestBed {
   close(): Promise<void>;
 }
 
-
 export async function openPrivacyTestBed(kind: TestDatabaseKind): Promise<PrivacyTestBed> {
   const db = await openTestDataSource(kind, [platformModule, usersModule, consentModule, privacyModule]);
   const clock = new ManualClock(START);
@@ -102,7 +101,12 @@ export async function openPrivacyTestBed(kind: TestDatabaseKind): Promise<Privac
     ctx,
     signUp: (details) => signUpTestAccount(users, ctx, details),
     staff: async (role) => {
-      const staff = await signUpTestAccount(users, ctx, { communications: [] }, role === Role.CUSTOMER ? undefined : role);
+      const staff = await signUpTestAccount(
+        users,
+        ctx,
+        { communications: [] },
+        role === Role.CUSTOMER ? undefined : role,
+      );
       return staff.actor;
     },
     runJobs: async (names = [PRIVACY_JOBS.buildDataExport]) => {

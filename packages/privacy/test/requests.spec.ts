@@ -22,7 +22,7 @@ import {
 } from "../src";
 import { DataExportPartEntity } from "../src/export/data-export.entity";
 import { EXPORT_FORMAT } from "../src/export/data-export.service";
-import { PrivacyRequestEntity } from "../src/request/privacy-request.entity";
+import { PrivacyRequestEntity, PrivacyRequestOrder } from "../src/request/privacy-request.entity";
 import { failure, openPrivacyTestBed, PASSWORD, START, type PrivacyTestBed } from "./privacy-test-bed";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -524,6 +524,90 @@ describe.each(testDatabaseKinds())("privacy requests on %s", (kind) => {
         actorId: staff.kind === "user" ? staff.userId : "",
         detail: `privacy request ${request.id}`,
       });
+    });
+  });
+
+  describe("the queue by due date", () => {
+    it("pages every request soonest due first across pages, overdue first, ties by id", async () => {
+      const staff = await bed.staff(Role.SUPPORT);
+      bed.clock.set("2029-06-15T09:00:00Z");
+      // Received out of order, two on the same instant; the first two are overdue by now.
+      const received = [
+        "2029-05-20T10:00:00Z",
+        "2029-04-01T08:00:00Z",
+        "2029-06-10T12:00:00Z",
+        "2029-06-01T09:30:00Z",
+        "2029-06-01T09:30:00Z",
+        "2029-06-14T16:00:00Z",
+        "2029-05-31T23:59:00Z",
+      ];
+      const recorded: Awaited<ReturnType<typeof bed.services.requests.record>>[] = [];
+      for (const [i, at] of received.entries()) {
+        recorded.push(
+          await bed.services.requests.record(bed.ctx(staff), {
+            type: PrivacyRequestType.OBJECTION,
+            channel: PrivacyRequestChannel.LETTER,
+            requesterContact: `queue-${i}@example.test`,
+            receivedAt: new Date(at),
+          }),
+        );
+      }
+      // Every RECEIVED request in the database (other tests' too), as the queue must list them.
+      const expected = (
+        await bed.dataSource.manager.findBy(PrivacyRequestEntity, { status: PrivacyRequestStatus.RECEIVED })
+      )
+        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((r) => r.id);
+      expect(expected.length).toBeGreaterThan(3);
+
+      const listed: { id: string; daysLeft: number | null }[] = [];
+      let after: string | null = null;
+      let pages = 0;
+      do {
+        const page = await bed.services.requests.list(bed.ctx(staff), {
+          status: PrivacyRequestStatus.RECEIVED,
+          orderBy: PrivacyRequestOrder.DUE_FIRST,
+          first: 3,
+          after,
+        });
+        expect(page.nodes.length).toBeLessThanOrEqual(3);
+        listed.push(...page.nodes);
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+        pages++;
+      } while (after);
+      expect(pages).toBe(Math.ceil(expected.length / 3));
+      expect(listed.map((r) => r.id)).toEqual(expected);
+      // Overdue ones lead: days left never fall as the list goes on.
+      const days = listed.map((r) => r.daysLeft!);
+      expect(days).toEqual([...days].sort((a, b) => a - b));
+      const mine = listed.filter((r) => recorded.some((m) => m.id === r.id));
+      expect(mine.map((r) => r.id)).toEqual(
+        [...recorded].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1)).map((r) => r.id),
+      );
+      expect(mine[0]).toMatchObject({ id: recorded[1]!.id, daysLeft: expect.any(Number) });
+      expect(mine[0]!.daysLeft).toBeLessThan(0);
+
+      // Without orderBy the list is newest first, as before.
+      const newest = await bed.services.requests.list(bed.ctx(staff), { first: 1 });
+      expect(newest.nodes[0]!.id).toBe(recorded.at(-1)!.id);
+    });
+
+    it("refuses a cursor of the other order, and an unknown order, as BAD_USER_INPUT", async () => {
+      const staff = await bed.staff(Role.SUPPORT);
+      const byId = await bed.services.requests.list(bed.ctx(staff), { first: 1 });
+      const wrong = await failure(
+        bed.services.requests.list(bed.ctx(staff), {
+          orderBy: PrivacyRequestOrder.DUE_FIRST,
+          after: byId.pageInfo.endCursor,
+        }),
+      );
+      expect(wrong.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(wrong.fields).toEqual([expect.objectContaining({ field: "after" })]);
+      const unknown = await failure(
+        bed.services.requests.list(bed.ctx(staff), { orderBy: "OLDEST" as PrivacyRequestOrder }),
+      );
+      expect(unknown.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(unknown.fields).toEqual([expect.objectContaining({ field: "orderBy" })]);
     });
   });
 

@@ -10,7 +10,6 @@ export const STATS_JOBS = Object.freeze({
   resolveHostnames: "stats.resolveHostnames",
 });
 
-
 /**
  * The statistics' background work, for the worker:
  * - salt rotation every hour: today's salt is made within the hour a day begins, and none is kept

@@ -1,10 +1,4 @@
-import {
-  ANONYMOUS,
-  ErrorCode,
-  Role,
-  SecurityEventKind,
-  type Actor,
-} from "@honour/platform";
+import { ANONYMOUS, ErrorCode, Role, SecurityEventKind, type Actor } from "@honour/platform";
 import { buildGraphQLHarness, testDatabaseKinds, type GraphQLHarness } from "@honour/testing";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { createStatsResolvers } from "../src/graphql";
@@ -29,7 +23,11 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
     bed = await openStatsTestBed(kind);
     // The resolvers hold the services they were built with; reset() builds new ones, so the
     // schema is built on the bed's services through a getter.
-    ({ schema, call, signature: rootSignature } = await buildGraphQLHarness({
+    ({
+      schema,
+      call,
+      signature: rootSignature,
+    } = await buildGraphQLHarness({
       resolvers: createStatsResolvers(
         new Proxy({} as StatsTestBed["services"], {
           get: (_t, key) => bed.services[key as keyof StatsTestBed["services"]],
@@ -63,7 +61,7 @@ describe.each(testDatabaseKinds())("GraphQL API on %s", (kind) => {
       /type SecurityEvent \{[^}]*id: ID![^}]*at: DateTime![^}]*kind: SecurityEventKind![^}]*ip: String[^}]*hostname: String[^}]*userId: ID[^}]*partnerId: ID[^}]*detail: String\n/,
     );
     expect(sdl).toMatch(
-      /enum SecurityEventKind \{\s+LOGIN_SUCCEEDED\s+LOGIN_FAILED\s+RATE_LIMITED\s+PARTNER_KEY_USED\s+STAFF_ACTION\s+SESSION_REVOKED\s+PASSWORD_RESET_REQUESTED\s+PASSWORD_CHANGED\s+\}/,
+      /enum SecurityEventKind \{\s+LOGIN_SUCCEEDED\s+LOGIN_FAILED\s+RATE_LIMITED\s+PARTNER_KEY_USED\s+PARTNER_KEY_REJECTED\s+STAFF_ACTION\s+SESSION_REVOKED\s+PASSWORD_RESET_REQUESTED\s+PASSWORD_CHANGED\s+EMAIL_CHANGED\s+EMAIL_VERIFIED\s+MFA_ENABLED\s+MFA_DISABLED\s+MFA_FAILED\s+PASSKEY_ADDED\s+\}/,
     );
   });
 

@@ -105,9 +105,9 @@ describe.each(testDatabaseKinds())("ingest on %s", (kind) => {
     await bed.services.ingest.flush();
 
     const views = await rawViews(bed);
-    // The event id is random, given on acceptance (for idempotent retries): it says nothing of the visitor.
+    // The event id, given on acceptance (for idempotent retries), says nothing of the visitor or the time.
     for (const view of views)
-      expect(view.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(view.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Set(views.map((v) => v.eventId)).size).toBe(views.length);
     expect(views.map(({ id: _id, visitorId: _v, hour: _h, eventId: _e, ...rest }) => rest)).toEqual([
       {
@@ -153,6 +153,22 @@ describe.each(testDatabaseKinds())("ingest on %s", (kind) => {
     expect((await rawViews(bed)).map((v) => v.path)).toEqual(["/from-header"]);
   });
 
+  it("gives event ids in the order the views were accepted, after a random prefix drawn per process", async () => {
+    for (let i = 0; i < 20; i++) expectStatus(bed, pageView({ ip: `198.51.100.${i}` }), 202);
+    await bed.services.ingest.flush();
+    const ids = (await rawViews(bed)).map((v) => v.eventId!);
+    expect(ids).toHaveLength(20);
+    // In order, the unique index takes them at one place (as auto-increment keys), not anywhere.
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids.map((id) => id.slice(0, 24))).size).toBe(1);
+
+    await bed.restart();
+    expectStatus(bed, pageView(), 202);
+    await bed.services.ingest.flush();
+    const next = (await rawViews(bed)).at(-1)!.eventId!;
+    expect(next.slice(0, 24)).not.toBe(ids[0]!.slice(0, 24));
+  });
+
   describe("batched writes", () => {
     const inserts = (spy: jest.SpyInstance) =>
       spy.mock.calls.filter(([sql]) => /^INSERT INTO .stats_page_view/.test(String(sql))).length;
@@ -173,6 +189,69 @@ describe.each(testDatabaseKinds())("ingest on %s", (kind) => {
       } finally {
         spy.mockRestore();
       }
+    });
+
+    // SQLite has one connection; MariaDB takes two inserts at once.
+    (kind === "mysql" ? describe : describe.skip)("two inserts in flight", () => {
+      const track = () => {
+        const dataSource = bed.db.dataSource;
+        const query = dataSource.query.bind(dataSource);
+        const state = { running: 0, most: 0, inserts: 0, fail: 0 };
+        const spy = jest
+          .spyOn(dataSource, "query")
+          .mockImplementation(async (sql: string, params?: unknown[] | object): Promise<unknown> => {
+            if (!sql.startsWith("INSERT INTO `stats_page_view`")) return query(sql, params);
+            state.inserts += 1;
+            state.running += 1;
+            state.most = Math.max(state.most, state.running);
+            try {
+              await new Promise((resolve) => setTimeout(resolve, 20));
+              if (state.fail > 0) {
+                state.fail -= 1;
+                throw new Error("connection lost");
+              }
+              return await query(sql, params);
+            } finally {
+              state.running -= 1;
+            }
+          });
+        return { state, spy };
+      };
+
+      it("writes two batches at once while more than one is buffered", async () => {
+        await bed.restart({ batchSize: 10, flushIntervalMs: 60_000 });
+        const { state, spy } = track();
+        try {
+          for (let i = 0; i < 30; i++) expectStatus(bed, pageView({ ip: `198.51.100.${i}` }), 202);
+          await waitFor(() => bed.services.ingest.buffered === 0);
+
+          expect(state).toMatchObject({ inserts: 3, most: 2 });
+          expect(await rawViews(bed)).toHaveLength(30);
+        } finally {
+          spy.mockRestore();
+        }
+      });
+
+      it("starts no batch after one fails, keeps the failed one and writes each view once", async () => {
+        await bed.restart({ batchSize: 10, flushIntervalMs: 60_000 });
+        for (let i = 0; i < 30; i++) expectStatus(bed, pageView({ ip: `198.51.100.${i}` }), 202);
+        const { state, spy } = track();
+        try {
+          state.fail = 1;
+          await expect(bed.services.ingest.flush()).rejects.toThrow("connection lost");
+          // The first batch failed, the second was written, the third not started.
+          expect(state.inserts).toBe(2);
+          expect(bed.services.ingest.buffered).toBe(20);
+          expect(await rawViews(bed)).toHaveLength(10);
+
+          await bed.services.ingest.flush();
+          const views = await rawViews(bed);
+          expect(views).toHaveLength(30);
+          expect(new Set(views.map((v) => v.eventId)).size).toBe(30);
+        } finally {
+          spy.mockRestore();
+        }
+      });
     });
 
     it("writes what it has after the flush interval", async () => {

@@ -3,7 +3,7 @@ import { testDatabaseKinds } from "@honour/testing";
 import { expectStatus, FIREFOX, openStatsTestBed, pageView, SITE, system, type StatsTestBed } from "./stats-test-bed";
 
 /** Tables that hold no statistics (the platform's; the security log keeps IPs by design, for a bounded time). */
-const NOT_STATS = new Set(["security_event", "job", "migration", "audit_entry"]);
+const NOT_STATS = new Set(["security_event", "job", "job_outbox", "migration", "audit_entry"]);
 
 describe.each(testDatabaseKinds())("what the statistics store, on %s", (kind) => {
   let bed: StatsTestBed;

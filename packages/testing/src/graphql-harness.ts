@@ -82,7 +82,9 @@ export async function buildGraphQLHarness(options: GraphQLHarnessOptions): Promi
       };
       const result = await graphql({ schema, source, variableValues: variables, contextValue });
       const errors = result.errors ?? [];
-      const originals = errors.map((e) => e.originalError as { code?: string; extra?: { reason?: string } } | undefined);
+      const originals = errors.map(
+        (e) => e.originalError as { code?: string; extra?: { reason?: string } } | undefined,
+      );
       return {
         data: JSON.parse(JSON.stringify(result.data ?? null)) as Record<string, unknown> | null,
         codes: errors.map((e, i) => originals[i]?.code ?? (e.extensions?.code as string | undefined)),

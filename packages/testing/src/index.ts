@@ -22,6 +22,7 @@ export { createTestPlatform, TEST_SECRET, type TestPlatformOptions } from "./tes
 export {
   failure,
   FAST_PASSWORD_HASHING,
+  lastVerificationToken,
   signUpTestAccount,
   TEST_PASSWORD,
   type Failure,
@@ -34,3 +35,16 @@ export { startSmtpPeer, type ReceivedMail, type SmtpPeer } from "./smtp-peer";
 export { sleep, waitFor, type Truthy } from "./polling";
 export { printFaultFigures, useMysqlUrl } from "./fault-scenario";
 export { FaultProxy, hostAndPort, type FaultMode, type FaultProxyOptions } from "./fault-proxy";
+export {
+  freePort,
+  redisTestsRun,
+  redisUnavailableReason,
+  startRedisServer,
+  type TestRedisServer,
+} from "./redis-server";
+export {
+  mariadbReplicaTestsRun,
+  mariadbReplicaUnavailableReason,
+  startReplicatedMariadb,
+  type TestReplicatedMariadb,
+} from "./mariadb-replica";

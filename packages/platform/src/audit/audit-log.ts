@@ -48,6 +48,10 @@ export type AuditSubjectAliases = (subjectId: string) => readonly string[];
 export interface AuditQuery extends PageArgs {
   subjectId?: string | null;
   actorId?: string | null;
+  /** Entries at or after this instant. */
+  from?: Date | null;
+  /** Entries before this instant. */
+  to?: Date | null;
 }
 
 /**
@@ -134,6 +138,8 @@ export class SqlAuditLog implements AuditLog {
     const subjects = subjectId ? [...new Set([subjectId, ...this.aliases.flatMap((a) => a(subjectId))])] : [];
     if (subjects.length > 0) qb.andWhere("entry.subjectId IN (:...subjects)", { subjects });
     if (query.actorId) qb.andWhere("entry.actorId = :actorId", { actorId: query.actorId });
+    if (query.from) qb.andWhere("entry.at >= :from", { from: query.from });
+    if (query.to) qb.andWhere("entry.at < :to", { to: query.to });
     const page = await paginate(qb, query, "DESC");
     if (subjectId) for (const entry of page.nodes) entry.subjectId = subjectId;
     return page;
@@ -152,7 +158,10 @@ export class SqlAuditLog implements AuditLog {
         .limit(1000)
         .getRawMany<{ id: string }>();
       if (ids.length === 0) return total;
-      await ctx.manager.delete(AuditEntryEntity, ids.map((r) => r.id));
+      await ctx.manager.delete(
+        AuditEntryEntity,
+        ids.map((r) => r.id),
+      );
       total += ids.length;
     }
   }

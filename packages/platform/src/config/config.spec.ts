@@ -57,8 +57,9 @@ describe("loadConfig", () => {
     ]);
     expect(loadConfig(env({ PUBLIC_URL: "http://[::1]:4000" })).stats.siteHosts).toEqual(["[::1]"]);
     expect(
-      loadConfig(env({ PUBLIC_URL: "https://api.honour.example", STATS_SITE_HOSTS: " honour.example,Shop.Honour.example " }))
-        .stats.siteHosts,
+      loadConfig(
+        env({ PUBLIC_URL: "https://api.honour.example", STATS_SITE_HOSTS: " honour.example,Shop.Honour.example " }),
+      ).stats.siteHosts,
     ).toEqual(["honour.example", "shop.honour.example"]);
     expect(loadConfig(env({ STATS_SITE_HOSTS: "192.0.2.7,localhost" })).stats.siteHosts).toEqual([
       "192.0.2.7",
@@ -67,7 +68,9 @@ describe("loadConfig", () => {
   });
 
   it("names every STATS_SITE_HOSTS entry that is not a bare host name", () => {
-    const problems = problemsOf({ STATS_SITE_HOSTS: "https://honour.example,honour.example:443,ok.example,-bad-.example" });
+    const problems = problemsOf({
+      STATS_SITE_HOSTS: "https://honour.example,honour.example:443,ok.example,-bad-.example",
+    });
     expect(problems.filter((p) => p.startsWith("STATS_SITE_HOSTS"))).toHaveLength(3);
     expect(problemsOf({ STATS_SITE_HOSTS: " , " })).toEqual([expect.stringMatching(/^STATS_SITE_HOSTS /)]);
   });
@@ -86,7 +89,9 @@ describe("loadConfig", () => {
       loadConfig(env({ CORS_ORIGINS: " https://WWW.Honour.example , http://localhost:5173/,https://shop.example:443" }))
         .corsOrigins,
     ).toEqual(["https://www.honour.example", "http://localhost:5173", "https://shop.example"]);
-    const problems = problemsOf({ CORS_ORIGINS: "*,https://ok.example,https://x.example/app,ftp://files.example,null" });
+    const problems = problemsOf({
+      CORS_ORIGINS: "*,https://ok.example,https://x.example/app,ftp://files.example,null",
+    });
     expect(problems.filter((p) => p.startsWith("CORS_ORIGINS"))).toHaveLength(4);
   });
 
@@ -180,12 +185,48 @@ describe("loadConfig", () => {
     expect(problems.filter((p) => p.startsWith("STATS_EXCLUDED_IPS"))).toHaveLength(2);
   });
 
+  it("reads CAMPAIGN_MAX_IN_FLIGHT (default 64) and names a value outside 1 to 10 000", () => {
+    expect(loadConfig(env()).campaignMaxInFlight).toBe(64);
+    expect(loadConfig(env({ CAMPAIGN_MAX_IN_FLIGHT: "8" })).campaignMaxInFlight).toBe(8);
+    for (const bad of ["0", "10001", "many", "-1"]) {
+      expect(problemsOf({ CAMPAIGN_MAX_IN_FLIGHT: bad })).toEqual([expect.stringMatching(/^CAMPAIGN_MAX_IN_FLIGHT /)]);
+    }
+  });
+
   it("reads a mysql or mariadb DATABASE_URL", () => {
     expect(loadConfig(env({ DATABASE_URL: "mysql://u:p@db:3306/honour" })).database).toEqual({
       kind: "mysql",
       url: "mysql://u:p@db:3306/honour",
     });
     expect(loadConfig(env({ DATABASE_URL: "mariadb://u@db/honour?ssl=true" })).database.kind).toBe("mysql");
+  });
+
+  it("reads REDIS_URL for the job queue and DATABASE_REPLICA_URLS for read replicas, naming bad values", () => {
+    expect(loadConfig(env()).redisUrl).toBeUndefined();
+    expect(loadConfig(env({ REDIS_URL: "redis://:secret@cache:6380/2" })).redisUrl).toBe(
+      "redis://:secret@cache:6380/2",
+    );
+    expect(
+      loadConfig(
+        env({
+          DATABASE_URL: "mysql://u:p@db:3306/honour",
+          DATABASE_REPLICA_URLS: " mysql://r:p@replica1:3306/honour, mariadb://r@replica2/honour ",
+        }),
+      ).database,
+    ).toEqual({
+      kind: "mysql",
+      url: "mysql://u:p@db:3306/honour",
+      replicaUrls: ["mysql://r:p@replica1:3306/honour", "mariadb://r@replica2/honour"],
+    });
+    expect(problemsOf({ REDIS_URL: "cache:6379" })).toEqual([expect.stringMatching(/^REDIS_URL /)]);
+    expect(problemsOf({ DATABASE_REPLICA_URLS: "mysql://r@replica/honour" })).toEqual([
+      expect.stringMatching(/^DATABASE_REPLICA_URLS needs DATABASE_URL/),
+    ]);
+    const problems = problemsOf({
+      DATABASE_URL: "mysql://u@db/honour",
+      DATABASE_REPLICA_URLS: "postgres://r:pw@x/honour",
+    });
+    expect(problems).toEqual([expect.stringMatching(/^DATABASE_REPLICA_URLS has "postgres:\/\/…@x\/honour"/)]);
   });
 
   it("treats empty variables as unset", () => {
@@ -229,6 +270,58 @@ describe("loadConfig", () => {
     const problems = problemsOf(vars);
     expect(problems).toHaveLength(1);
     expect(problems[0]!.startsWith(`${name} `)).toBe(true);
+  });
+
+  it("requires two-factor for staff in production only, unless STAFF_MFA says otherwise", () => {
+    const secret = { HONOUR_SECRET: "s".repeat(32) };
+    expect(loadConfig(env()).accounts.staffMfaRequired).toBe(false);
+    expect(loadConfig(env({ NODE_ENV: "production", ...secret })).accounts.staffMfaRequired).toBe(true);
+    expect(loadConfig(env({ STAFF_MFA: "required" })).accounts.staffMfaRequired).toBe(true);
+    expect(loadConfig(env({ NODE_ENV: "production", STAFF_MFA: "off", ...secret })).accounts.staffMfaRequired).toBe(
+      false,
+    );
+    expect(problemsOf({ STAFF_MFA: "sometimes" })).toEqual(["STAFF_MFA must be required or off"]);
+  });
+
+  it("checks new passwords against a Pwned Passwords range API only when PWNED_PASSWORDS_URL is set", () => {
+    expect(loadConfig(env()).accounts.pwnedPasswordsUrl).toBeNull();
+    const url = "https://api.pwnedpasswords.com";
+    expect(loadConfig(env({ PWNED_PASSWORDS_URL: url })).accounts.pwnedPasswordsUrl).toBe(url);
+    expect(problemsOf({ PWNED_PASSWORDS_URL: "api.pwnedpasswords.com" })).toEqual([
+      "PWNED_PASSWORDS_URL must be an absolute http(s) URL, e.g. https://api.pwnedpasswords.com",
+    ]);
+  });
+
+  it("takes the passkeys' relying party from PUBLIC_URL unless WEBAUTHN_* name it, and names a bad one", () => {
+    expect(loadConfig(env({ PUBLIC_URL: "https://www.honour.example/shop" })).accounts.webauthn).toEqual({
+      rpId: "www.honour.example",
+      rpName: "Honour",
+      origins: ["https://www.honour.example"],
+    });
+    const named = loadConfig(
+      env({
+        WEBAUTHN_RP_ID: "honour.example",
+        WEBAUTHN_RP_NAME: "Honour Ltd",
+        WEBAUTHN_ORIGINS: "https://www.honour.example, https://honour.example",
+      }),
+    ).accounts.webauthn;
+    expect(named).toEqual({
+      rpId: "honour.example",
+      rpName: "Honour Ltd",
+      origins: ["https://www.honour.example", "https://honour.example"],
+    });
+    expect(
+      problemsOf({
+        WEBAUTHN_RP_ID: "honour.example",
+        WEBAUTHN_ORIGINS: "https://evil.example,https://honour.example/x",
+      }),
+    ).toEqual([
+      'WEBAUTHN_ORIGINS has "https://evil.example", whose host is not WEBAUTHN_RP_ID (honour.example) or below it',
+      'WEBAUTHN_ORIGINS has "https://honour.example/x", which is not an origin (scheme://host[:port], no path)',
+    ]);
+    expect(problemsOf({ WEBAUTHN_RP_ID: "https://honour.example" })).toEqual([
+      'WEBAUTHN_RP_ID must be a host name such as honour.example (got "https://honour.example")',
+    ]);
   });
 
   it("names every bad variable at once", () => {

@@ -27,6 +27,17 @@ class EnvironmentVariables {
   })
   DATABASE_URL?: string;
 
+  /** Read replicas of `DATABASE_URL`, comma-separated (docs/scaling.md); checked in loadConfig. */
+  @IsOptional()
+  @IsString()
+  DATABASE_REPLICA_URLS?: string;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, {
+    message: "must be redis://[user:password@]host:port[/db] or rediss://…; unset it for the SQL job queue",
+  })
+  REDIS_URL?: string;
+
   @IsString()
   HONOUR_DATA_DIR = "./data";
 
@@ -69,6 +80,11 @@ class EnvironmentVariables {
   @Matches(/^smtps?:\/\/\S+$/, { message: "must be smtp://user:password@host:port or smtps://…" })
   SMTP_URL?: string;
 
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  CAMPAIGN_MAX_IN_FLIGHT = 64;
+
   @IsOptional()
   @Matches(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, {
     message: 'must be an address, or a name and an address: "Honour <no-reply@example.com>"',
@@ -101,6 +117,78 @@ class EnvironmentVariables {
   @IsOptional()
   @IsString()
   CORS_ORIGINS?: string;
+
+  /** required/true, or off/false: checked below, since the default depends on NODE_ENV. */
+  @IsOptional()
+  @IsIn(["required", "true", "1", "off", "false", "0"], { message: "must be required or off" })
+  STAFF_MFA?: string;
+
+  /** A host name: checked below, since the default comes from PUBLIC_URL. */
+  @IsOptional()
+  @IsString()
+  WEBAUTHN_RP_ID?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, {
+    message: "must be an absolute http(s) URL, e.g. https://api.pwnedpasswords.com",
+  })
+  PWNED_PASSWORDS_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  WEBAUTHN_RP_NAME?: string;
+
+  /** Origins separated by commas: checked below. */
+  @IsOptional()
+  @IsString()
+  WEBAUTHN_ORIGINS?: string;
+
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  REGISTRATIONS_PER_IP_PER_HOUR = 30;
+
+  @IsOptional()
+  @IsBooleanString({ message: "must be true or false" })
+  PARTNER_TRUSTED_DOCUMENTS_ONLY?: string;
+
+  @IsOptional()
+  @IsBooleanString({ message: "must be true or false" })
+  SITE_TRUSTED_DOCUMENTS_ONLY?: string;
+
+  @IsOptional()
+  @IsString()
+  TRUSTED_DOCUMENTS_FILE?: string;
+
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_PARTNER_OPERATIONS = 600;
+
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_PARTNER_COST = 100_000;
+
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_SITE_OPERATIONS = 1200;
+
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_SITE_COST = 200_000;
+
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  PARTNER_KEY_REJECTIONS_PER_IP = 10;
 
   @IsInt()
   @Min(1)
@@ -141,6 +229,14 @@ class EnvironmentVariables {
 /** Variables read as whole numbers. */
 const NUMERIC = new Set([
   "PORT",
+  "CAMPAIGN_MAX_IN_FLIGHT",
+  "RATE_LIMIT_PARTNER_OPERATIONS",
+  "RATE_LIMIT_PARTNER_COST",
+  "RATE_LIMIT_SITE_OPERATIONS",
+  "RATE_LIMIT_SITE_COST",
+  "RATE_LIMIT_WINDOW_SECONDS",
+  "PARTNER_KEY_REJECTIONS_PER_IP",
+  "REGISTRATIONS_PER_IP_PER_HOUR",
   "STATS_RAW_RETENTION_DAYS",
   "SECURITY_LOG_RETENTION_DAYS",
   "SESSION_RETENTION_DAYS",
@@ -153,6 +249,8 @@ const NUMERIC = new Set([
 const VARIABLES = [
   "NODE_ENV",
   "DATABASE_URL",
+  "DATABASE_REPLICA_URLS",
+  "REDIS_URL",
   "HONOUR_DATA_DIR",
   "HOST",
   "PORT",
@@ -164,6 +262,7 @@ const VARIABLES = [
   "HONOUR_DEMO_DATA",
   "LOG_LEVEL",
   "SMTP_URL",
+  "CAMPAIGN_MAX_IN_FLIGHT",
   "MAIL_FROM",
   "TRUST_PROXY",
   "SITE_TIME_ZONE",
@@ -171,6 +270,21 @@ const VARIABLES = [
   "STATS_SITE_HOSTS",
   "METRICS_TOKEN",
   "CORS_ORIGINS",
+  "PARTNER_TRUSTED_DOCUMENTS_ONLY",
+  "SITE_TRUSTED_DOCUMENTS_ONLY",
+  "TRUSTED_DOCUMENTS_FILE",
+  "RATE_LIMIT_PARTNER_OPERATIONS",
+  "RATE_LIMIT_PARTNER_COST",
+  "RATE_LIMIT_SITE_OPERATIONS",
+  "RATE_LIMIT_SITE_COST",
+  "RATE_LIMIT_WINDOW_SECONDS",
+  "PARTNER_KEY_REJECTIONS_PER_IP",
+  "STAFF_MFA",
+  "WEBAUTHN_RP_ID",
+  "WEBAUTHN_RP_NAME",
+  "WEBAUTHN_ORIGINS",
+  "REGISTRATIONS_PER_IP_PER_HOUR",
+  "PWNED_PASSWORDS_URL",
   "STATS_RAW_RETENTION_DAYS",
   "SECURITY_LOG_RETENTION_DAYS",
   "SESSION_RETENTION_DAYS",
@@ -180,12 +294,21 @@ const VARIABLES = [
   "AUDIT_LOG_RETENTION_DAYS",
 ] as const satisfies readonly (keyof EnvironmentVariables)[];
 
-export type DatabaseConfig = { kind: "mysql"; url: string } | { kind: "sqlite"; path: string };
+export type DatabaseConfig =
+  | {
+      kind: "mysql";
+      url: string;
+      /** `DATABASE_REPLICA_URLS`: replicas that serve the reads docs/scaling.md lists; none by default. */
+      replicaUrls?: readonly string[];
+    }
+  | { kind: "sqlite"; path: string };
 
 /** Everything an app needs to know about its surroundings, read once at start-up. */
 export interface HonourConfig {
   readonly nodeEnv: "development" | "production" | "test";
   readonly database: DatabaseConfig;
+  /** `REDIS_URL`: the job queue runs on BullMQ in this Redis; unset, on the `job` table. */
+  readonly redisUrl?: string;
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
@@ -199,6 +322,12 @@ export interface HonourConfig {
   readonly logLevel: string;
   /** Where marketing and transactional mail go; unset writes `.eml` files under `<dataDir>/outbox/`. */
   readonly smtpUrl?: string;
+  /**
+   * `CAMPAIGN_MAX_IN_FLIGHT` (default 64): campaign messages the worker has handed to the SMTP
+   * server and not yet marked sent. A worker killed mid-campaign sends at most this many again
+   * (same Message-ID); fewer costs throughput (docs/performance.md).
+   */
+  readonly campaignMaxInFlight: number;
   /** The sender of outgoing mail; unset: `"Honour" <no-reply@host of PUBLIC_URL>`. */
   readonly mailFrom?: string;
   /** Behind a load balancer: take the client's address from X-Forwarded-For. */
@@ -233,11 +362,64 @@ export interface HonourConfig {
    * with the visitor's cookie (CORS with credentials). Empty: only same-origin pages.
    */
   readonly corsOrigins: readonly string[];
+  /** Trusted documents and rate limits for partners and the site (README: "Integrations"). */
+  readonly integrations: IntegrationsConfig;
+  /** Sign-in settings: two-factor for staff, passkeys (README: "Accounts"). */
+  readonly accounts: AccountsConfig;
   /**
    * How long each kind of data is kept, in days; the README's retention table documents each and
    * the worker's purge jobs enforce them.
    */
   readonly retention: RetentionConfig;
+}
+
+/** How people sign in beyond a password. */
+export interface AccountsConfig {
+  /**
+   * `STAFF_MFA=required`: a staff account without two-factor may sign in only to turn it on; every
+   * staff operation answers `MFA_ENROLMENT_REQUIRED` until then. Default: on in production only.
+   */
+  readonly staffMfaRequired: boolean;
+  /** `REGISTRATIONS_PER_IP_PER_HOUR`: registrations accepted from one client IP per hour (0: no limit). */
+  readonly registrationsPerIpPerHour: number;
+  /**
+   * `PWNED_PASSWORDS_URL`: a Have I Been Pwned range API (`https://api.pwnedpasswords.com`); new
+   * passwords it lists are refused (only a 5-character SHA-1 prefix is sent). Unset (default): off.
+   */
+  readonly pwnedPasswordsUrl: string | null;
+  /** WebAuthn (passkeys): the relying party the browser binds credentials to. */
+  readonly webauthn: {
+    /** `WEBAUTHN_RP_ID`: the site's registrable domain or host; default the host of `PUBLIC_URL`. */
+    readonly rpId: string;
+    /** `WEBAUTHN_RP_NAME`: shown by the browser and the authenticator; default "Honour". */
+    readonly rpName: string;
+    /** `WEBAUTHN_ORIGINS`: the origins of the pages that call the passkey operations; default `PUBLIC_URL`'s. */
+    readonly origins: readonly string[];
+  };
+}
+
+/** How the gateway treats partners' and the site's operations. */
+export interface IntegrationsConfig {
+  /** `PARTNER_TRUSTED_DOCUMENTS_ONLY` (default true): partner API keys may run only trusted documents. */
+  readonly partnerTrustedDocumentsOnly: boolean;
+  /** `SITE_TRUSTED_DOCUMENTS_ONLY` (default false): everyone else may run only trusted documents too. */
+  readonly siteTrustedDocumentsOnly: boolean;
+  /** `TRUSTED_DOCUMENTS_FILE`: the manifest (`{ "sha256:<hex>": "<document>" }`); default @honour/client's. */
+  readonly trustedDocumentsFile?: string;
+  /**
+   * Token buckets per partner API key and per site client IP: operations and query cost per
+   * `windowSeconds`, refilled evenly; 0 turns a bucket off. ADMIN may override a partner's.
+   */
+  readonly rateLimits: {
+    readonly partner: { readonly operations: number; readonly cost: number };
+    readonly site: { readonly operations: number; readonly cost: number };
+    readonly windowSeconds: number;
+  };
+  /**
+   * `PARTNER_KEY_REJECTIONS_PER_IP` (10): refused partner keys logged per client IP in 15 minutes;
+   * beyond, more refusals answer 429 unlogged (a valid key still works). 0: no throttle.
+   */
+  readonly partnerKeyRejectionsPerIp: number;
 }
 
 /** Retention periods in days, one per kind of data (README: "Retention"). */
@@ -309,28 +491,63 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
   for (const host of siteHostList ?? []) {
-    if (!isHostName(host)) problems.push(`STATS_SITE_HOSTS has "${host}", which is not a host name (no scheme, port or path)`);
+    if (!isHostName(host))
+      problems.push(`STATS_SITE_HOSTS has "${host}", which is not a host name (no scheme, port or path)`);
   }
   if (vars.STATS_SITE_HOSTS !== undefined && siteHostList?.length === 0) {
     problems.push("STATS_SITE_HOSTS must name at least one host, separated by commas");
   }
   const corsOrigins: string[] = [];
-  for (const entry of (vars.CORS_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (vars.CORS_ORIGINS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const origin = originOf(entry);
     if (origin) corsOrigins.push(origin);
     else problems.push(`CORS_ORIGINS has "${entry}", which is not an origin (scheme://host[:port], no path)`);
   }
+  const defaultPublicUrl = `http://${vars.HOST === "0.0.0.0" ? "localhost" : vars.HOST}:${vars.PORT}`;
+  const publicHost = hostOf(vars.PUBLIC_URL ?? defaultPublicUrl);
+  const rpId = (vars.WEBAUTHN_RP_ID ?? publicHost ?? "").trim().toLowerCase();
+  if (vars.WEBAUTHN_RP_ID !== undefined && !isHostName(rpId)) {
+    problems.push(`WEBAUTHN_RP_ID must be a host name such as honour.example (got "${vars.WEBAUTHN_RP_ID}")`);
+  }
+  const webauthnOrigins: string[] = [];
+  for (const entry of (vars.WEBAUTHN_ORIGINS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const origin = originOf(entry);
+    if (!origin)
+      problems.push(`WEBAUTHN_ORIGINS has "${entry}", which is not an origin (scheme://host[:port], no path)`);
+    else if (!withinRpId(new URL(origin).hostname, rpId)) {
+      problems.push(`WEBAUTHN_ORIGINS has "${entry}", whose host is not WEBAUTHN_RP_ID (${rpId}) or below it`);
+    } else webauthnOrigins.push(origin);
+  }
+  const replicaUrls = (vars.DATABASE_REPLICA_URLS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (replicaUrls.length > 0 && !vars.DATABASE_URL) {
+    problems.push("DATABASE_REPLICA_URLS needs DATABASE_URL: the embedded SQLite file has no replicas");
+  }
+  for (const replica of replicaUrls) {
+    if (!/^(mysql|mariadb):\/\/[^/\s]+\/[A-Za-z0-9_$-]+(\?.*)?$/.test(replica)) {
+      problems.push(
+        `DATABASE_REPLICA_URLS has "${replica.replace(/\/\/[^@/]*@/, "//…@")}", which is not mysql://user:password@host:port/database`,
+      );
+    }
+  }
   if (problems.length > 0) throw new ConfigException(problems);
 
   const dataDir = resolve(vars.HONOUR_DATA_DIR);
-  const publicUrl = (
-    vars.PUBLIC_URL ?? `http://${vars.HOST === "0.0.0.0" ? "localhost" : vars.HOST}:${vars.PORT}`
-  ).replace(/\/$/, "");
+  const publicUrl = (vars.PUBLIC_URL ?? defaultPublicUrl).replace(/\/$/, "");
   return {
     nodeEnv: vars.NODE_ENV as HonourConfig["nodeEnv"],
     database: vars.DATABASE_URL
-      ? { kind: "mysql", url: vars.DATABASE_URL }
+      ? { kind: "mysql", url: vars.DATABASE_URL, ...(replicaUrls.length > 0 ? { replicaUrls } : {}) }
       : { kind: "sqlite", path: join(dataDir, "honour.sqlite") },
+    redisUrl: vars.REDIS_URL,
     dataDir,
     host: vars.HOST,
     port: vars.PORT,
@@ -344,6 +561,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
     demoData: vars.HONOUR_DEMO_DATA ? parseBoolean(vars.HONOUR_DEMO_DATA) : !production,
     logLevel: vars.LOG_LEVEL,
     smtpUrl: vars.SMTP_URL,
+    campaignMaxInFlight: vars.CAMPAIGN_MAX_IN_FLIGHT,
     mailFrom: vars.MAIL_FROM,
     trustProxy: trustProxy ?? false,
     stats: {
@@ -355,6 +573,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HonourConfig {
     securityLogRetentionDays: vars.SECURITY_LOG_RETENTION_DAYS,
     metricsToken: vars.METRICS_TOKEN,
     corsOrigins,
+    integrations: {
+      partnerTrustedDocumentsOnly: vars.PARTNER_TRUSTED_DOCUMENTS_ONLY
+        ? parseBoolean(vars.PARTNER_TRUSTED_DOCUMENTS_ONLY)
+        : true,
+      siteTrustedDocumentsOnly: vars.SITE_TRUSTED_DOCUMENTS_ONLY
+        ? parseBoolean(vars.SITE_TRUSTED_DOCUMENTS_ONLY)
+        : false,
+      trustedDocumentsFile: vars.TRUSTED_DOCUMENTS_FILE ? resolve(vars.TRUSTED_DOCUMENTS_FILE) : undefined,
+      rateLimits: {
+        partner: { operations: vars.RATE_LIMIT_PARTNER_OPERATIONS, cost: vars.RATE_LIMIT_PARTNER_COST },
+        site: { operations: vars.RATE_LIMIT_SITE_OPERATIONS, cost: vars.RATE_LIMIT_SITE_COST },
+        windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
+      },
+      partnerKeyRejectionsPerIp: vars.PARTNER_KEY_REJECTIONS_PER_IP,
+    },
+    accounts: {
+      staffMfaRequired: vars.STAFF_MFA ? ["required", "true", "1"].includes(vars.STAFF_MFA) : production,
+      registrationsPerIpPerHour: vars.REGISTRATIONS_PER_IP_PER_HOUR,
+      pwnedPasswordsUrl: vars.PWNED_PASSWORDS_URL ?? null,
+      webauthn: {
+        rpId,
+        rpName: vars.WEBAUTHN_RP_NAME?.trim() || "Honour",
+        origins: webauthnOrigins.length > 0 ? webauthnOrigins : [new URL(publicUrl).origin],
+      },
+    },
     retention: {
       sessionsDays: vars.SESSION_RETENTION_DAYS,
       rawPageViewsDays: vars.STATS_RAW_RETENTION_DAYS,
@@ -385,8 +628,23 @@ function originOf(entry: string): string | null {
     return null;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return null;
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) return null;
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== ""))
+    return null;
   return url.origin;
+}
+
+/** The lower-case host name of a URL, or undefined when it is none. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** WebAuthn's rule: an origin may use an RP ID equal to its host or a parent domain of it. */
+function withinRpId(host: string, rpId: string): boolean {
+  return host === rpId || host.endsWith(`.${rpId}`);
 }
 
 /**
@@ -395,10 +653,7 @@ function originOf(entry: string): string | null {
  */
 function isHostName(host: string): boolean {
   if (isIP(host) === 4 || (host.startsWith("[") && host.endsWith("]") && isIP(host.slice(1, -1)) === 6)) return true;
-  return (
-    host.length <= 253 &&
-    host.split(".").every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label))
-  );
+  return host.length <= 253 && host.split(".").every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
 }
 
 /** An IPv4/IPv6 address, or one with a /prefix that fits its family. */

@@ -42,7 +42,17 @@ export class RequestContext {
     readonly manager: EntityManager = dataSource.manager,
     readonly ip?: string,
     readonly requestId?: string,
+    /** Shared by the contexts of one request: whether it has committed a write (read-your-writes). */
+    private readonly writes: { committed: boolean } = { committed: false },
   ) {}
+
+  /**
+   * True once a transaction opened through this context (or another of the same request)
+   * committed: its later reads must see that write, so they go to the primary, never a replica.
+   */
+  get hasWritten(): boolean {
+    return this.writes.committed;
+  }
 
   get inTransaction(): boolean {
     return this.manager.queryRunner?.isTransactionActive ?? false;
@@ -50,7 +60,12 @@ export class RequestContext {
 
   /** The same context acting as someone else (e.g. right after sign-in). */
   withActor(actor: Actor): RequestContext {
-    return new RequestContext(this.dataSource, actor, this.clock, this.manager, this.ip, this.requestId);
+    return new RequestContext(this.dataSource, actor, this.clock, this.manager, this.ip, this.requestId, this.writes);
+  }
+
+  /** The same context reading and writing through `manager` (a read replica's, see readFromReplica). */
+  withManager(manager: EntityManager): RequestContext {
+    return new RequestContext(this.dataSource, this.actor, this.clock, manager, this.ip, this.requestId, this.writes);
   }
 
   /**
@@ -63,11 +78,16 @@ export class RequestContext {
    */
   async transaction<T>(work: (ctx: RequestContext) => Promise<T>): Promise<T> {
     if (this.inTransaction) return work(this);
-    return runInTransaction(this.dataSource, async (manager) => {
+    const result = await runInTransaction(this.dataSource, async (manager) => {
       // On SQLite, the write lock before the first read: see takeSqliteWriteLock.
       await takeSqliteWriteLock(manager);
-      return work(new RequestContext(this.dataSource, this.actor, this.clock, manager, this.ip, this.requestId));
+      return work(
+        new RequestContext(this.dataSource, this.actor, this.clock, manager, this.ip, this.requestId, this.writes),
+      );
     });
+    // Committed (read-only transactions count too: whether one wrote is not worth finding out).
+    this.writes.committed = true;
+    return result;
   }
 
   /** The signed-in user's id, or undefined. */

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { hmac, newId, randomToken, safeEqual, sha256 } from "./crypto";
+import { hmac, newId, openSecret, randomToken, safeEqual, sealSecret, sha256 } from "./crypto";
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -51,6 +51,14 @@ describe("newId", () => {
     expect([...ids].reverse().sort()).toEqual(ids);
   });
 
+  it("sorts in the order made within one millisecond (a job queue's claim order)", () => {
+    const at = Date.now() + 60_000;
+    const ids = Array.from({ length: 1000 }, () => newId(at));
+    expect(ids.every((id) => UUID_V7.test(id))).toBe(true);
+    expect([...ids].reverse().sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1000);
+  });
+
   it("is unique within the same millisecond", () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newId(1_700_000_000_000)));
     expect(ids.size).toBe(1000);
@@ -79,5 +87,29 @@ describe("randomToken and sha256", () => {
 
   it("hashes to hex SHA-256", () => {
     expect(sha256("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
+
+describe("sealSecret and openSecret", () => {
+  const secret = "a-server-secret-that-is-long-enough-0123";
+
+  it("round-trips, with a fresh IV each time and no plaintext in the output", () => {
+    const a = sealSecret(secret, "users.totp", "JBSWY3DPEHPK3PXP");
+    const b = sealSecret(secret, "users.totp", "JBSWY3DPEHPK3PXP");
+    expect(a).not.toBe(b);
+    expect(a).not.toContain("JBSWY3DPEHPK3PXP");
+    expect(a).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(openSecret(secret, "users.totp", a)).toBe("JBSWY3DPEHPK3PXP");
+  });
+
+  it("refuses another secret, another purpose, an altered value and garbage", () => {
+    const sealed = sealSecret(secret, "users.totp", "seed");
+    expect(() => openSecret(`${secret}x`, "users.totp", sealed)).toThrow();
+    expect(() => openSecret(secret, "users.other", sealed)).toThrow();
+    const [v, iv, tag, body] = sealed.split(".");
+    const flipped = Buffer.from(body!, "base64url");
+    flipped[0] = flipped[0]! ^ 1;
+    expect(() => openSecret(secret, "users.totp", [v, iv, tag, flipped.toString("base64url")].join("."))).toThrow();
+    expect(() => openSecret(secret, "users.totp", "seed")).toThrow("not a sealed secret");
   });
 });

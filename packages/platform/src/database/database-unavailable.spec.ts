@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createConnection, createPool } from "mysql2/promise";
 import { QueryFailedError } from "typeorm";
 import { isDatabaseUnavailable } from "./database-unavailable";
@@ -11,6 +14,15 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** The little of better-sqlite3 this test uses: it ships no types, and the platform reaches it through TypeORM. */
+interface SqliteFile {
+  pragma(statement: string): unknown;
+  exec(sql: string): unknown;
+  close(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Database = require("better-sqlite3") as new (file: string) => SqliteFile;
 
 async function rejection(work: () => Promise<unknown>): Promise<unknown> {
   try {
@@ -36,6 +48,40 @@ describe("isDatabaseUnavailable", () => {
     await pool.end();
     const error = await rejection(() => pool.query("SELECT 1"));
     expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it("recognises an SQLite file another process holds past the busy timeout", () => {
+    const dir = mkdtempSync(join(tmpdir(), "honour-busy-"));
+    const holder = new Database(join(dir, "db.sqlite"));
+    const other = new Database(join(dir, "db.sqlite"));
+    try {
+      holder.pragma("journal_mode = WAL");
+      holder.exec("CREATE TABLE t (n INTEGER)");
+      other.pragma("busy_timeout = 0");
+      holder.exec("BEGIN IMMEDIATE");
+      holder.exec("INSERT INTO t VALUES (1)");
+      let error: unknown;
+      try {
+        other.exec("INSERT INTO t VALUES (2)");
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toMatchObject({ code: "SQLITE_BUSY" });
+      expect(isDatabaseUnavailable(new QueryFailedError("INSERT", [], error as Error))).toBe(true);
+      // A wrong statement on the same file is a defect, not an outage.
+      let wrong: unknown;
+      try {
+        other.exec("INSERT INTO missing VALUES (1)");
+      } catch (caught) {
+        wrong = caught;
+      }
+      expect(wrong).toMatchObject({ code: "SQLITE_ERROR" });
+      expect(isDatabaseUnavailable(wrong)).toBe(false);
+    } finally {
+      holder.close();
+      other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("does not take other errors for an outage", () => {

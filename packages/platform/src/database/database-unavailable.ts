@@ -1,6 +1,7 @@
 /**
  * Error codes mysql2 and Node's sockets give when the database server cannot be reached or the
- * connection to it broke: the database is away, not the query wrong.
+ * connection to it broke, and better-sqlite3's when another process holds the file: the database
+ * is away or busy, not the query wrong.
  */
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",
@@ -18,6 +19,12 @@ const UNAVAILABLE_CODES = new Set([
   "ER_CON_COUNT_ERROR",
   "ER_SERVER_SHUTDOWN",
   "ER_TOO_MANY_USER_CONNECTIONS",
+  // The embedded SQLite file is held by another process (the worker, or a second gateway) past the
+  // busy timeout, or a read snapshot went stale under another writer: busy now, worth a retry.
+  "SQLITE_BUSY",
+  "SQLITE_BUSY_SNAPSHOT",
+  "SQLITE_BUSY_TIMEOUT",
+  "SQLITE_LOCKED",
 ]);
 
 /** Messages of mysql2's pool, which throws plain errors without a code. */
@@ -26,8 +33,8 @@ const UNAVAILABLE_MESSAGES = [/^Pool is closed\.?$/, /^Queue limit reached\.?$/,
 /**
  * True when `error` (or what it wraps: TypeORM's `driverError`, a `cause`, GraphQL's
  * `originalError`) says the MySQL/MariaDB server cannot be reached or the connection to it was
- * lost, so the request may work when retried later. False for everything else, including SQL
- * errors and lock timeouts.
+ * lost, or that the SQLite file stayed locked by another process, so the request may work when
+ * retried later. False for everything else, including SQL errors and MySQL lock timeouts.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const seen = new Set<unknown>();

@@ -19,7 +19,10 @@ async function sqliteError(sql: string): Promise<QueryFailedError> {
 
 describe("isDuplicateKeyError", () => {
   it("recognises MySQL/MariaDB's duplicate entry by code and by errno, also wrapped by TypeORM", () => {
-    const mysql = Object.assign(new Error("Duplicate entry 'a' for key 'email'"), { code: "ER_DUP_ENTRY", errno: 1062 });
+    const mysql = Object.assign(new Error("Duplicate entry 'a' for key 'email'"), {
+      code: "ER_DUP_ENTRY",
+      errno: 1062,
+    });
     expect(isDuplicateKeyError(mysql)).toBe(true);
     expect(isDuplicateKeyError(new QueryFailedError("INSERT", [], mysql))).toBe(true);
     expect(isDuplicateKeyError({ errno: 1062 })).toBe(true);
@@ -42,7 +45,9 @@ describe("isDuplicateKeyError", () => {
     const notNull = await sqliteError("INSERT INTO t (id, email) VALUES (3, 'c@example.org')");
     expect(notNull.driverError).toMatchObject({ code: "SQLITE_CONSTRAINT_NOTNULL" });
     expect(isDuplicateKeyError(notNull)).toBe(false);
-    expect(isDuplicateKeyError({ code: "SQLITE_CONSTRAINT", message: "NOT NULL constraint failed: t.name" })).toBe(false);
+    expect(isDuplicateKeyError({ code: "SQLITE_CONSTRAINT", message: "NOT NULL constraint failed: t.name" })).toBe(
+      false,
+    );
     expect(isDuplicateKeyError({ code: "ER_LOCK_DEADLOCK", errno: 1213 })).toBe(false);
     expect(isDuplicateKeyError(new Error("boom"))).toBe(false);
     expect(isDuplicateKeyError(undefined)).toBe(false);

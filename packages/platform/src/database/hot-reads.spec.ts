@@ -23,7 +23,12 @@ describe("HotReads", () => {
   let ctx: RequestContext;
 
   beforeAll(async () => {
-    dataSource = new DataSource({ type: "better-sqlite3", database: ":memory:", entities: [HotThing], synchronize: true });
+    dataSource = new DataSource({
+      type: "better-sqlite3",
+      database: ":memory:",
+      entities: [HotThing],
+      synchronize: true,
+    });
     await dataSource.initialize();
     await dataSource.manager.insert(HotThing, [
       { id: "a", label: "first", createdAt: new Date("2026-01-01T10:00:00.000Z"), secret: "s1" },

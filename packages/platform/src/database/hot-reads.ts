@@ -1,4 +1,5 @@
 import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from "typeorm";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import type { RequestContext } from "../context/request-context";
 
 /** Quoting for one statement: the entity's table and its columns, as the driver writes them. */
@@ -63,10 +64,27 @@ export function hydrateEntity<T>(
   raw: Record<string, unknown>,
   prefix = "",
 ): T {
+  const { columns, keys } = selectableColumns(metadata, prefix);
+  const { driver } = dataSource;
   const row = metadata.create() as Record<string, unknown>;
-  for (const column of metadata.columns) {
-    if (!column.isSelect) continue;
-    row[column.propertyName] = dataSource.driver.prepareHydratedValue(raw[`${prefix}${column.databaseName}`], column);
+  for (let i = 0; i < columns.length; i += 1) {
+    const column = columns[i]!;
+    row[column.propertyName] = driver.prepareHydratedValue(raw[keys[i]!], column);
   }
   return row as T;
+}
+
+/** An entity's selectable columns and the result-row keys they come under, worked out once per prefix. */
+const selectable = new WeakMap<EntityMetadata, Map<string, { columns: ColumnMetadata[]; keys: string[] }>>();
+
+function selectableColumns(metadata: EntityMetadata, prefix: string): { columns: ColumnMetadata[]; keys: string[] } {
+  let byPrefix = selectable.get(metadata);
+  if (!byPrefix) selectable.set(metadata, (byPrefix = new Map()));
+  let found = byPrefix.get(prefix);
+  if (!found) {
+    const columns = metadata.columns.filter((column) => column.isSelect);
+    found = { columns, keys: columns.map((column) => `${prefix}${column.databaseName}`) };
+    byPrefix.set(prefix, found);
+  }
+  return found;
 }

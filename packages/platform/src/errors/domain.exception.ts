@@ -12,6 +12,10 @@ export enum ErrorCode {
   PAYMENT_DECLINED = "PAYMENT_DECLINED",
   /** The database (or another part the request needs) cannot be reached just now: try again later. */
   SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE",
+  /** The password was right; the account has two-factor on: finish with `completeLogin` (`extensions.challenge`). */
+  MFA_REQUIRED = "MFA_REQUIRED",
+  /** A staff account must turn on two-factor (`STAFF_MFA=required`) before any staff operation. */
+  MFA_ENROLMENT_REQUIRED = "MFA_ENROLMENT_REQUIRED",
 }
 
 /** One invalid input field: its path (e.g. `input.email`) and why it was rejected. */

@@ -25,6 +25,26 @@ export interface DomainEventMap {
     email: string;
     communications: CommunicationChoice[] | null;
   };
+  /**
+   * An account's address was proved to be its holder's (a verification link, or the confirmation
+   * of an email change), inside that transaction. Consent grants what waited for it (the topics
+   * chosen at registration), each ledger entry naming `proof`, the verification that proves it.
+   */
+  "users.emailVerified": {
+    userId: string;
+    email: string;
+    /** What proves the address, e.g. `email-verification:<id>` or `email-change:<id>`. */
+    proof: string;
+  };
+  /**
+   * An account's email address changed, inside that transaction. Consent lets the person's own
+   * opt-outs of the old address (unsubscribed, removal requests, complaints) follow them.
+   */
+  "users.emailChanged": {
+    userId: string;
+    previousEmail: string;
+    email: string;
+  };
   /** An account was closed, inside the closing transaction. Consent withdraws what it granted. */
   "users.accountClosed": {
     userId: string;

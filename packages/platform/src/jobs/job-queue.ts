@@ -22,8 +22,10 @@ export interface ClaimedJob {
 export type FailOutcome = "RETRY" | "DEAD";
 
 /**
- * The one job queue contract (ARCHITECTURE.md). The SQL implementation stores jobs in the
- * application database so that enqueueing joins the caller's transaction.
+ * The one job queue contract (ARCHITECTURE.md). Both implementations keep each job's row in the
+ * application database, written in the caller's transaction: {@link SqlJobQueue} also claims
+ * from that table; {@link RedisJobQueue} (when `REDIS_URL` is set) hands jobs to BullMQ after the
+ * commit and claims from Redis.
  */
 export interface JobQueue {
   /** Enqueues in `ctx`'s transaction. Returns the job id, or null when `uniqueKey` was taken. */
@@ -44,6 +46,17 @@ export interface JobQueue {
   release(jobId: string, workerId: string): Promise<void>;
   /** Frees running jobs whose worker stopped heart-beating `staleAfterMs` ago. Returns how many. */
   reap(staleAfterMs: number): Promise<number>;
+  /**
+   * Recurring jobs, when the queue runs them itself (BullMQ job schedulers). Without it the runner
+   * enqueues one job per period under the unique key `schedule:<job>:<period number>`.
+   */
+  schedule?(schedules: readonly ScheduleDefinition[]): Promise<void>;
+  /** The queue's own upkeep, run by every runner's maintenance pass (the Redis queue's relay). */
+  maintain?(): Promise<void>;
+  /** Answers when the queue's store is reachable; throws otherwise (readiness checks). */
+  ping?(): Promise<void>;
+  /** Closes the queue's own connections (not the database's). */
+  close?(): Promise<void>;
 }
 
 /** A job type a domain package can handle. */

@@ -34,6 +34,7 @@ export class JobRunner {
   private stopping?: Promise<void>;
   private wake?: () => void;
   private current?: InFlight;
+  private scheduled = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -112,10 +113,19 @@ export class JobRunner {
     }
   }
 
-  /** Reaps jobs of dead workers and enqueues due recurring jobs. */
+  /**
+   * Reaps jobs of dead workers, runs the queue's own upkeep and enqueues due recurring jobs (or,
+   * on a queue with schedulers of its own, registers them once).
+   */
   async maintain(): Promise<void> {
     const reaped = await this.queue.reap(this.staleAfterMs);
     if (reaped > 0) this.logger.warn({ reaped }, "freed jobs of workers that stopped");
+    await this.queue.maintain?.();
+    if (this.queue.schedule) {
+      if (!this.scheduled) await this.queue.schedule(this.schedules);
+      this.scheduled = true;
+      return;
+    }
     const now = this.clock.now().getTime();
     const ctx = new RequestContext(this.dataSource, { kind: "system", name: "scheduler" }, this.clock);
     for (const schedule of this.schedules) {

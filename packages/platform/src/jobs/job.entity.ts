@@ -7,9 +7,14 @@ export enum JobStatus {
   DEAD = "DEAD",
 }
 
-/** A unit of background work, stored in the same database as the change that caused it. */
+/**
+ * A unit of background work, stored in the same database as the change that caused it.
+ * `IDX_job_claim` finds the oldest due job among a worker's names without locking;
+ * `IDX_job_claim_name` lets the locking claim of one name read (and lock) only that name's rows.
+ */
 @Entity("job")
 @Index("IDX_job_claim", ["status", "runAt"])
+@Index("IDX_job_claim_name", ["status", "name", "runAt"])
 export class JobEntity {
   @PrimaryColumn({ type: "char", length: 36 })
   id!: string;

@@ -42,8 +42,22 @@ export class SqlJobQueue implements JobQueue {
     payload: Record<string, unknown>,
     options: EnqueueOptions = {},
   ): Promise<string | null> {
+    const job = this.newJob(name, payload, options);
+    if (job.uniqueKey && (await ctx.manager.existsBy(JobEntity, { uniqueKey: job.uniqueKey }))) return null;
+    try {
+      await ctx.manager.insert(JobEntity, job as QueryDeepPartialEntity<JobEntity>);
+    } catch (error) {
+      // Lost a race for the same unique key: MySQL and SQLite roll back only the statement.
+      if (job.uniqueKey && isDuplicateKeyError(error)) return null;
+      throw error;
+    }
+    return job.id;
+  }
+
+  /** A new PENDING job row (not yet stored). */
+  newJob(name: string, payload: Record<string, unknown>, options: EnqueueOptions = {}): JobEntity {
     const now = this.clock.now();
-    const job: JobEntity = Object.assign(new JobEntity(), {
+    return Object.assign(new JobEntity(), {
       id: newId(now.getTime()),
       name,
       payload,
@@ -58,36 +72,60 @@ export class SqlJobQueue implements JobQueue {
       createdAt: now,
       finishedAt: null,
     });
-    if (job.uniqueKey && (await ctx.manager.existsBy(JobEntity, { uniqueKey: job.uniqueKey }))) return null;
-    try {
-      await ctx.manager.insert(JobEntity, job as QueryDeepPartialEntity<JobEntity>);
-    } catch (error) {
-      // Lost a race for the same unique key: MySQL and SQLite roll back only the statement.
-      if (job.uniqueKey && isDuplicateKeyError(error)) return null;
-      throw error;
-    }
-    return job.id;
   }
 
   async claim(workerId: string, names: readonly string[]): Promise<ClaimedJob | null> {
     if (names.length === 0) return null;
     const now = this.clock.now();
     const id = isMysql(this.dataSource)
-      ? await retryOnLockConflict(() => this.claimWithRowLock(workerId, names, now))
+      ? await this.claimWithRowLock(workerId, names, now)
       : await this.claimSingleWriter(workerId, names, now);
     if (!id) return null;
     const job = await this.dataSource.manager.findOneByOrFail(JobEntity, { id });
     return { id: job.id, name: job.name, payload: job.payload, attempt: job.attempts, maxAttempts: job.maxAttempts };
   }
 
-  private claimWithRowLock(workerId: string, names: readonly string[], now: Date): Promise<string | null> {
+  /**
+   * On InnoDB a locking read locks every index entry it reads, matching or not, until commit. So
+   * the locking claim reads one name at a time through `IDX_job_claim_name`, and never touches the
+   * rows of names other workers handle. The name is the one of the oldest due job, read first
+   * without locks; if another worker holds all of that name's due jobs, the next name is tried.
+   */
+  private async claimWithRowLock(workerId: string, names: readonly string[], now: Date): Promise<string | null> {
+    let candidates = [...new Set(names)];
+    while (candidates.length > 0) {
+      const name = candidates.length === 1 ? candidates[0] : await this.oldestDueName(candidates, now);
+      if (!name) return null;
+      const id = await retryOnLockConflict(() => this.claimNameWithRowLock(workerId, name, now));
+      if (id) return id;
+      candidates = candidates.filter((candidate) => candidate !== name);
+    }
+    return null;
+  }
+
+  /** The name of the oldest due job among `names`: a plain read, in `IDX_job_claim`'s order. */
+  private async oldestDueName(names: readonly string[], now: Date): Promise<string | null> {
+    const job = await this.dataSource.manager
+      .createQueryBuilder(JobEntity, "job")
+      .select(["job.id", "job.name"])
+      .where("job.status = :status", { status: JobStatus.PENDING })
+      .andWhere("job.runAt <= :now", { now })
+      .andWhere("job.name IN (:...names)", { names })
+      .orderBy("job.runAt", "ASC")
+      .addOrderBy("job.id", "ASC")
+      .limit(1)
+      .getOne();
+    return job?.name ?? null;
+  }
+
+  private claimNameWithRowLock(workerId: string, name: string, now: Date): Promise<string | null> {
     return this.dataSource.transaction(async (manager) => {
       const job = await manager
         .createQueryBuilder(JobEntity, "job")
         .select(["job.id"])
         .where("job.status = :status", { status: JobStatus.PENDING })
+        .andWhere("job.name = :name", { name })
         .andWhere("job.runAt <= :now", { now })
-        .andWhere("job.name IN (:...names)", { names })
         .orderBy("job.runAt", "ASC")
         .addOrderBy("job.id", "ASC") // ids are time-ordered: first in, first out at equal runAt
         .limit(1)

@@ -8,7 +8,32 @@ import type { JobQueue } from "../jobs/job-queue";
 export const TRANSACTIONAL_MAIL_JOB = "mail.transactional";
 
 /** Why a transactional message is sent; no marketing opt-out stops these. */
-export type TransactionalMailKind = "PASSWORD_CHANGED" | "PASSWORD_RESET" | "ORDER_CONFIRMATION";
+export type TransactionalMailKind =
+  | "PASSWORD_CHANGED"
+  | "PASSWORD_RESET"
+  | "ORDER_CONFIRMATION"
+  /** Registration: welcome, with the address's verification link. */
+  | "WELCOME"
+  /** A new verification link (resendEmailVerification). */
+  | "EMAIL_VERIFICATION"
+  /** An email change: the confirmation link, to the new address. */
+  | "EMAIL_CHANGE_CONFIRMATION"
+  /** An email change was asked for: the notice to the address in use. */
+  | "EMAIL_CHANGE_REQUESTED"
+  /** An email change took effect: the notice to the old and the new address. */
+  | "EMAIL_CHANGED"
+  /** The account was closed: the confirmation to the address it had. */
+  | "ACCOUNT_CLOSED"
+  /** A partner's webhook endpoint was disabled after failing for too long: to the partner's contact. */
+  | "WEBHOOK_DISABLED"
+  /** A person's copy of their data is ready: the link to the download page. */
+  | "DATA_EXPORT_READY"
+  /** Staff extended a person's privacy request: the new due date and the reason. */
+  | "PRIVACY_REQUEST_EXTENDED"
+  /** A guest's access request answered: the copy of what we hold about their address. */
+  | "GUEST_DATA_COPY"
+  /** A fresh preference link, asked for from the page of an expired one: to the account's address. */
+  | "PREFERENCE_LINK";
 
 export interface TransactionalMailPayload extends Record<string, unknown> {
   kind: TransactionalMailKind;

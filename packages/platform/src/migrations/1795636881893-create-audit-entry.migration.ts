@@ -5,7 +5,9 @@ export class CreateAuditEntry1795636881893 implements MigrationInterface {
   name = "CreateAuditEntry1795636881893";
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query("CREATE TABLE `audit_entry` (`id` char(36) NOT NULL, `actorId` varchar(64) NOT NULL, `actorKind` varchar(16) NOT NULL, `action` varchar(40) NOT NULL, `subjectId` varchar(64) NULL, `detail` varchar(200) NULL, `at` datetime(3) NOT NULL, INDEX `IDX_audit_entry_actor` (`actorId`, `id`), INDEX `IDX_audit_entry_subject` (`subjectId`, `id`), PRIMARY KEY (`id`)) ENGINE=InnoDB");
+    await queryRunner.query(
+      "CREATE TABLE `audit_entry` (`id` char(36) NOT NULL, `actorId` varchar(64) NOT NULL, `actorKind` varchar(16) NOT NULL, `action` varchar(40) NOT NULL, `subjectId` varchar(64) NULL, `detail` varchar(200) NULL, `at` datetime(3) NOT NULL, INDEX `IDX_audit_entry_actor` (`actorId`, `id`), INDEX `IDX_audit_entry_subject` (`subjectId`, `id`), PRIMARY KEY (`id`)) ENGINE=InnoDB",
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

@@ -8,6 +8,7 @@ import { noopSecurityLog, type SecurityLog } from "../security/security-log";
 import { SqlAuditLog, type AuditLog } from "../audit/audit-log";
 import { PersonalDataRegistry } from "../privacy/personal-data";
 import { MailPersonalData } from "../jobs/mail-personal-data.service";
+import { SharedRedis } from "../redis/shared-redis";
 
 /** What every domain package is given to build its services. */
 export interface Platform {
@@ -27,6 +28,8 @@ export interface Platform {
    * it. Each domain registers its own in its services factory.
    */
   personalData: PersonalDataRegistry;
+  /** The Redis every gateway shares state in, when `REDIS_URL` is set (docs/scaling.md). */
+  redis?: SharedRedis;
 }
 
 /** Builds the platform object the apps hand to every domain package. */
@@ -48,6 +51,7 @@ export function createPlatform(
     securityLog: options.securityLog ?? noopSecurityLog,
     audit: options.audit ?? new SqlAuditLog(),
     personalData,
+    redis: config.redisUrl ? new SharedRedis(config.redisUrl, options.logger) : undefined,
   };
 }
 

@@ -41,6 +41,11 @@ export interface PersonalDataContributor {
    * this contributor's {@link erase}; call it yourself before `erase` when erasing one domain alone.
    */
   lock?(ctx: RequestContext, subject: PersonalDataSubject): Promise<void>;
+  /**
+   * Optional: what this domain holds about an email address that has no account (a guest's
+   * orders), for answering a guest's access request; null or an empty object when nothing.
+   */
+  exportGuest?(ctx: RequestContext, email: string): Promise<Record<string, unknown> | null>;
 }
 
 /**
@@ -96,6 +101,16 @@ export class PersonalDataRegistry {
    * users, which the others build on, goes after them): each one's `lock`, if it has one, then
    * its `erase`. Call it inside a transaction.
    */
+  /** Every contributor's data about an address without an account; only the sections that hold something. */
+  async exportGuestAll(ctx: RequestContext, email: string): Promise<Record<string, Record<string, unknown>>> {
+    const document: Record<string, Record<string, unknown>> = {};
+    for (const contributor of this.contributors) {
+      const section = contributor.exportGuest ? await contributor.exportGuest(ctx, email) : null;
+      if (section && Object.keys(section).length > 0) document[contributor.name] = section;
+    }
+    return document;
+  }
+
   async eraseAll(ctx: RequestContext, subject: PersonalDataSubject): Promise<void> {
     for (const contributor of [...this.contributors].reverse()) {
       if (contributor.lock) await contributor.lock(ctx, subject);
@@ -114,6 +129,8 @@ function contributorProblems(contributor: PersonalDataContributor): string[] {
   if (typeof c.export !== "function") problems.push("no export");
   if (typeof c.erase !== "function") problems.push("no erase");
   if (c.lock !== undefined && typeof c.lock !== "function") problems.push("lock is not a function");
+  if (c.exportGuest !== undefined && typeof c.exportGuest !== "function")
+    problems.push("exportGuest is not a function");
   return problems;
 }
 

@@ -9,6 +9,8 @@ export enum SecurityEventKind {
   LOGIN_FAILED = "LOGIN_FAILED",
   RATE_LIMITED = "RATE_LIMITED",
   PARTNER_KEY_USED = "PARTNER_KEY_USED",
+  /** A partner API key was refused (malformed, unknown, revoked, or its partner inactive), with the IP. */
+  PARTNER_KEY_REJECTED = "PARTNER_KEY_REJECTED",
   STAFF_ACTION = "STAFF_ACTION",
   /** Someone signed out one or more of their own sessions from another (not sign-out itself). */
   SESSION_REVOKED = "SESSION_REVOKED",
@@ -16,6 +18,18 @@ export enum SecurityEventKind {
   PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED",
   /** An account's password was changed, by its holder or through a reset link. */
   PASSWORD_CHANGED = "PASSWORD_CHANGED",
+  /** An account's email address was switched to a new one, confirmed through a link mailed to it. */
+  EMAIL_CHANGED = "EMAIL_CHANGED",
+  /** An account's email address was proved to be its holder's (a verification or change link used). */
+  EMAIL_VERIFIED = "EMAIL_VERIFIED",
+  /** Two-factor (TOTP) was turned on for an account. */
+  MFA_ENABLED = "MFA_ENABLED",
+  /** Two-factor was turned off for an account. */
+  MFA_DISABLED = "MFA_DISABLED",
+  /** A wrong two-factor code (TOTP or recovery code) was given. */
+  MFA_FAILED = "MFA_FAILED",
+  /** A passkey was registered for an account. */
+  PASSKEY_ADDED = "PASSKEY_ADDED",
 }
 
 /** One security event as a domain reports it. */

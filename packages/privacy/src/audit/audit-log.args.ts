@@ -1,8 +1,9 @@
 import { ConnectionArgs } from "@honour/platform/graphql";
 import { IsOptional, MaxLength } from "class-validator";
+import { GraphQLDateTime } from "graphql-scalars";
 import { ArgsType, Field } from "type-graphql";
 
-/** `auditLog(subjectId, actorId, first, after)`. */
+/** `auditLog(subjectId, actorId, from, to, first, after)`. */
 @ArgsType()
 export class AuditLogArgs extends ConnectionArgs {
   @Field(() => String, { nullable: true, description: "Only entries about this person (user id) or partner." })
@@ -17,4 +18,12 @@ export class AuditLogArgs extends ConnectionArgs {
   @IsOptional()
   @MaxLength(64)
   actorId?: string | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: "Entries at or after this instant." })
+  @IsOptional()
+  from?: Date | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: "Entries before this instant." })
+  @IsOptional()
+  to?: Date | null;
 }

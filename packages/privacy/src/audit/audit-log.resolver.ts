@@ -10,9 +10,10 @@ import { AuditLogArgs } from "./audit-log.args";
 export class AuditLogResolver {
   constructor(private readonly services: PrivacyServices) {}
 
-  @Authorized([Role.ADMIN])
+  @Authorized([Role.ADMIN, Role.SECURITY])
   @Query(() => AuditEntryConnection, {
-    description: "Staff reads of people's data, exports, role and partner key changes, newest first. ADMIN only.",
+    description:
+      "Staff reads of people's data, exports, role and partner key changes, newest first, optionally from/to an instant. ADMIN and SECURITY.",
   })
   auditLog(
     @Args(() => AuditLogArgs) args: AuditLogArgs,

@@ -1,4 +1,5 @@
 import {
+  enqueueTransactionalMail,
   AuditAction,
   DAY_MS,
   hmac,
@@ -63,7 +64,7 @@ const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
  */
 export function splitIntoParts(body: string, size: number = EXPORT_PART_CHARS): string[] {
   const parts: string[] = [];
-  for (let offset = 0; offset < body.length; ) {
+  for (let offset = 0; offset < body.length;) {
     let end = Math.min(offset + size, body.length);
     if (end < body.length && isHighSurrogate(body.charCodeAt(end - 1))) end -= 1;
     parts.push(body.slice(offset, end));
@@ -181,6 +182,24 @@ export class DataExportService {
       { status: PrivacyRequestStatus.COMPLETED, completedAt: now, updatedAt: now, openKey: null },
     );
     await this.audit.record(ctx, { action: AuditAction.DATA_EXPORTED, subjectId: account.id, detail: request.id });
+    // Told in the same transaction: the mail goes once the copy is stored, never for one rolled back.
+    const url = this.links.url(request.id);
+    const until = new Date(now.getTime() + this.retentionDays * DAY_MS).toISOString().slice(0, 10);
+    await enqueueTransactionalMail(
+      ctx,
+      this.jobs,
+      {
+        kind: "DATA_EXPORT_READY",
+        to: { name: account.name, address: account.email },
+        subject: "Your data is ready to download",
+        text:
+          `Hello ${account.name},\n\nThe copy of your personal data that you asked for is ready. Sign in, then open ` +
+          `this page to download it:\n\n${url}\n\nThe link works until ${until}; after that the copy is deleted. ` +
+          `If you did not ask for it, reply to this message.\n`,
+        accountId: account.id,
+      },
+      `export-ready:${request.id}`,
+    );
   }
 
   /**
@@ -190,6 +209,31 @@ export class DataExportService {
    * has expired (the copy is deleted then or soon after); `EXPORT_NOT_READY` while it is built.
    */
   async download(ctx: RequestContext, exportId: string, signature: string): Promise<ExportDownload> {
+    return this.find(ctx, exportId, signature, true) as Promise<ExportDownload>;
+  }
+
+  /**
+   * What the download page shows of the export behind a link (its size and dates), with the same
+   * refusals as {@link download}; reads nothing of the copy itself and records nothing.
+   */
+  async describe(
+    ctx: RequestContext,
+    exportId: string,
+    signature: string,
+  ): Promise<{ sizeBytes: number; createdAt: Date; expiresAt: Date }> {
+    return this.find(ctx, exportId, signature, false) as Promise<{
+      sizeBytes: number;
+      createdAt: Date;
+      expiresAt: Date;
+    }>;
+  }
+
+  private async find(
+    ctx: RequestContext,
+    exportId: string,
+    signature: string,
+    read: boolean,
+  ): Promise<ExportDownload | { sizeBytes: number; createdAt: Date; expiresAt: Date }> {
     const userId = ctx.userId;
     if (!userId) throw new UnauthenticatedException("Sign in to download your data.");
     const notFound = () => new PrivacyException(PrivacyErrorCode.EXPORT_NOT_FOUND, "There is no such export.");
@@ -206,6 +250,7 @@ export class DataExportService {
       }
       if (stored.subjectUserId !== userId) throw notFound();
       if (stored.expiresAt.getTime() <= tx.clock.now().getTime()) throw expired;
+      if (!read) return { sizeBytes: stored.sizeBytes, createdAt: stored.createdAt, expiresAt: stored.expiresAt };
       const parts = await tx.manager.find(DataExportPartEntity, {
         where: { exportId },
         order: { part: "ASC" },
@@ -216,6 +261,40 @@ export class DataExportService {
         body: parts.map((p) => p.content).join(""),
       };
     });
+  }
+
+  /**
+   * Answers a guest's ACCESS request (no account): every domain's data about `email` (a guest's
+   * orders), mailed to that address, where only its owner reads it, with a DATA_EXPORTED audit
+   * entry; in the caller's transaction, so the mail goes only if the request is completed.
+   * Returns how many sections held something (0: the mail says we hold nothing else).
+   */
+  async answerGuest(ctx: RequestContext, requestId: string, email: string): Promise<number> {
+    const sections = await this.registry.exportGuestAll(ctx, email);
+    const now = ctx.clock.now();
+    const body = JSON.stringify(
+      { format: EXPORT_FORMAT, requestId, generatedAt: now.toISOString(), email, data: sections },
+      null,
+      2,
+    );
+    const count = Object.keys(sections).length;
+    await enqueueTransactionalMail(
+      ctx,
+      this.jobs,
+      {
+        kind: "GUEST_DATA_COPY",
+        to: { name: "", address: email },
+        subject: "A copy of the personal data we hold about you",
+        text:
+          `Hello,\n\nYou asked what personal data we hold about ${email}. ` +
+          (count === 0
+            ? "We hold none besides your request itself.\n"
+            : `Here it is, in full, as JSON (the orders you placed without an account):\n\n${body}\n`),
+      },
+      `guest-copy:${requestId}`,
+    );
+    await this.audit.record(ctx, { action: AuditAction.DATA_EXPORTED, subjectId: null, detail: requestId });
+    return count;
   }
 
   /** The download links of `userId`'s unexpired exports among `requestIds`, by request id. */

@@ -37,3 +37,12 @@ export function contactNames(contact: string, person: { email: string; phone: st
   }
   return false;
 }
+
+/** The first email address in a requester's contact as staff typed it, normalised; null when there is none. */
+export function firstEmailIn(contact: string | null): string | null {
+  for (const found of (contact ?? "").matchAll(EMAIL_IN_TEXT)) {
+    const email = normaliseEmail(found[0].replace(/[.]+$/, ""));
+    if (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return email;
+  }
+  return null;
+}

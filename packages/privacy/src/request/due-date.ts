@@ -6,7 +6,6 @@ import { DAY_MS } from "@honour/platform";
  * across month ends, leap years and clock changes without a database.
  */
 
-
 /** A date and wall-clock time on the site's calendar. `month` is 1–12. */
 export interface LocalDateTime {
   year: number;

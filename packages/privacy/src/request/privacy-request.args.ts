@@ -2,15 +2,28 @@ import { ConnectionArgs } from "@honour/platform/graphql";
 import { IsEnum, IsInt, IsNotEmpty, IsOptional, Max, MaxLength, Min } from "class-validator";
 import { ArgsType, Field, ID, Int } from "type-graphql";
 import "./privacy-request.object"; // registers the enums before they are used here
-import { MAX_EXTENSION_MONTHS, PRIVACY_REQUEST_LIMITS, PrivacyRequestStatus } from "./privacy-request.entity";
+import {
+  MAX_EXTENSION_MONTHS,
+  PRIVACY_REQUEST_LIMITS,
+  PrivacyRequestOrder,
+  PrivacyRequestStatus,
+} from "./privacy-request.entity";
 
-/** `privacyRequests(status, first, after)`. */
+/** `privacyRequests(status, orderBy, first, after)`. */
 @ArgsType()
 export class PrivacyRequestsArgs extends ConnectionArgs {
   @Field(() => PrivacyRequestStatus, { nullable: true, description: "Only requests with this status." })
   @IsOptional()
   @IsEnum(PrivacyRequestStatus)
   status?: PrivacyRequestStatus | null;
+
+  @Field(() => PrivacyRequestOrder, {
+    nullable: true,
+    description: "The order of the list: NEWEST_FIRST (default) or DUE_FIRST, the queue with overdue requests first.",
+  })
+  @IsOptional()
+  @IsEnum(PrivacyRequestOrder)
+  orderBy?: PrivacyRequestOrder | null;
 }
 
 /** `completePrivacyRequest(id)`. */

@@ -20,6 +20,14 @@ export enum PrivacyRequestStatus {
   REJECTED = "REJECTED",
 }
 
+/** The orders `privacyRequests` can list in. */
+export enum PrivacyRequestOrder {
+  /** Newest received first (by id): the default. */
+  NEWEST_FIRST = "NEWEST_FIRST",
+  /** Soonest due first, so overdue requests lead; ties by id. */
+  DUE_FIRST = "DUE_FIRST",
+}
+
 /** The statuses of a request still waiting for an answer. */
 export const OPEN_STATUSES: readonly PrivacyRequestStatus[] = [
   PrivacyRequestStatus.RECEIVED,
@@ -57,6 +65,9 @@ export const MAX_EXTENSION_MONTHS = 2;
 @Entity("privacy_request")
 @Index("IDX_privacy_request_subject", ["subjectUserId", "id"])
 @Index("IDX_privacy_request_status", ["status", "id"])
+// The queue (`orderBy: DUE_FIRST`) pages by (dueAt, id), of every status or of one.
+@Index("IDX_privacy_request_due", ["dueAt", "id"])
+@Index("IDX_privacy_request_status_due", ["status", "dueAt", "id"])
 export class PrivacyRequestEntity {
   /** UUIDv7: time-ordered, the pagination key. */
   @PrimaryColumn({ type: "char", length: 36 })

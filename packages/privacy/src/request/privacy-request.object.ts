@@ -1,7 +1,12 @@
 import { ConnectionType } from "@honour/platform/graphql";
 import { GraphQLDateTime } from "graphql-scalars";
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { PrivacyRequestChannel, PrivacyRequestStatus, PrivacyRequestType } from "./privacy-request.entity";
+import {
+  PrivacyRequestChannel,
+  PrivacyRequestOrder,
+  PrivacyRequestStatus,
+  PrivacyRequestType,
+} from "./privacy-request.entity";
 
 registerEnumType(PrivacyRequestType, {
   name: "PrivacyRequestType",
@@ -15,6 +20,14 @@ registerEnumType(PrivacyRequestStatus, {
 registerEnumType(PrivacyRequestChannel, {
   name: "PrivacyRequestChannel",
   description: "How the request reached us: ONLINE (the person, signed in), EMAIL, LETTER or TELEPHONE.",
+});
+registerEnumType(PrivacyRequestOrder, {
+  name: "PrivacyRequestOrder",
+  description: "NEWEST_FIRST (by receipt, the default) or DUE_FIRST (soonest due first, so overdue requests lead).",
+  valuesConfig: {
+    NEWEST_FIRST: { description: "Newest received first." },
+    DUE_FIRST: { description: "Soonest due date first: overdue requests lead the queue." },
+  },
 });
 
 @ObjectType("PrivacyRequest", {

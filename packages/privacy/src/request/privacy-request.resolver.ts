@@ -57,7 +57,9 @@ export class PrivacyRequestResolver {
 
   @Authorized(STAFF)
   @Query(() => PrivacyRequestConnection, {
-    description: "Every privacy request, newest first; each one read about a person is audited. SUPPORT and ADMIN.",
+    description:
+      "Every privacy request, newest first, or soonest due first with `orderBy: DUE_FIRST` (the queue); each one " +
+      "read about a person is audited. SUPPORT and ADMIN.",
   })
   privacyRequests(
     @Args(() => PrivacyRequestsArgs) args: PrivacyRequestsArgs,

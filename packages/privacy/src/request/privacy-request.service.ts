@@ -1,11 +1,15 @@
 import {
+  enqueueTransactionalMail,
+  type JobQueue,
   AuditAction,
   ForbiddenException,
   isDuplicateKeyError,
   paginate,
+  readPageArgs,
   requireUser,
   Role,
   toConnection,
+  ValidationException,
   type AuditLog,
   type Connection,
   type PageArgs,
@@ -13,14 +17,17 @@ import {
 } from "@honour/platform";
 import { ConsentMethod, type ConsentService } from "@honour/consent";
 import { UserEntity, type UserService } from "@honour/users";
+import { Brackets, type SelectQueryBuilder } from "typeorm";
 import type { DataExportService } from "../export/data-export.service";
 import { FieldChecks, PrivacyErrorCode, PrivacyException } from "../privacy.exception";
+import { firstEmailIn } from "./contact-match";
 import { dueDate } from "./due-date";
 import {
   MAX_EXTENSION_MONTHS,
   PRIVACY_REQUEST_LIMITS,
   PrivacyRequestChannel,
   PrivacyRequestEntity,
+  PrivacyRequestOrder,
   PrivacyRequestStatus,
   PrivacyRequestType,
 } from "./privacy-request.entity";
@@ -41,6 +48,49 @@ export interface RecordedRequest {
 
 export interface PrivacyRequestQuery extends PageArgs {
   status?: PrivacyRequestStatus | null;
+  /** NEWEST_FIRST when left out. */
+  orderBy?: PrivacyRequestOrder | null;
+}
+
+/**
+ * A DUE_FIRST page's cursor: the row's due instant and id (keyset pagination on both), versioned
+ * and base64url-encoded like the platform's id cursors, and as opaque to clients.
+ */
+function encodeDueCursor(request: { dueAt: Date; id: string }): string {
+  return Buffer.from(`d1:${request.dueAt.getTime()}:${request.id}`, "utf8").toString("base64url");
+}
+
+function decodeDueCursor(cursor: string): { dueAt: Date; id: string } {
+  const match = /^d1:(\d{1,15}):([0-9A-Za-z-]{1,36})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!match) throw new ValidationException([{ field: "after", message: "is not a cursor this API returned" }]);
+  return { dueAt: new Date(Number(match[1])), id: match[2]! };
+}
+
+/**
+ * One page by due date, soonest first (ties by id): the rows after the cursor's (due, id), one more
+ * than asked to learn whether another page follows.
+ */
+async function pageByDueDate(
+  qb: SelectQueryBuilder<PrivacyRequestEntity>,
+  args: PageArgs,
+): Promise<{ rows: PrivacyRequestEntity[]; hasNextPage: boolean }> {
+  const first = readPageArgs({ first: args.first }).first;
+  if (args.after) {
+    const after = decodeDueCursor(args.after);
+    qb.andWhere(
+      new Brackets((where) =>
+        where
+          .where("request.dueAt > :afterDue", { afterDue: after.dueAt })
+          .orWhere("request.dueAt = :afterDue AND request.id > :afterId", { afterId: after.id }),
+      ),
+    );
+  }
+  const rows = await qb
+    .orderBy("request.dueAt", "ASC")
+    .addOrderBy("request.id", "ASC")
+    .take(first + 1)
+    .getMany();
+  return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
 }
 
 /**
@@ -55,22 +105,34 @@ export class PrivacyRequestService {
     private readonly consent: ConsentService,
     private readonly dataExports: DataExportService,
     private readonly audit: AuditLog,
+    /** For the mail telling the person of an extension; without it none is sent. */
+    private readonly jobs?: JobQueue,
   ) {}
 
   /**
-   * A page of every request, newest first, optionally of one status. For staff: each request read
-   * about a person writes a PERSON_VIEWED audit entry in the same transaction.
+   * A page of every request, newest first or (`orderBy: DUE_FIRST`) soonest due first, optionally
+   * of one status. For staff: each request read about a person writes a PERSON_VIEWED audit entry
+   * in the same transaction.
    */
   async list(ctx: RequestContext, query: PrivacyRequestQuery): Promise<Connection<PrivacyRequestView>> {
+    const checks = new FieldChecks();
     if (query.status && !Object.values(PrivacyRequestStatus).includes(query.status)) {
-      const checks = new FieldChecks();
       checks.fail("status", "is not a request status");
-      checks.throwIfAny();
     }
+    if (query.orderBy && !Object.values(PrivacyRequestOrder).includes(query.orderBy)) {
+      checks.fail("orderBy", "is not an order of the list");
+    }
+    checks.throwIfAny();
+    const byDueDate = query.orderBy === PrivacyRequestOrder.DUE_FIRST;
     return ctx.transaction(async (tx) => {
       const qb = tx.manager.getRepository(PrivacyRequestEntity).createQueryBuilder("request");
       if (query.status) qb.andWhere("request.status = :status", { status: query.status });
-      const page = await paginate(qb, query, "DESC");
+      const page = byDueDate
+        ? await pageByDueDate(qb, query).then(({ rows, hasNextPage }) => ({
+            nodes: rows,
+            pageInfo: { hasNextPage },
+          }))
+        : await paginate(qb, query, "DESC");
       await this.audit.recordMany(
         tx,
         page.nodes
@@ -90,7 +152,18 @@ export class PrivacyRequestService {
           )
         : new Map();
       const views = page.nodes.map((r) => this.store.view(tx, r, links));
-      return toConnection(views, page.pageInfo.hasNextPage);
+      if (!byDueDate) return toConnection(views, page.pageInfo.hasNextPage);
+      const edges = page.nodes.map((r, i) => ({ cursor: encodeDueCursor(r), node: views[i]! }));
+      return {
+        edges,
+        nodes: views,
+        pageInfo: {
+          hasNextPage: page.pageInfo.hasNextPage,
+          hasPreviousPage: false,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
     });
   }
 
@@ -170,7 +243,7 @@ export class PrivacyRequestService {
    * Acts on a request and completes it, in one transaction: ACCESS queues the export job (the
    * request stays IN_PROGRESS until the worker has built the copy); ERASURE closes the account,
    * erasing its data everywhere; OBJECTION withdraws every consent; RECTIFICATION only records that
-   * staff made the correction (through `updateUser`). ACCESS, ERASURE and OBJECTION need the
+   * staff made the correction (through `updateUser`). ERASURE and OBJECTION need the
    * account (`SUBJECT_REQUIRED`); closing a staff account needs an ADMIN.
    */
   async complete(ctx: RequestContext, id: string): Promise<PrivacyRequestView> {
@@ -185,7 +258,8 @@ export class PrivacyRequestService {
         if (!subject) {
           throw new PrivacyException(
             PrivacyErrorCode.SUBJECT_REQUIRED,
-            "This request names no account; answer it outside the system and reject it with the reason.",
+            "This request names no account (and, for a copy of data, no email address to send it to); answer it " +
+              "outside the system and reject it with the reason.",
           );
         }
         return subject;
@@ -193,6 +267,12 @@ export class PrivacyRequestService {
       let status = PrivacyRequestStatus.COMPLETED;
       switch (request.type) {
         case PrivacyRequestType.ACCESS: {
+          // A guest (no account): what we hold about the address they gave, mailed to it.
+          const guestEmail = subject ? null : firstEmailIn(request.requesterContact);
+          if (guestEmail) {
+            await this.dataExports.answerGuest(tx, request.id, guestEmail);
+            break;
+          }
           const account = needSubject();
           if (account.closedAt) {
             throw new PrivacyException(
@@ -271,8 +351,35 @@ export class PrivacyRequestService {
         subjectId: request.subjectUserId,
         detail: `EXTENDED ${total} ${request.id}`,
       });
+      await this.mailExtension(tx, await this.store.find(tx, id), text ?? "");
       return this.store.view(tx, await this.store.find(tx, id), new Map());
     });
+  }
+
+  /**
+   * Tells the person their request was extended, with the new due date and the reason: to the
+   * account's address, or for a guest to the contact they gave when it is an email address.
+   */
+  private async mailExtension(ctx: RequestContext, request: PrivacyRequestEntity, reason: string): Promise<void> {
+    if (!this.jobs) return;
+    const account = request.subjectUserId ? await this.users.findById(ctx, request.subjectUserId) : null;
+    const address = account && !account.closedAt ? account.email : (request.requesterContact ?? "");
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) return;
+    const due = request.dueAt.toISOString().slice(0, 10);
+    await enqueueTransactionalMail(
+      ctx,
+      this.jobs,
+      {
+        kind: "PRIVACY_REQUEST_EXTENDED",
+        to: { name: account?.name ?? "", address },
+        subject: "We need more time for your privacy request",
+        text:
+          `Hello${account ? ` ${account.name}` : ""},\n\nWe need more time to answer your privacy request of ` +
+          `${request.receivedAt.toISOString().slice(0, 10)}. We will answer by ${due}.\n\nWhy: ${reason}\n`,
+        ...(account ? { accountId: account.id } : {}),
+      },
+      `privacy-extended:${request.id}:${request.extendedByMonths}`,
+    );
   }
 
   /** Rejects an open request with the reason told to the requester. */

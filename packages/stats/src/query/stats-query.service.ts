@@ -1,4 +1,4 @@
-import { Role, ValidationException, type FieldError, type RequestContext } from "@honour/platform";
+import { readFromReplica, Role, ValidationException, type FieldError, type RequestContext } from "@honour/platform";
 import { Between, In } from "typeorm";
 import { DailyStatsEntity, RollupDimension } from "../rollup/daily-stats.entity";
 import { HourlyStatsEntity } from "../rollup/hourly-stats.entity";
@@ -71,7 +71,12 @@ const ROLLUP_DIMENSION: Partial<Record<StatsDimension, RollupDimension>> = {
 export class StatsQueryService {
   constructor(private readonly zone: SiteTimeZone) {}
 
-  async query(ctx: RequestContext, query: StatsQuery): Promise<StatsRow[]> {
+  /** Reads a read replica when there is one: the rollups tolerate its lag (docs/scaling.md). */
+  query(ctx: RequestContext, query: StatsQuery): Promise<StatsRow[]> {
+    return readFromReplica(ctx, (replica) => this.answer(replica, query));
+  }
+
+  private async answer(ctx: RequestContext, query: StatsQuery): Promise<StatsRow[]> {
     requireRole(ctx, STATS_READERS);
     const dimension = query.dimension ?? StatsDimension.NONE;
     validate(query, dimension);
