@@ -8,17 +8,23 @@ import {
   migrateSchema,
   openDataSource,
   RequestContext,
-  SqlJobQueue,
+  createJobQueue,
   systemClock,
   type Clock,
   type DatabaseServer,
   type HonourConfig,
 } from "@honour/platform";
 import { SqlSecurityLog } from "@honour/stats";
-import { seedDemoData, type Role } from "@honour/users";
+import { seedDemoData, UserEntity, type Role } from "@honour/users";
+import { seedDemoExtras, type DemoExtras } from "./demo-data";
 import { startApollo } from "./graphql/apollo";
 import { createGraphQLContext } from "./graphql/graphql-context";
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from "./graphql/query-limits";
+import { InProcessRateLimitStore, type RateLimitStore } from "./graphql/rate-limit-store";
+import { GatewayRateLimits } from "./graphql/rate-limits";
+import { RedisRateLimitStore } from "./graphql/redis-rate-limit-store";
+import { DEFAULT_TRUSTED_DOCUMENTS_FILE, TrustedDocuments } from "./graphql/trusted-documents";
+import { registerAccountEmailRoutes } from "./http/account-email.routes";
 import { registerAccountRoutes } from "./http/account.routes";
 import { registerConsentRoutes } from "./http/consent.routes";
 import { registerCors } from "./http/cors";
@@ -26,6 +32,10 @@ import { createEventEndpoint, EVENT_PATH } from "./http/event-endpoint";
 import { registerHealthRoutes } from "./http/health.routes";
 import { createHttpServer, DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from "./http/http-server";
 import { registerMetricsRoutes } from "./http/metrics.routes";
+import { registerPaymentRoutes } from "./http/payment.routes";
+import { registerGuestOrderRoutes } from "./http/pages/guest-order.routes";
+import { registerPageAssets } from "./http/pages/layout";
+import { PREFERENCES_PATH, registerPreferenceCentreRoutes } from "./http/pages/preference-centre.routes";
 import { registerPrivacyRoutes } from "./http/privacy.routes";
 import { registerStatsRoutes } from "./http/stats.routes";
 import { GatewayMetrics } from "./observability/metrics";
@@ -38,6 +48,8 @@ export interface GatewayOptions {
   queryLimits?: QueryLimits;
   /** How long a client may take to send a request; {@link DEFAULT_HTTP_TIMEOUTS} unless tests say. */
   httpTimeouts?: HttpTimeouts;
+  /** Where the rate limits' buckets live; in Redis with `REDIS_URL`, else in this process's memory, unless given. */
+  rateLimitStore?: RateLimitStore;
   /** Run migrations (and seed data) at start-up; on by default. */
   migrate?: boolean;
 }
@@ -50,6 +62,8 @@ export interface Gateway {
   services: AppServices;
   /** Demo accounts created on this start, if any. */
   demoAccounts: { email: string; password: string; role: Role }[] | null;
+  /** The rest of the demo data created on this start (the partner's key to print), if any. */
+  demoExtras: DemoExtras | null;
   /** Stops accepting, finishes in-flight requests, closes the pool. */
   close(): Promise<void>;
 }
@@ -74,13 +88,15 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
   try {
     const platform = createPlatform(config, dataSource, {
       clock,
-      jobs: new SqlJobQueue(dataSource, clock),
+      jobs: createJobQueue(dataSource, clock, config.redisUrl, { logger }),
       logger,
       securityLog: new SqlSecurityLog(),
     });
     const services = createAppServices(platform);
-    const demoAccounts =
-      options.migrate === false ? null : await prepareDatabase(config, dataSource, services, clock, logger);
+    const { demoAccounts, demoExtras } =
+      options.migrate === false
+        ? { demoAccounts: null, demoExtras: null }
+        : await prepareDatabase(config, dataSource, services, clock, logger);
 
     const metrics = new GatewayMetrics();
     let closing = false;
@@ -94,22 +110,56 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
     });
 
     await registerCors(app, config.corsOrigins);
-    const apollo = await startApollo(app, services, options.queryLimits ?? DEFAULT_QUERY_LIMITS, logger, metrics);
-    const context = createGraphQLContext({ dataSource, clock, services, cookieSecure: config.cookieSecure });
+    // Trusted documents, rate limits and refused-key throttling (README: "Integrations").
+    const { integrations } = config;
+    const trustedDocuments = TrustedDocuments.load(integrations.trustedDocumentsFile ?? DEFAULT_TRUSTED_DOCUMENTS_FILE);
+    const now = () => clock.now().getTime();
+    // Shared by every gateway in Redis when REDIS_URL is set (docs/scaling.md, "Shared state").
+    const rateLimitStore =
+      options.rateLimitStore ??
+      (platform.redis ? new RedisRateLimitStore(platform.redis, now) : new InProcessRateLimitStore(now));
+    const system = new RequestContext(dataSource, { kind: "system", name: "rate-limits" }, clock);
+    const rateLimits = new GatewayRateLimits(
+      rateLimitStore,
+      integrations.rateLimits,
+      (partnerId) => services.orders.partners.rateLimitOf(system, partnerId),
+      metrics.partnerUsage,
+      () => clock.now().getTime(),
+    );
+    const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
+    const apollo = await startApollo(app, services, queryLimits, logger, metrics, rateLimits);
+    const context = createGraphQLContext({
+      dataSource,
+      clock,
+      services,
+      cookieSecure: config.cookieSecure,
+      trustedDocuments,
+      trustedOnly: { partners: integrations.partnerTrustedDocumentsOnly, site: integrations.siteTrustedDocumentsOnly },
+      rejections: { store: rateLimitStore, perIp: integrations.partnerKeyRejectionsPerIp },
+    });
     app.route({
       url: "/graphql",
       method: ["GET", "POST", "OPTIONS"],
+      preHandler: trustedDocuments.preHandler,
       handler: fastifyApolloHandler(apollo, { context }),
     });
 
     await registerStatsRoutes(app);
-    await registerConsentRoutes(app, services.consent, dataSource, clock, `${config.publicUrl}/preferences`);
+    registerPaymentRoutes(app, services.orders.paymentProvider);
+    registerPageAssets(app);
+    await registerConsentRoutes(app, services.consent, dataSource, clock, `${config.publicUrl}${PREFERENCES_PATH}`);
+    await registerPreferenceCentreRoutes(app, services, dataSource, clock, {
+      publicUrl: config.publicUrl,
+      cookieSecure: config.cookieSecure,
+    });
+    registerGuestOrderRoutes(app, services.orders, dataSource, clock);
     await registerAccountRoutes(app, services.users, dataSource, clock, {
       publicUrl: config.publicUrl,
       cookieSecure: config.cookieSecure,
     });
+    await registerAccountEmailRoutes(app, services.users, dataSource, clock, { publicUrl: config.publicUrl });
     await registerPrivacyRoutes(app, services.privacy, services.users, dataSource, clock);
-    await registerHealthRoutes(app, dataSource, logger);
+    await registerHealthRoutes(app, dataSource, logger, platform.jobs);
     await registerMetricsRoutes(app, metrics, config.metricsToken);
 
     return {
@@ -118,6 +168,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       server,
       services,
       demoAccounts,
+      demoExtras,
       close: async () => {
         if (closing) return;
         closing = true;
@@ -127,6 +178,8 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
         } catch (err) {
           logger.error({ err }, "page views could not be written at shutdown");
         }
+        await platform.jobs.close?.();
+        await platform.redis?.close();
         await dataSource.destroy();
       },
     };
@@ -147,14 +200,24 @@ async function prepareDatabase(
   services: AppServices,
   clock: Clock,
   logger: PinoLogger,
-): Promise<Gateway["demoAccounts"]> {
+): Promise<Pick<Gateway, "demoAccounts" | "demoExtras">> {
   const applied = await migrateSchema(dataSource);
   if (applied.length > 0) logger.info({ migrations: applied }, "applied migrations");
   const system = new RequestContext(dataSource, { kind: "system", name: "start-up" }, clock);
   const demoAccounts = config.demoData ? await system.transaction((ctx) => seedDemoData(ctx, services.users)) : null;
   const admin = config.admin;
+  // The rest of the demo (products, a partner and its key, a campaign draft, 30 days of page views).
+  const marketing = demoAccounts?.find((a) => a.role === "MARKETING");
+  const demoExtras = demoAccounts
+    ? await seedDemoExtras(
+        system,
+        services,
+        marketing ? ((await dataSource.manager.findOneBy(UserEntity, { email: marketing.email }))?.id ?? null) : null,
+        clock,
+      )
+    : null;
   if (admin) await system.transaction((ctx) => services.users.users.ensureAdmin(ctx, admin.email, admin.password));
-  return demoAccounts;
+  return { demoAccounts, demoExtras };
 }
 
 /** `POST /api/event`, answered ahead of Fastify's router, counted and (at debug) logged like any route. */

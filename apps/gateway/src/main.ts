@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { ConfigException, describeServer, loadConfig } from "@honour/platform";
 import { startGateway } from "./gateway";
+import { CONSOLE_PATH, consoleSettings } from "./http/console.routes";
 import { createLogger } from "./observability/logger";
 
 async function main(): Promise<void> {
@@ -35,11 +36,21 @@ async function main(): Promise<void> {
   logger.info({ url: gateway.url, database }, "gateway listening");
   const publicNote = config.publicUrl === gateway.url || config.port === 0 ? "" : ` (public URL ${config.publicUrl})`;
   console.log(`\nHonour gateway is ready: GraphQL at ${gateway.url}/graphql${publicNote}, on ${database}`);
+  console.log(`Staff console: ${gateway.url}${CONSOLE_PATH}`);
+  if (consoleSettings(config).graphqlIde) console.log(`GraphQL IDE (in a browser): ${gateway.url}/graphql`);
   if (gateway.demoAccounts) {
     console.log("Demo accounts (sign in with the login mutation, or any GraphQL client at the URL above):");
     for (const account of gateway.demoAccounts) {
       console.log(`  ${account.role.padEnd(9)} ${account.email}  password: ${account.password}`);
     }
+  }
+  if (gateway.demoExtras) {
+    const demo = gateway.demoExtras;
+    console.log(`Demo partner "${demo.partnerName}", API key (shown once): Authorization: Bearer ${demo.partnerKey}`);
+    console.log(
+      `Demo data: products ${demo.products.join(", ")}; campaign draft "${demo.campaignSubject}"; ` +
+        `${demo.pageViews} page views over the last 30 days`,
+    );
   }
   if (config.admin) console.log(`Admin account: ${config.admin.email} (password from HONOUR_ADMIN_PASSWORD)`);
 

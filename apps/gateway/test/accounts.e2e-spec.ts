@@ -117,24 +117,25 @@ describe.each(testDatabaseKinds())("accounts over HTTP on %s", (kind) => {
       const result = await client.query(UPDATE_PROFILE, { input: { ...badDetails, keepOrderHistory: null } });
       expect(invalidFields(result)).toEqual({
         code: "BAD_USER_INPUT",
-        fields: [...badDetailPaths, "input.currentPassword", "input.keepOrderHistory"].sort(),
+        fields: [...badDetailPaths, "input.keepOrderHistory"].sort(),
       });
       const me = await client.ok<{ me: { email: string; name: string } }>(ME);
       expect(me.me).toMatchObject({ email: input.email, name: input.name });
     });
 
-    it("updateProfile: format errors come before a taken email, which is CONFLICT once they are fixed", async () => {
+    it("updateProfile: format errors come first, then a new email is refused: requestEmailChange confirms it", async () => {
       const other = await signedInCustomer(t);
       const { client, input } = await signedInCustomer(t);
       const change = { email: other.input.email, currentPassword: input.password };
       const first = await client.query(UPDATE_PROFILE, { input: { ...change, phone: "12" } });
       expect(invalidFields(first)).toEqual({ code: "BAD_USER_INPUT", fields: ["input.phone"] });
       const second = await client.query(UPDATE_PROFILE, { input: { ...change, phone: "+44 20 7946 0000" } });
-      expect(invalidFields(second)).toEqual({ code: "CONFLICT", fields: ["input.email"] });
-      const ok = await client.ok<{ updateProfile: { phone: string } }>(UPDATE_PROFILE, {
-        input: { phone: "+44 20 7946 0000" },
+      expect(invalidFields(second)).toEqual({ code: "BAD_USER_INPUT", fields: ["input.email"] });
+      expect(second.errors?.[0]?.extensions?.reason).toBe("EMAIL_CHANGE_NEEDS_CONFIRMATION");
+      const ok = await client.ok<{ updateProfile: { email: string; phone: string } }>(UPDATE_PROFILE, {
+        input: { email: input.email.toUpperCase(), phone: "+44 20 7946 0000" },
       });
-      expect(ok.updateProfile.phone).toBe("+442079460000");
+      expect(ok.updateProfile).toEqual({ email: input.email, phone: "+442079460000" });
     });
 
     it("updateUser: every field at once, before the account is looked up", async () => {
@@ -177,7 +178,7 @@ describe.each(testDatabaseKinds())("accounts over HTTP on %s", (kind) => {
     });
   });
 
-  it("trims an email given with spaces around it, as User.email says, in register, login, updateProfile and updateUser", async () => {
+  it("trims an email given with spaces around it, as User.email says, in register, login, updateProfile, requestEmailChange and updateUser", async () => {
     const stored = newRegistration().email;
     const client = t.client();
     const registered = await client.query<{ register: { user: { email: string } } }>(REGISTER, {
@@ -192,13 +193,20 @@ describe.each(testDatabaseKinds())("accounts over HTTP on %s", (kind) => {
     expect(login.errors).toBeUndefined();
     expect(login.data?.login.user.email).toBe(stored);
 
-    const renamed = `renamed.${stored}`;
+    // The address the account has, with spaces and in capitals, is no change.
     const updated = await client.query<{ updateProfile: { email: string } }>(
       `mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { email } }`,
-      { input: { email: `  ${renamed} `, currentPassword: "correct horse battery" } },
+      { input: { email: `  ${stored.toUpperCase()} ` } },
     );
     expect(updated.errors).toBeUndefined();
-    expect(updated.data?.updateProfile.email).toBe(renamed);
+    expect(updated.data?.updateProfile.email).toBe(stored);
+    const renamed = `renamed.${stored}`;
+    const requested = await client.query(`mutation ($input: EmailChangeInput!) { requestEmailChange(input: $input) }`, {
+      input: { newEmail: `  ${renamed.toUpperCase()} `, currentPassword: "correct horse battery" },
+    });
+    expect(requested.errors).toBeUndefined();
+    const changes: { newEmail: string }[] = await t.gateway.dataSource.query("SELECT newEmail FROM email_change");
+    expect(changes.map((c) => c.newEmail)).toContain(renamed);
 
     const admin = await signedInAdmin(t);
     const { userId } = await signedInCustomer(t);

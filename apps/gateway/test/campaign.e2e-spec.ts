@@ -1,6 +1,7 @@
 import { consentJobs } from "@honour/consent";
 import { JobRunner, SqlJobQueue, silentLogger, systemClock } from "@honour/platform";
 import { startSmtpPeer, testDatabaseKinds } from "@honour/testing";
+import { verifyAddress } from "./support/people-gateway";
 import { REGISTER, newRegistration, signedInAdmin, startTestGateway, type TestGateway } from "./support/test-gateway";
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -42,7 +43,11 @@ describe.each(testDatabaseKinds())("a marketing campaign end to end on %s", (kin
     const reader = newRegistration({ communications: [{ topic: "NEWSLETTER", channel: "EMAIL" }] });
     const leaver = newRegistration({ communications: [{ topic: "NEWSLETTER", channel: "EMAIL" }] });
     const other = newRegistration({ communications: [{ topic: "PRODUCT_UPDATES", channel: "EMAIL" }] });
-    for (const input of [reader, leaver, other]) await t.client().ok(REGISTER, { input });
+    for (const input of [reader, leaver, other]) {
+      await t.client().ok(REGISTER, { input });
+      // Double opt-in: the newsletter ticked at registration is granted once the address is verified.
+      await verifyAddress(t, input.email);
+    }
 
     const admin = await signedInAdmin(t);
     const send = async (subject: string) => {

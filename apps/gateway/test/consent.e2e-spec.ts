@@ -1,5 +1,6 @@
 import { RequestContext, Topic } from "@honour/platform";
 import { testDatabaseKinds } from "@honour/testing";
+import { verifyAddress } from "./support/people-gateway";
 import { REGISTER, newRegistration, startTestGateway, type TestGateway } from "./support/test-gateway";
 
 const PREFERENCES = `{ myPreferences { topic channel granted } }`;
@@ -21,6 +22,8 @@ describe.each(testDatabaseKinds())("consent and one-click unsubscribe over HTTP 
     const client = t.client();
     const input = newRegistration({ communications: [{ topic: "NEWSLETTER", channel: "EMAIL" }] });
     const { register } = await client.ok<{ register: { user: { id: string } } }>(REGISTER, { input });
+    // Double opt-in: the newsletter is granted once the address is verified.
+    await verifyAddress(t, input.email);
     const ctx = new RequestContext(t.gateway.dataSource, { kind: "system", name: "test" }, { now: () => new Date() });
     const token = await ctx.transaction((tx) =>
       t.gateway.services.consent.unsubscribe.tokenFor(tx, register.user.id, Topic.NEWSLETTER),

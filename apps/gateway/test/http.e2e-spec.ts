@@ -46,7 +46,12 @@ describe("gateway HTTP surface", () => {
   });
 
   it("serves /metrics only to the bearer of METRICS_TOKEN", async () => {
-    for (const authorization of [undefined, "Bearer wrong-token", `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`]) {
+    for (const authorization of [
+      undefined,
+      "Bearer wrong-token",
+      `Basic ${METRICS_TOKEN}`,
+      `Bearer ${METRICS_TOKEN}x`,
+    ]) {
       const response = await t.client().fetch("/metrics", { headers: authorization ? { authorization } : {} });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
@@ -252,7 +257,9 @@ describe("CORS for front ends on another origin (CORS_ORIGINS)", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("access-control-allow-origin")).toBe(SITE);
     expect(response.headers.get("access-control-allow-credentials")).toBe("true");
-    expect(((await response.json()) as { data: { me: { id: string } | null } }).data.me?.id).toEqual(expect.any(String));
+    expect(((await response.json()) as { data: { me: { id: string } | null } }).data.me?.id).toEqual(
+      expect.any(String),
+    );
 
     const simple = await client.fetch("/graphql", {
       method: "POST",

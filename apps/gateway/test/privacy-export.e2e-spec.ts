@@ -165,7 +165,10 @@ describe.each(testDatabaseKinds())("data export end to end on %s", (kind) => {
     // Her own order's confirmation is hers; the guest's, sent to the same address, is not.
     const confirmations = data.mail.messages.filter((m) => m.kind === "ORDER_CONFIRMATION");
     expect(confirmations).toEqual([
-      expect.objectContaining({ to: { name: ada.name, address: ada.email }, subject: `Your order ${ada.order.number}` }),
+      expect.objectContaining({
+        to: { name: ada.name, address: ada.email },
+        subject: `Your order ${ada.order.number}`,
+      }),
     ]);
     // Only what a reader of the message sees: no job ids, names, keys, attempts or errors.
     for (const message of data.mail.messages) {

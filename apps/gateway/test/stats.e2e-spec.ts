@@ -116,13 +116,11 @@ describe.each(testDatabaseKinds())("statistics and the security log over HTTP on
     expect((await beacon(view)).status).toBe(202);
     expect(
       (
-        await t
-          .client()
-          .fetch("/api/event?from=test", {
-            method: "POST",
-            headers: { "content-type": "text/plain", "user-agent": CHROME },
-            body: view,
-          })
+        await t.client().fetch("/api/event?from=test", {
+          method: "POST",
+          headers: { "content-type": "text/plain", "user-agent": CHROME },
+          body: view,
+        })
       ).status,
     ).toBe(202);
     // Another method on the beacon's path is Fastify's: an ordinary 404.

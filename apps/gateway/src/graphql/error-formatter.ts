@@ -30,6 +30,10 @@ export function publicCode(code: ErrorCode): string {
       return "PAYMENT_DECLINED";
     case ErrorCode.SERVICE_UNAVAILABLE:
       return "SERVICE_UNAVAILABLE";
+    case ErrorCode.MFA_REQUIRED:
+      return "MFA_REQUIRED";
+    case ErrorCode.MFA_ENROLMENT_REQUIRED:
+      return "MFA_ENROLMENT_REQUIRED";
     default: {
       const unreachable: never = code;
       throw new Error(`unmapped error code ${String(unreachable)}`);
@@ -97,6 +101,8 @@ const APOLLO_CODES = new Set([
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
   "OPERATION_RESOLUTION_FAILURE",
+  // The gateway's own refusal of an ad-hoc document where only trusted documents are accepted.
+  "PERSISTED_QUERY_REQUIRED",
 ]);
 
 /**

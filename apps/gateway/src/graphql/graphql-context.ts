@@ -2,17 +2,59 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
 import type { DataSource } from "typeorm";
 import type { AppServices } from "@honour/composition";
-import { DomainException, RequestContext, UnauthenticatedException, type Actor, type Clock } from "@honour/platform";
+import {
+  DomainException,
+  RateLimitedException,
+  RequestContext,
+  UnauthenticatedException,
+  type Actor,
+  type Clock,
+} from "@honour/platform";
 import type { GraphQLContext } from "@honour/platform/graphql";
 import { SESSION_COOKIE, type UserEntity } from "@honour/users";
 import { userLoader } from "@honour/users/graphql";
+import type { BucketPolicy, RateLimitStore } from "./rate-limit-store";
+import { rateLimitHeaders } from "./rate-limits";
 import { unavailableContextError } from "./service-unavailable";
+import type { TrustedDocuments } from "./trusted-documents";
 
 export interface GraphQLContextDeps {
   dataSource: DataSource;
   clock: Clock;
   services: AppServices;
   cookieSecure: boolean;
+  /** Which requests run a trusted document; without it, every request counts as trusted. */
+  trustedDocuments?: TrustedDocuments;
+  /** Refuse ad-hoc documents from partner keys (`PARTNER_TRUSTED_DOCUMENTS_ONLY`), and from everyone else. */
+  trustedOnly?: { partners: boolean; site: boolean };
+  /** Where refused partner keys are counted per IP, and how many are logged in 15 minutes; none without it. */
+  rejections?: { store: RateLimitStore; perIp: number };
+}
+
+/**
+ * Refused partner keys logged per client IP, refilled over 15 minutes (the quota is
+ * `PARTNER_KEY_REJECTIONS_PER_IP`, 10). Past them the IP's refusals answer 429 `RATE_LIMITED` and
+ * are not logged, so the security log cannot be flooded with `PARTNER_KEY_REJECTED`; a valid key
+ * from the same IP (a shared NAT) still works.
+ */
+export const PARTNER_KEY_REJECTIONS: BucketPolicy = { name: "partner-key-rejections", quota: 10, windowSeconds: 900 };
+
+/** `Authorization: Bearer <session token>`: 43 base64url characters, never a partner key (`hpk_…`). */
+const SESSION_BEARER = /^Bearer ((?!hpk_)[A-Za-z0-9_-]{43})$/;
+
+function invalidBearerSession(): GraphQLError {
+  const error = new UnauthenticatedException("The session token is not valid, or the session has ended.");
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { code: error.code, http: { status: 401, headers: new Map([["www-authenticate", "Bearer"]]) } },
+  });
+}
+
+function persistedQueryRequired(): GraphQLError {
+  return new GraphQLError(
+    "Only trusted documents are accepted here: send the documentId of an operation from @honour/client's manifest.",
+    { extensions: { code: "PERSISTED_QUERY_REQUIRED", http: { status: 400 } } },
+  );
 }
 
 /**
@@ -26,15 +68,47 @@ export function createGraphQLContext(deps: GraphQLContextDeps) {
   const cookieOptions = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: deps.cookieSecure };
 
   const authenticatePartner = async (ctx: RequestContext, header: string): Promise<Actor> => {
+    const rejections = deps.rejections;
+    const throttle =
+      ctx.ip && rejections && rejections.perIp > 0
+        ? {
+            store: rejections.store,
+            key: `ip:${ctx.ip}`,
+            policy: { ...PARTNER_KEY_REJECTIONS, quota: rejections.perIp },
+          }
+        : undefined;
+    // Past its allowance an IP's refusals are answered 429 and not logged; a valid key still works.
+    const state = throttle ? await throttle.store.take(throttle.key, throttle.policy, 0) : undefined;
+    const throttled = state !== undefined && state.remaining < 1;
     try {
       const key = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header)?.[1];
-      if (!key || !services.partnerKeys) throw new UnauthenticatedException("The API key is not valid.");
-      return await services.partnerKeys.resolveApiKey(ctx, key);
+      if (!services.partnerKeys) throw new UnauthenticatedException("The API key is not valid.");
+      // A header that is no key at all is refused (and logged) like a wrong key.
+      return await services.partnerKeys.resolveApiKey(ctx, key ?? "", { recordRejection: !throttled });
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;
+      let limitHeaders = new Map<string, string>();
+      if (throttle && state) {
+        if (throttled) {
+          const wait = Math.max(1, Math.ceil(state.resetSeconds / throttle.policy.quota));
+          const refused = new RateLimitedException("Too many refused API keys from this address.", wait);
+          throw new GraphQLError(refused.message, {
+            originalError: refused,
+            extensions: {
+              code: refused.code,
+              http: { status: 429, headers: rateLimitHeaders(throttle.policy, state, [["retry-after", String(wait)]]) },
+            },
+          });
+        }
+        const after = await throttle.store.take(throttle.key, throttle.policy, 1);
+        limitHeaders = rateLimitHeaders(throttle.policy, after);
+      }
       throw new GraphQLError(error.message, {
         originalError: error,
-        extensions: { code: error.code, http: { status: 401, headers: new Map([["www-authenticate", "Bearer"]]) } },
+        extensions: {
+          code: error.code,
+          http: { status: 401, headers: new Map([...limitHeaders, ["www-authenticate", "Bearer"]]) },
+        },
       });
     }
   };
@@ -51,7 +125,12 @@ export function createGraphQLContext(deps: GraphQLContextDeps) {
     const authorization = request.headers.authorization;
     let actor: Actor;
     let user: UserEntity | null = null;
-    if (authorization !== undefined) {
+    const bearerSession = SESSION_BEARER.exec(authorization ?? "")?.[1];
+    if (bearerSession) {
+      // A native app's or server-side renderer's session (login's bearerToken): no cookie to slide.
+      ({ actor, user } = await services.users.sessions.resolve(base, bearerSession));
+      if (actor.kind === "anonymous") throw invalidBearerSession();
+    } else if (authorization !== undefined) {
       // Partners call with an API key and no cookie; a key that does not work never falls back.
       actor = await authenticatePartner(base, authorization);
     } else {
@@ -62,6 +141,10 @@ export function createGraphQLContext(deps: GraphQLContextDeps) {
       if (session.renewedUntil && token) {
         reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: session.renewedUntil });
       }
+    }
+    const trusted = deps.trustedDocuments?.isTrusted(request) ?? true;
+    if (!trusted && (actor.kind === "partner" ? deps.trustedOnly?.partners : deps.trustedOnly?.site)) {
+      throw persistedQueryRequired();
     }
     const graphqlContext: GraphQLContext = {
       ctx: base.withActor(actor),

@@ -1,4 +1,9 @@
-import type { ApolloServerPlugin } from "@apollo/server";
+import type {
+  ApolloServerPlugin,
+  BaseContext,
+  GraphQLRequestContextDidResolveOperation,
+  GraphQLRequestListener,
+} from "@apollo/server";
 import {
   GraphQLError,
   Kind,
@@ -128,52 +133,57 @@ const pageSizeEstimator: ComplexityEstimator = ({ field, args, childComplexity }
  * Rejects a query whose estimated cost is too high before any resolver runs. Needs the
  * variables, so it runs per request in `didResolveOperation`.
  */
-export function complexityLimitPlugin(maxComplexity: number): ApolloServerPlugin {
+export function complexityLimitPlugin<TContext extends BaseContext>(
+  maxComplexity: number,
+  charge?: (requestContext: GraphQLRequestContextDidResolveOperation<TContext>, cost: number) => Promise<void>,
+): ApolloServerPlugin<TContext> {
   // Apollo hands back the same parsed document for the same query text, so the cost of a query
   // and its variables is computed once, not on every request (it walks the whole document).
   const costs = new WeakMap<DocumentNode, Map<string, number>>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, schema }) {
-          if (jsonDepth(request.variables ?? {}, MAX_VARIABLE_DEPTH + 1) > MAX_VARIABLE_DEPTH + 1) {
-            throw new GraphQLError(`The variables are nested too deeply; the limit is ${MAX_VARIABLE_DEPTH} levels.`, {
-              extensions: {
-                code: "BAD_USER_INPUT",
-                reason: "VARIABLES_TOO_DEEP",
-                limit: MAX_VARIABLE_DEPTH,
-                http: { status: 400 },
-              },
-            });
-          }
-          const key = `${request.operationName ?? ""}\u0000${JSON.stringify(request.variables ?? {})}`;
-          let byVariables = costs.get(document);
-          let complexity = byVariables?.get(key);
-          if (complexity === undefined) {
-            try {
-              complexity = getComplexity({
-                schema,
-                query: document,
-                variables: request.variables ?? {},
-                operationName: request.operationName ?? undefined,
-                estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
-              });
-            } catch {
-              // Variables that do not fit their types: execution rejects them as BAD_USER_INPUT
-              // before any resolver runs, so there is nothing to cost here.
-              return;
-            }
-            if (!byVariables) costs.set(document, (byVariables = new Map()));
-            if (byVariables.size < MAX_CACHED_VARIABLE_SETS) byVariables.set(key, complexity);
-          }
-          if (complexity > maxComplexity) {
-            throw tooExpensive(`The query costs ${complexity}; the limit is ${maxComplexity}.`, {
-              reason: "QUERY_TOO_COMPLEX",
-              limit: maxComplexity,
-            });
-          }
-        },
-      };
+  // Holds no state of a request: one listener serves them all (nothing allocated per request).
+  const listener: GraphQLRequestListener<TContext> = {
+    async didResolveOperation(requestContext) {
+      const { request, document, schema } = requestContext;
+      if (jsonDepth(request.variables ?? {}, MAX_VARIABLE_DEPTH + 1) > MAX_VARIABLE_DEPTH + 1) {
+        throw new GraphQLError(`The variables are nested too deeply; the limit is ${MAX_VARIABLE_DEPTH} levels.`, {
+          extensions: {
+            code: "BAD_USER_INPUT",
+            reason: "VARIABLES_TOO_DEEP",
+            limit: MAX_VARIABLE_DEPTH,
+            http: { status: 400 },
+          },
+        });
+      }
+      const key = `${request.operationName ?? ""}\u0000${JSON.stringify(request.variables ?? {})}`;
+      let byVariables = costs.get(document);
+      let complexity = byVariables?.get(key);
+      if (complexity === undefined) {
+        try {
+          complexity = getComplexity({
+            schema,
+            query: document,
+            variables: request.variables ?? {},
+            operationName: request.operationName ?? undefined,
+            estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+          });
+        } catch {
+          // Variables that do not fit their types: execution rejects them as BAD_USER_INPUT
+          // before any resolver runs, so there is nothing to cost here (but it is an operation).
+          await charge?.(requestContext, 0);
+          return;
+        }
+        if (!byVariables) costs.set(document, (byVariables = new Map()));
+        if (byVariables.size < MAX_CACHED_VARIABLE_SETS) byVariables.set(key, complexity);
+      }
+      // The rate limits take the operation and its cost (0 when refused as too expensive).
+      await charge?.(requestContext, complexity > maxComplexity ? 0 : complexity);
+      if (complexity > maxComplexity) {
+        throw tooExpensive(`The query costs ${complexity}; the limit is ${maxComplexity}.`, {
+          reason: "QUERY_TOO_COMPLEX",
+          limit: maxComplexity,
+        });
+      }
     },
   };
+  return { requestDidStart: async () => listener };
 }

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from "@apollo/server";
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from "@apollo/server";
 
 /** Said when the service that refused did not say how long to wait. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 60;
@@ -24,15 +24,13 @@ export function retryAfterOf(errors: readonly { extensions?: Record<string, unkn
  * so clients and proxies that know HTTP back off without reading the body.
  */
 export function rateLimitedPlugin(): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== "single") return;
-          const seconds = retryAfterOf(response.body.singleResult.errors ?? []);
-          if (seconds !== undefined) response.http.headers.set("retry-after", String(seconds));
-        },
-      };
+  // Holds no state of a request: one listener serves them all (nothing allocated per request).
+  const listener: GraphQLRequestListener<BaseContext> = {
+    async willSendResponse({ response }) {
+      if (response.body.kind !== "single") return;
+      const seconds = retryAfterOf(response.body.singleResult.errors ?? []);
+      if (seconds !== undefined) response.http.headers.set("retry-after", String(seconds));
     },
   };
+  return { requestDidStart: async () => listener };
 }

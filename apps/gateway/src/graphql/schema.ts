@@ -1,16 +1,21 @@
 import type { GraphQLSchema } from "graphql";
-import { buildSchema } from "type-graphql";
+import { buildSchema, type AuthCheckerFn } from "type-graphql";
+import type { GraphQLContext } from "@honour/platform/graphql";
 import { authChecker } from "./auth-checker";
+import { callFieldResolversDirectly } from "./direct-field-resolvers";
 
 /**
  * Composes every domain's resolvers into the one schema. The container hands type-graphql the
  * resolver instances the domains built with their services.
  */
-export async function buildGatewaySchema(resolvers: readonly object[]): Promise<GraphQLSchema> {
+export async function buildGatewaySchema(
+  resolvers: readonly object[],
+  checker: AuthCheckerFn<GraphQLContext> = authChecker,
+): Promise<GraphQLSchema> {
   const instances = new Map<unknown, object>(resolvers.map((r) => [r.constructor, r]));
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   const classes = [...instances.keys()] as [Function, ...Function[]];
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: classes,
     container: {
       get: (someClass: unknown) => {
@@ -19,8 +24,10 @@ export async function buildGatewaySchema(resolvers: readonly object[]): Promise<
         return instance;
       },
     },
-    authChecker,
+    authChecker: checker,
     validate: { forbidUnknownValues: false, stopAtFirstError: false },
     emitSchemaFile: false,
   });
+  callFieldResolversDirectly(schema, instances);
+  return schema;
 }

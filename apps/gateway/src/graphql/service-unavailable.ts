@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from "@apollo/server";
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from "@apollo/server";
 import { GraphQLError } from "graphql";
 import {
   ServiceUnavailableException,
@@ -16,20 +16,18 @@ const GRAPHQL_RESPONSE = "application/graphql-response+json";
  * codes mean something; `application/json` answers stay 200, as that media type requires).
  */
 export function serviceUnavailablePlugin(): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ request, response }) {
-          if (response.body.kind !== "single") return;
-          const { errors, data } = response.body.singleResult;
-          if (!errors?.some((error) => error.extensions?.code === CODE)) return;
-          response.http.headers.set("retry-after", String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS));
-          const accept = request.http?.headers.get("accept") ?? "";
-          if (data == null && accept.includes(GRAPHQL_RESPONSE)) response.http.status = 503;
-        },
-      };
+  // Holds no state of a request: one listener serves them all (nothing allocated per request).
+  const listener: GraphQLRequestListener<BaseContext> = {
+    async willSendResponse({ request, response }) {
+      if (response.body.kind !== "single") return;
+      const { errors, data } = response.body.singleResult;
+      if (!errors?.some((error) => error.extensions?.code === CODE)) return;
+      response.http.headers.set("retry-after", String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+      const accept = request.http?.headers.get("accept") ?? "";
+      if (data == null && accept.includes(GRAPHQL_RESPONSE)) response.http.status = 503;
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 /**

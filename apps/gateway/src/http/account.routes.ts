@@ -3,35 +3,20 @@ import { DomainException, ErrorCode, RequestContext, type Clock, type FieldError
 import { SESSION_COOKIE, type UsersServices } from "@honour/users";
 import type { DataSource } from "typeorm";
 import { refusal } from "./error-envelope";
+import { escapeHtml, isCrossSite, renderPage, sendPage } from "./pages/layout";
 
 /** Where a password reset link leads; the mail builds `${PUBLIC_URL}${RESET_PATH}?token=…`. */
 export const RESET_PATH = "/account/reset";
 
-/** No script, no style, no frames, forms post only here: the page is plain HTML. */
-const CSP = "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
 function html(reply: FastifyReply, status: number, body: string) {
-  // The token in the URL can set the account's password: keep it out of caches and Referer headers.
-  return reply
-    .code(status)
-    .header("content-type", "text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header("referrer-policy", "no-referrer")
-    .header("content-security-policy", CSP)
-    .header("x-frame-options", "DENY")
-    .send(body);
+  // The token in the URL can set the account's password: no-store and no Referer (sendPage).
+  return sendPage(reply, status, body);
 }
 
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+const escape = escapeHtml;
 
 function page(title: string, content: string): string {
-  return (
-    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">` +
-    `<title>${escape(title)}</title></head><body><main><h1>${escape(title)}</h1>${content}</main></body></html>`
-  );
+  return renderPage({ title, body: content });
 }
 
 /** The form: the token rides in a hidden field, never in the form's action (no token in logs of the POST). */
@@ -49,6 +34,17 @@ export function renderResetForm(token: string, errors: FieldError[] = []): strin
       `<input id="newPassword" name="newPassword" type="password" autocomplete="new-password" required minlength="10" maxlength="200"></p>` +
       `<p><button type="submit">Set the new password</button></p></form>` +
       `<p>Every browser signed in to your account will be signed out.</p>`,
+  );
+}
+
+/** After a reset of an account with two-factor on: the link alone signs nobody in. */
+function renderResetDoneSecondFactor(): string {
+  return page(
+    "Your password was changed",
+    "<p>Your new password is set, and every browser was signed out. Your account has two-factor " +
+      "authentication on, so sign in with your new password and a code from your authenticator app " +
+      "(or a recovery code).</p>" +
+      `<p><a href="/">Continue</a></p>`,
   );
 }
 
@@ -89,8 +85,7 @@ export async function registerAccountRoutes(
 
     scope.post<{ Body: string | undefined }>(RESET_PATH, async (request, reply) => {
       // Another site must not post its own link here and sign this browser in to its account.
-      const origin = request.headers.origin;
-      if ((origin && origin !== publicOrigin) || request.headers["sec-fetch-site"] === "cross-site") {
+      if (isCrossSite(request.headers, publicOrigin)) {
         reply.header("referrer-policy", "no-referrer");
         return refusal(reply, 403, "FORBIDDEN", "The form must be sent from this site.");
       }
@@ -114,6 +109,9 @@ export async function registerAccountRoutes(
         // Invalid input and a dead token (a UsersException with fields) show the form again.
         if (error instanceof DomainException && error.code === ErrorCode.BAD_USER_INPUT) {
           return html(reply, 400, renderResetForm(token, error.fields));
+        }
+        if (error instanceof DomainException && error.code === ErrorCode.MFA_REQUIRED) {
+          return html(reply, 200, renderResetDoneSecondFactor());
         }
         throw error;
       }

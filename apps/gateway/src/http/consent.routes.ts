@@ -1,21 +1,31 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { RequestContext, type Clock } from "@honour/platform";
-import { renderUnsubscribeDone, renderUnsubscribePage, type ConsentServices } from "@honour/consent";
+import {
+  renderUnsubscribeDone,
+  renderUnsubscribePage,
+  type ConsentServices,
+  type UnsubscribePageOptions,
+} from "@honour/consent";
 import type { DataSource } from "typeorm";
 import { refusal } from "./error-envelope";
+import { renderPage, sendPage } from "./pages/layout";
 
 /** The one-click body of RFC 8058; the page's confirm button posts the same. */
 const ONE_CLICK = "List-Unsubscribe=One-Click";
 
 function html(reply: FastifyReply, status: number, body: string) {
-  // The token in the URL can unsubscribe its holder: keep it out of caches and Referer headers.
-  return reply
-    .code(status)
-    .header("content-type", "text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header("referrer-policy", "no-referrer")
-    .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-    .send(body);
+  // The token in the URL can unsubscribe its holder: no-store and no Referer (sendPage).
+  return sendPage(reply, status, body);
+}
+
+/** The unsubscribe pages in the people's pages' layout, linking to the person's own preference centre. */
+function pageOptions(preferencesUrl: string, preferencesToken: string | undefined): UnsubscribePageOptions {
+  return {
+    preferencesUrl: preferencesToken
+      ? `${preferencesUrl}?token=${encodeURIComponent(preferencesToken)}`
+      : preferencesUrl,
+    layout: (title, body) => renderPage({ title, body }),
+  };
 }
 
 /**
@@ -41,7 +51,11 @@ export async function registerConsentRoutes(
 
     scope.get<{ Params: { token: string } }>("/unsubscribe/:token", async (request, reply) => {
       const view = await consent.unsubscribe.describe(anonymous(request.ip, request.id), request.params.token);
-      return html(reply, view.valid ? 200 : 404, renderUnsubscribePage(view, { preferencesUrl }));
+      return html(
+        reply,
+        view.valid ? 200 : 404,
+        renderUnsubscribePage(view, pageOptions(preferencesUrl, view.valid ? view.preferencesToken : undefined)),
+      );
     });
 
     scope.post<{ Params: { token: string }; Body: string | undefined }>(
@@ -56,7 +70,14 @@ export async function registerConsentRoutes(
           return refusal(reply, 400, "BAD_REQUEST", `The body must be ${ONE_CLICK}.`);
         }
         const outcome = await consent.unsubscribe.oneClick(anonymous(request.ip, request.id), request.params.token);
-        return html(reply, outcome.done ? 200 : 404, renderUnsubscribeDone(outcome, { preferencesUrl }));
+        return html(
+          reply,
+          outcome.done ? 200 : 404,
+          renderUnsubscribeDone(
+            outcome,
+            pageOptions(preferencesUrl, outcome.done ? outcome.preferencesToken : undefined),
+          ),
+        );
       },
     );
   });

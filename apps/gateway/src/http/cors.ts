@@ -17,7 +17,7 @@ export async function registerCors(app: FastifyInstance, origins: readonly strin
     credentials: true,
     methods: ["GET", "POST", "OPTIONS"],
     allowedHeaders: ["content-type", "authorization", "apollo-require-preflight", "x-apollo-operation-name"],
-    exposedHeaders: ["retry-after"],
+    exposedHeaders: ["retry-after", "ratelimit", "ratelimit-policy"],
     maxAge: 600,
     strictPreflight: false,
   });

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import fastifyCookie from "@fastify/cookie";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Logger as PinoLogger } from "pino";
+import type { Bindings, ChildLoggerOptions, Logger as PinoLogger } from "pino";
 import type { HonourConfig } from "@honour/platform";
 import type { GatewayMetrics } from "../observability/metrics";
+import { consoleSettings, registerConsoleRoutes } from "./console.routes";
 import { clientErrorHandler, registerErrorEnvelope } from "./error-envelope";
 
 export interface HttpTimeouts {
@@ -51,6 +52,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     clientErrorHandler,
     // One line per request, written by the onResponse hook below at debug level.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (parent, bindings, childOptions) => lazyChildLogger(logger, parent, bindings, childOptions),
     serverFactory: (handler, opts) => {
       const server = createServer({ connectionsCheckingInterval: timeouts.checkIntervalMs }, (request, response) => {
         if (!options.ahead(request, response)) handler(request, response);
@@ -73,15 +75,110 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   await app.register(fastifyCookie);
   registerErrorEnvelope(app);
+  // The label objects of the few combinations a gateway sees are made once each, not per request
+  // (prom-client still hashes them on every inc()).
+  const requestCounters = new Map<string, { inc(): void }>();
   app.addHook("onResponse", (request, reply, done) => {
-    metrics.httpRequests.inc({
-      route: request.routeOptions.url ?? "unmatched",
-      method: request.method,
-      status: String(reply.statusCode),
-    });
+    const route = request.routeOptions.url ?? "unmatched";
+    const key = `${route} ${request.method} ${reply.statusCode}`;
+    let counter = requestCounters.get(key);
+    if (!counter) {
+      counter = metrics.httpRequests.labels({ route, method: request.method, status: String(reply.statusCode) });
+      if (requestCounters.size < 1000) requestCounters.set(key, counter);
+    }
+    counter.inc();
     const level = reply.statusCode >= 500 ? "warn" : "debug";
     request.log[level]({ req: request, res: reply, ms: Math.round(reply.elapsedTime) }, "request completed");
     done();
   });
+  // The staff console, `/`, favicon and robots.txt; and the offline IDE for a browser's GET
+  // /graphql, answered ahead of the /graphql route the gateway adds next (never Apollo's CDN page).
+  await registerConsoleRoutes(app, config, consoleSettings(config));
   return app;
+}
+
+type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+
+/**
+ * Each request's logger (`request.log`, bound to its id), made on first use. pino makes a child
+ * eagerly and runs its bindings through the redaction of every wildcard path, about 2 % of a `me`
+ * request, though most requests log nothing (their line is written at debug level). A call at a
+ * level the gateway does not log is dropped without making the child. A class, so that a request
+ * allocates one small object rather than a closure per level.
+ */
+export function lazyChildLogger(
+  root: PinoLogger,
+  parent: FastifyBaseLogger,
+  bindings: Bindings,
+  childOptions: ChildLoggerOptions,
+): FastifyBaseLogger {
+  return new LazyChildLogger(root, parent, bindings, childOptions) as unknown as FastifyBaseLogger;
+}
+
+class LazyChildLogger {
+  private made: FastifyBaseLogger | undefined;
+  /** A route's own logLevel comes as the child's level; else the gateway's decides. */
+  private readonly threshold: number | undefined;
+
+  constructor(
+    private readonly root: PinoLogger,
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly childOptions: ChildLoggerOptions,
+  ) {
+    this.threshold = childOptions?.level ? root.levels.values[childOptions.level] : undefined;
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.real().level = level;
+  }
+
+  silent(): void {}
+
+  child(more: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.real().child(more, options);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write("fatal", args);
+  }
+
+  error(...args: unknown[]): void {
+    this.write("error", args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.write("warn", args);
+  }
+
+  info(...args: unknown[]): void {
+    this.write("info", args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.write("debug", args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.write("trace", args);
+  }
+
+  private real(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.childOptions));
+  }
+
+  private write(level: LogLevel, args: unknown[]): void {
+    if (!this.made) {
+      const enabled =
+        this.threshold === undefined
+          ? this.root.isLevelEnabled(level)
+          : this.root.levels.values[level]! >= this.threshold;
+      if (!enabled) return;
+    }
+    (this.real()[level] as (...a: unknown[]) => void)(...args);
+  }
 }

@@ -5,10 +5,17 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client
 const MAX_OPERATION_LABELS = 200;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
+interface OperationSeries {
+  duration: { observe(seconds: number): void };
+  ok: { inc(): void };
+  error: { inc(): void };
+}
+
 /** Prometheus metrics of one gateway: per-operation GraphQL counts and latency, HTTP, process. */
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly knownOperations = new Set<string>();
+  private readonly operationSeries = new Map<string, OperationSeries>();
   private readonly graphqlRequests = new Counter({
     name: "honour_graphql_requests_total",
     help: "GraphQL operations by name, type and outcome",
@@ -29,6 +36,34 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly partnerOperations = new Counter({
+    name: "honour_partner_operations_total",
+    help: "GraphQL operations run per partner (API key's partner id)",
+    labelNames: ["partner"] as const,
+    registers: [this.registry],
+  });
+  private readonly partnerCost = new Counter({
+    name: "honour_partner_query_cost_total",
+    help: "Estimated query cost spent per partner",
+    labelNames: ["partner"] as const,
+    registers: [this.registry],
+  });
+  private readonly partnerRefusals = new Counter({
+    name: "honour_partner_rate_limited_total",
+    help: "Operations refused RATE_LIMITED per partner and policy (operations or cost)",
+    labelNames: ["partner", "policy"] as const,
+    registers: [this.registry],
+  });
+
+  /** What the rate limits report per partner (partner ids: a bounded set that staff create). */
+  readonly partnerUsage = {
+    operation: (partner: string, cost: number): void => {
+      this.partnerOperations.inc({ partner });
+      if (cost > 0) this.partnerCost.inc({ partner }, cost);
+    },
+    refused: (partner: string, policy: string): void => this.partnerRefusals.inc({ partner, policy }),
+  };
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "honour_" });
   }
@@ -43,18 +78,35 @@ export class GatewayMetrics {
     return operation;
   }
 
+  /**
+   * The series of one operation label and type, their label objects made once rather than on
+   * every request (prom-client still hashes them on each call). Bounded as the labels are
+   * (operations × 4 types).
+   */
+  private seriesOf(operation: string, type: string): OperationSeries {
+    const key = `${operation} ${type}`;
+    let series = this.operationSeries.get(key);
+    if (!series) {
+      series = {
+        duration: this.graphqlDuration.labels({ operation, type }),
+        ok: this.graphqlRequests.labels({ operation, type, outcome: "ok" }),
+        error: this.graphqlRequests.labels({ operation, type, outcome: "error" }),
+      };
+      this.operationSeries.set(key, series);
+    }
+    return series;
+  }
+
   /** Apollo plugin that times each operation from request start to response. */
   plugin(): ApolloServerPlugin {
     return {
       requestDidStart: async () => {
-        const started = process.hrtime.bigint();
+        const started = performance.now();
         return {
           willSendResponse: async ({ operationName, operation, errors }) => {
-            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-            const operationLabel = this.label(operationName);
-            const type = operation?.operation ?? "unknown";
-            this.graphqlDuration.observe({ operation: operationLabel, type }, seconds);
-            this.graphqlRequests.inc({ operation: operationLabel, type, outcome: errors?.length ? "error" : "ok" });
+            const series = this.seriesOf(this.label(operationName), operation?.operation ?? "unknown");
+            series.duration.observe((performance.now() - started) / 1000);
+            (errors?.length ? series.error : series.ok).inc();
           },
         };
       },

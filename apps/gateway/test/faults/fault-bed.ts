@@ -161,7 +161,9 @@ export function send(
         );
       },
     );
-    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })));
+    req.setTimeout(options.timeoutMs ?? 30_000, () =>
+      req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })),
+    );
     req.on("error", (e: NodeJS.ErrnoException) =>
       resolve({ status: 0, headers: {}, body: "", ms: performance.now() - started, error: e.code ?? e.message }),
     );
@@ -181,8 +183,7 @@ export function beacon(path: string): { headers: Record<string, string>; body: s
   return {
     headers: {
       "content-type": "text/plain;charset=UTF-8",
-      "user-agent":
-        "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+      "user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
     },
     body: JSON.stringify({ url: `${SITE_URL}${path}`, referrer: null }),
   };

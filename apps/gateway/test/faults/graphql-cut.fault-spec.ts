@@ -85,7 +85,11 @@ describe("database cut during GraphQL traffic", () => {
     // live site (one account signing in eight times at once would trip its own sign-in throttle).
     const customers: { cookie: string; login: Record<string, unknown> }[] = [];
     for (let i = 0; i < CONCURRENCY; i++) {
-      const input = { email: `fault-${i}-${Date.now()}@example.com`, password: "a fault-test password", name: "Fault Test" };
+      const input = {
+        email: `fault-${i}-${Date.now()}@example.com`,
+        password: "a fault-test password",
+        name: "Fault Test",
+      };
       const registered = await send(agent, `${gateway.url}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json" },

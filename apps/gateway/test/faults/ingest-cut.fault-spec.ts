@@ -30,7 +30,12 @@ describe("database cut during ingest", () => {
         const path = `/fault/${next++}`;
         const { headers, body } = beacon(path);
         const at = elapsed();
-        const answer = await send(agent, `${gateway.url}/api/event`, { method: "POST", headers, body, timeoutMs: 10_000 });
+        const answer = await send(agent, `${gateway.url}/api/event`, {
+          method: "POST",
+          headers,
+          body,
+          timeoutMs: 10_000,
+        });
         answers.push({ ...answer, at });
         if (answer.status === 202) accepted.push(path);
       }

@@ -23,7 +23,9 @@ describe("gateway SIGTERM under load", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         query: "mutation Register($input: RegisterInput!) { register(input: $input) { user { id } } }",
-        variables: { input: { email: `sigterm-${Date.now()}@example.com`, password: "a sigterm password", name: "Sig Term" } },
+        variables: {
+          input: { email: `sigterm-${Date.now()}@example.com`, password: "a sigterm password", name: "Sig Term" },
+        },
       }),
     });
     expect(registered.status).toBe(200);
@@ -47,13 +49,20 @@ describe("gateway SIGTERM under load", () => {
         if (n % 2 === 0) {
           const path = `/sigterm/${next++}`;
           const { headers, body } = beacon(path);
-          const answer = await send(agent, `${gateway.url}/api/event`, { method: "POST", headers, body, timeoutMs: 20_000 });
+          const answer = await send(agent, `${gateway.url}/api/event`, {
+            method: "POST",
+            headers,
+            body,
+            timeoutMs: 20_000,
+          });
           answers.push({ ...answer, at, kind: "beacon", path });
         } else {
           const answer = await send(agent, `${gateway.url}/graphql`, {
             method: "POST",
             headers: { "content-type": "application/json", cookie },
-            body: JSON.stringify({ query: "query MeAndOrders { me { id email } myOrders(first: 5) { nodes { id } } }" }),
+            body: JSON.stringify({
+              query: "query MeAndOrders { me { id email } myOrders(first: 5) { nodes { id } } }",
+            }),
             timeoutMs: 20_000,
           });
           answers.push({ ...answer, at, kind: "graphql" });
@@ -73,7 +82,9 @@ describe("gateway SIGTERM under load", () => {
     const before = answers.filter((a) => a.at < signalAt);
     const after = answers.filter((a) => a.at >= signalAt);
     const failedBefore = before.filter((a) => a.error !== undefined || a.status >= 500);
-    const wrongGraphql = before.filter((a) => a.kind === "graphql" && !a.error && (a.status !== 200 || a.body.includes('"errors"')));
+    const wrongGraphql = before.filter(
+      (a) => a.kind === "graphql" && !a.error && (a.status !== 200 || a.body.includes('"errors"')),
+    );
     const accepted = answers.filter((a) => a.kind === "beacon" && a.status === 202).map((a) => a.path!);
     const counts = await countViews(direct);
     const lost = accepted.filter((p) => !counts.get(p)).length;

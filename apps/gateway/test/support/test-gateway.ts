@@ -44,6 +44,14 @@ export async function startTestGateway(
       HONOUR_ADMIN_PASSWORD: ADMIN.password,
       HONOUR_DEMO_DATA: "false",
       LOG_LEVEL: "trace",
+      // The tests call as partners with their own documents and send more than a client IP may:
+      // the integrations' tests turn these back on.
+      PARTNER_TRUSTED_DOCUMENTS_ONLY: "false",
+      RATE_LIMIT_SITE_OPERATIONS: "0",
+      RATE_LIMIT_SITE_COST: "0",
+      RATE_LIMIT_PARTNER_OPERATIONS: "0",
+      RATE_LIMIT_PARTNER_COST: "0",
+      PARTNER_KEY_REJECTIONS_PER_IP: "0",
       ...env,
     }),
     database: database.config,
