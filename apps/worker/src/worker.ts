@@ -4,7 +4,7 @@ import {
   isSchemaCurrent,
   JobRunner,
   silentLogger,
-  SqlJobQueue,
+  createJobQueue,
   systemClock,
   ConfigException,
   type DataSourceParts,
@@ -70,7 +70,12 @@ export async function startWorker(config: HonourConfig, options: StartWorkerOpti
 
   const platform: Platform = createPlatform(config, dataSource, {
     clock: systemClock,
-    jobs: new SqlJobQueue(dataSource, systemClock, { backoffBaseMs: settings.backoffBaseMs }),
+    jobs: createJobQueue(dataSource, systemClock, config.redisUrl, {
+      backoffBaseMs: settings.backoffBaseMs,
+      // A job's BullMQ lock outlives its heartbeats by the same margin as the SQL reaper's.
+      lockMs: settings.staleAfterMs,
+      logger,
+    }),
     logger,
     securityLog: new SqlSecurityLog(),
   });
@@ -101,6 +106,8 @@ export async function startWorker(config: HonourConfig, options: StartWorkerOpti
     stop: () =>
       (stopping ??= (async () => {
         await runner.stop();
+        await platform.jobs.close?.();
+        await platform.redis?.close();
         await dataSource.destroy();
         logger.info({ event: "worker.stopped", workerId: runner.workerId }, "worker stopped");
       })()),

@@ -1,4 +1,5 @@
 import { MeDocument } from "./generated/graphql";
+import { persistedDocumentIds } from "./generated/persisted-documents";
 import { createHonourClient } from "./honour-client";
 import { HonourError } from "./honour-error";
 
@@ -39,7 +40,30 @@ describe("createHonourClient", () => {
     expect(sent[0]!.init.credentials).toBe("include");
     const body = JSON.parse(String(sent[0]!.init.body));
     expect(body.operationName).toBe("Me");
-    expect(body.query).toContain("query Me");
+    // A shipped document goes as its trusted document id, never as text.
+    expect(body.documentId).toBe(persistedDocumentIds.get(MeDocument));
+    expect(body.documentId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(body.query).toBeUndefined();
+  });
+
+  it("sends the text when asked to, and once when the gateway does not know the id", async () => {
+    const untrusting = fakeFetch([json({ data: { me: null } })]);
+    await createHonourClient({ url: "http://gw/graphql", fetch: untrusting.fetch, trustedDocuments: false }).request(
+      MeDocument,
+    );
+    expect(JSON.parse(String(untrusting.sent[0]!.init.body)).query).toContain("query Me");
+
+    const older = fakeFetch([
+      json({ errors: [{ message: "unknown", extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } }] }, { status: 400 }),
+      json({ data: { me: null } }),
+    ]);
+    expect(await createHonourClient({ url: "http://gw/graphql", fetch: older.fetch }).request(MeDocument)).toEqual({
+      me: null,
+    });
+    expect(older.sent.map((s) => Object.keys(JSON.parse(String(s.init.body))).sort())).toEqual([
+      ["documentId", "operationName", "variables"],
+      ["operationName", "query", "variables"],
+    ]);
   });
 
   it("keeps the session cookie outside browsers and forgets it when the server expires it", async () => {

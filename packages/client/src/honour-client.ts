@@ -9,6 +9,7 @@ import {
   type PartnerErasureNoticesQuery,
   type PartnerOrdersQuery,
 } from "./generated/graphql";
+import { persistedDocumentIds } from "./generated/persisted-documents";
 import { errorFromGraphQL, errorFromHttp, type GraphQLErrorPayload } from "./honour-error";
 import { SessionCookies } from "./session-cookies";
 
@@ -41,6 +42,13 @@ export interface HonourClientOptions {
   keepSessionCookie?: boolean;
   /** Extra headers for every request. */
   headers?: Record<string, string>;
+  /**
+   * Send the shipped documents as trusted documents (`documentId`, from the manifest the gateway
+   * loads) rather than as text: on by default, and required for partner keys by default
+   * (PARTNER_TRUSTED_DOCUMENTS_ONLY). A gateway that does not know an id gets the text once.
+   * Documents of your own are always sent as text.
+   */
+  trustedDocuments?: boolean;
 }
 
 /** The variables argument: optional when the operation needs none. */
@@ -145,12 +153,20 @@ export function createHonourClient(options: HonourClientOptions): HonourClient {
     const cookie = jar?.header();
     if (cookie) headers.cookie = cookie;
 
-    const response = await doFetch(options.url, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ query, variables: variables ?? {}, operationName }),
-      credentials: options.credentials ?? "include",
-    });
+    const documentId = options.trustedDocuments === false ? undefined : persistedDocumentIds.get(document);
+    const send = (body: Record<string, unknown>) =>
+      doFetch(options.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ ...body, variables: variables ?? {}, operationName }),
+        credentials: options.credentials ?? "include",
+      });
+    let response = await send(documentId ? { documentId } : { query });
+    if (documentId && response.status === 400) {
+      // A gateway without this id in its manifest (older or newer than this client): send the text.
+      const refusal = await response.clone().text();
+      if (refusal.includes('"PERSISTED_QUERY_NOT_FOUND"')) response = await send({ query });
+    }
     jar?.store(setCookiesOf(response.headers));
 
     const retryAfter = response.headers.get("retry-after");

@@ -136,14 +136,25 @@ describe("the fetch client against the real gateway", () => {
     expect((error as HonourError).code).toBe("UNAUTHENTICATED");
   });
 
-  it("sets and reads preferences", async () => {
+  it("sets and reads preferences; an unverified address's email grant is pending", async () => {
     const honour = createHonourClient({ url: gateway.url });
     await honour.request(RegisterDocument, { input: registration() });
     const { setPreferences } = await honour.request(SetPreferencesDocument, {
-      input: [{ topic: "NEWSLETTER", channel: "EMAIL", granted: true }],
+      input: [
+        { topic: "NEWSLETTER", channel: "EMAIL", granted: true },
+        { topic: "NEWSLETTER", channel: "MAIL", granted: true },
+      ],
     });
     expect(setPreferences).toContainEqual(
-      expect.objectContaining({ topic: "NEWSLETTER", channel: "EMAIL", granted: true }),
+      expect.objectContaining({ topic: "NEWSLETTER", channel: "MAIL", granted: true, pending: false }),
+    );
+    // Double opt-in: granted only once the address is verified through the welcome mail's link.
+    expect(setPreferences).toContainEqual(
+      expect.objectContaining({ topic: "NEWSLETTER", channel: "EMAIL", granted: false, pending: true }),
+    );
+    const { myPreferences } = await honour.request(MyPreferencesDocument);
+    expect(myPreferences).toContainEqual(
+      expect.objectContaining({ topic: "NEWSLETTER", channel: "EMAIL", granted: false, pending: true }),
     );
   });
 

@@ -1,3 +1,5 @@
+import { ConsentAction, ConsentActorKind, ConsentMethod } from "@honour/consent";
+import { Channel, newId, Role, Topic } from "@honour/platform";
 import { printFaultFigures } from "@honour/testing";
 import type { DataSource } from "typeorm";
 
@@ -45,4 +47,50 @@ export async function insertRows(
       chunk.flat(),
     );
   }
+}
+
+/**
+ * `count` accounts `reader<i>@example.com` that granted the newsletter by email, each grant with
+ * its ledger entry: the recipients of the campaign scenarios.
+ */
+export async function seedNewsletterRecipients(dataSource: DataSource, count: number): Promise<void> {
+  const now = new Date();
+  const users: unknown[][] = [];
+  const events: unknown[][] = [];
+  const preferences: unknown[][] = [];
+  for (let i = 0; i < count; i++) {
+    const userId = newId(now.getTime());
+    const eventId = newId(now.getTime());
+    users.push([userId, `reader${i}@example.com`, "not-a-password-hash", `Reader ${i}`, Role.CUSTOMER, now, now]);
+    events.push([
+      eventId,
+      userId.replace(/-/g, "").padEnd(64, "0"),
+      Topic.NEWSLETTER,
+      Channel.EMAIL,
+      ConsentAction.GRANTED,
+      ConsentMethod.PREFERENCE_CENTRE,
+      ConsentActorKind.PERSON,
+      1,
+      now,
+    ]);
+    preferences.push([userId, Topic.NEWSLETTER, Channel.EMAIL, 1, ConsentMethod.PREFERENCE_CENTRE, 1, eventId, now]);
+  }
+  await insertRows(
+    dataSource,
+    "user",
+    ["id", "email", "passwordHash", "name", "role", "createdAt", "updatedAt"],
+    users,
+  );
+  await insertRows(
+    dataSource,
+    "consent_event",
+    ["id", "subjectHash", "topic", "channel", "action", "method", "actorKind", "policyVersion", "occurredAt"],
+    events,
+  );
+  await insertRows(
+    dataSource,
+    "consent_preference",
+    ["userId", "topic", "channel", "granted", "method", "policyVersion", "eventId", "updatedAt"],
+    preferences,
+  );
 }

@@ -155,87 +155,129 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
   }
 
   /**
-   * Whether another connection to this database is inside a transaction holding row locks: the
-   * worker's handler in the middle of its work, not between two statements or two batches.
+   * A transaction of the test's own that holds row locks the worker's job will need, so the job is
+   * stopped at a known point inside its work (waiting for the lock) when the worker is killed, on
+   * any machine, however fast: no poll has to land inside a statement by luck.
    */
-  const workerInTransaction = async (): Promise<boolean> =>
-    (await count(
-      db,
-      `SELECT COUNT(*) AS n FROM information_schema.innodb_trx t
-       JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
-       WHERE p.db = DATABASE() AND t.trx_mysql_thread_id <> CONNECTION_ID() AND t.trx_rows_locked >= 2`,
-    )) > 0;
+  async function holdLocks(sql: string, parameters: unknown[]): Promise<{ release(): Promise<void> }> {
+    const runner = db.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(sql, parameters);
+    return {
+      async release() {
+        await runner.rollbackTransaction();
+        await runner.release();
+      },
+    };
+  }
 
-  const jobNamed = async (name: string): Promise<JobEntity | null> =>
-    db.dataSource.manager.findOne(JobEntity, { where: { name }, order: { createdAt: "DESC", id: "DESC" } });
+  /** The rows changed so far by the worker's transaction that waits for one of our locks, if one does. */
+  const waitingWorkerRows = async (): Promise<number | null> => {
+    const rows = (await db.dataSource.query(
+      `SELECT t.trx_rows_modified AS n FROM information_schema.innodb_trx t
+       JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+       WHERE p.db = DATABASE() AND t.trx_state = 'LOCK WAIT'`,
+    )) as { n: string | number }[];
+    return rows.length === 0 ? null : Number(rows[0]!.n);
+  };
+
+  const jobById = async (id: string): Promise<JobEntity> => db.dataSource.manager.findOneByOrFail(JobEntity, { id });
+
+  /** Makes sure a job `name` waits to run: the one the schedule queued, or one queued now. */
+  async function ensurePending(name: string): Promise<void> {
+    const pending = await db.dataSource.manager.countBy(JobEntity, { name, status: JobStatus.PENDING });
+    if (pending === 0) await db.enqueue(name);
+  }
 
   /**
-   * Waits until job `name` is RUNNING and `underway` says it is in the middle of its work, kills the
-   * worker, and checks the job was left RUNNING (so it really died mid-job). Returns a figure.
+   * Waits until a job `name` is RUNNING and the worker's transaction waits for the test's lock,
+   * kills the worker, and checks the job was left RUNNING after its first attempt (so it really
+   * died mid-job). Returns the job's id and the rows its open transaction had changed.
    */
-  async function killMidJob(worker: WorkerProcess, name: string, underway: () => Promise<boolean>): Promise<string> {
-    await waitFor(async () => (await jobNamed(name))?.status === JobStatus.RUNNING && (await underway()), 60_000, 5);
+  async function killMidJob(worker: WorkerProcess, name: string): Promise<{ id: string; uncommittedRows: number }> {
+    let running: JobEntity | null = null;
+    let uncommittedRows: number | null = null;
+    await waitFor(
+      async () => {
+        running = await db.dataSource.manager.findOneBy(JobEntity, { name, status: JobStatus.RUNNING });
+        uncommittedRows = running ? await waitingWorkerRows() : null;
+        return uncommittedRows !== null;
+      },
+      300_000,
+      20,
+    );
     worker.kill("SIGKILL");
     expect(await worker.exited).toEqual({ code: null, signal: "SIGKILL" });
-    const job = (await jobNamed(name))!;
-    expect(job).toMatchObject({ status: JobStatus.RUNNING, attempts: 1 });
-    return name;
+    const id = running!.id;
+    expect(await jobById(id)).toMatchObject({ status: JobStatus.RUNNING, attempts: 1 });
+    return { id, uncommittedRows: uncommittedRows! };
   }
+
+  /** The id at `offset` among `where`'s rows of `table` in the order the job takes them. */
+  const idAt = async (table: string, where: string, order: string, offset: number): Promise<string> =>
+    (
+      (await db.dataSource.query(
+        `SELECT id FROM \`${table}\` WHERE ${where} ORDER BY ${order} LIMIT 1 OFFSET ${offset}`,
+      )) as {
+        id: string;
+      }[]
+    )[0]!.id;
 
   it("takes each killed job again after the stale period and finishes it, leaving nothing half-erased", async () => {
     const { requestId, personId } = await seed();
     const erasedLeft = () => count(db, "SELECT COUNT(*) AS n FROM customer_order WHERE contactErasedAt IS NOT NULL");
     const closedLeft = () => count(db, "SELECT COUNT(*) AS n FROM user WHERE closedAt IS NOT NULL");
     const startedAt = Date.now();
-    const killed: string[] = [];
+    const killed: { id: string; uncommittedRows: number }[] = [];
 
-    // 1. Mid-export: the copy is built in one transaction, so nothing of it may remain.
+    // 1. Mid-export: the copy is built and stored in one transaction. A gap lock on the audit log
+    //    past every entry stops the job at its last statement, the DATA_EXPORTED entry, after it
+    //    has written the whole copy and marked the request: the kill must leave none of it.
+    let holder = await holdLocks("SELECT id FROM audit_entry WHERE id >= ? FOR UPDATE", [newId()]);
     let worker = db.startWorker(FAULT_WORKER_ENV);
-    killed.push(await killMidJob(worker, PRIVACY_JOBS.buildDataExport, workerInTransaction));
+    killed.push(await killMidJob(worker, PRIVACY_JOBS.buildDataExport));
+    await holder.release();
     expect(await count(db, "SELECT COUNT(*) AS n FROM privacy_data_export")).toBe(0);
     expect(await count(db, "SELECT COUNT(*) AS n FROM privacy_data_export_part")).toBe(0);
+    expect(
+      await count(db, `SELECT COUNT(*) AS n FROM privacy_request WHERE id = '${requestId}' AND status = 'RECEIVED'`),
+    ).toBe(1);
 
-    // The closures and erasures were seeded as recent, so the first worker's start-up schedules
-    // found nothing to do; now they fall due, and each job is queued as its daily schedule would.
+    // 2. Mid-deletion of the closed accounts (batches of 500, each one statement). They were
+    //    seeded as recent, so the first worker's start-up schedules found nothing to do; now they
+    //    fall due, and the job is stopped inside the DELETE of the batch holding the 2 751st.
     await db.dataSource.query("UPDATE `user` SET closedAt = ? WHERE closedAt IS NOT NULL", [TEN_YEARS_AGO]);
+    const lockedAccount = await idAt("user", "closedAt IS NOT NULL", "closedAt, id", 2_750);
+    holder = await holdLocks("SELECT id FROM `user` WHERE id = ? FOR UPDATE", [lockedAccount]);
+    await ensurePending(USERS_JOBS.deleteClosedAccounts);
+    worker = db.startWorker(FAULT_WORKER_ENV);
+    killed.push(await killMidJob(worker, USERS_JOBS.deleteClosedAccounts));
+    await holder.release();
+    const closedAtKill = await closedLeft();
+
+    // 3. Mid-purge of the erased orders (batches of 500, each one transaction), stopped inside the
+    //    transaction of the batch holding the 5 251st.
     await db.dataSource.query("UPDATE customer_order SET contactErasedAt = ? WHERE contactErasedAt IS NOT NULL", [
       TEN_YEARS_AGO,
     ]);
-
-    // 2. Mid-deletion of the closed accounts (batches of 500, each one statement).
-    await db.enqueue(USERS_JOBS.deleteClosedAccounts);
+    const lockedOrder = await idAt("customer_order", "contactErasedAt IS NOT NULL", "id", 5_250);
+    holder = await holdLocks("SELECT id FROM customer_order WHERE id = ? FOR UPDATE", [lockedOrder]);
+    await ensurePending(ORDERS_JOBS.purgeErasedOrders);
     worker = db.startWorker(FAULT_WORKER_ENV);
-    killed.push(
-      // Each batch is one DELETE, atomic on its own: between two batches is as much "mid-job" as
-      // inside one, and on a fast machine a poll rarely lands inside a statement.
-      await killMidJob(worker, USERS_JOBS.deleteClosedAccounts, async () => {
-        const left = await closedLeft();
-        return left < CLOSED_ACCOUNTS && left > 0;
-      }),
-    );
-    const closedAtKill = await closedLeft();
-
-    // 3. Mid-purge of the erased orders (batches of 500, each one transaction).
-    await db.enqueue(ORDERS_JOBS.purgeErasedOrders);
-    worker = db.startWorker(FAULT_WORKER_ENV);
-    killed.push(
-      await killMidJob(worker, ORDERS_JOBS.purgeErasedOrders, async () => {
-        const left = await erasedLeft();
-        return left < ERASED_ORDERS && left > 0 && (await workerInTransaction());
-      }),
-    );
+    killed.push(await killMidJob(worker, ORDERS_JOBS.purgeErasedOrders));
+    await holder.release();
     const erasedAtKill = await erasedLeft();
 
-    // 4. A worker that is left alone finishes every one of them.
+    // 4. A worker that is left alone finishes every one of them, and whatever else is queued.
     worker = db.startWorker(FAULT_WORKER_ENV);
-    const names = [PRIVACY_JOBS.buildDataExport, USERS_JOBS.deleteClosedAccounts, ORDERS_JOBS.purgeErasedOrders];
     await waitFor(
-      async () => (await Promise.all(names.map(jobNamed))).every((j) => j?.status === JobStatus.DONE),
-      120_000,
+      async () => (await Promise.all(killed.map((k) => jobById(k.id)))).every((j) => j.status === JobStatus.DONE),
+      300_000,
       200,
     );
     const seconds = (Date.now() - startedAt) / 1000;
-    const jobs = await Promise.all(names.map(jobNamed));
+    const jobs = await Promise.all(killed.map((k) => jobById(k.id)));
     const buildMs = worker.logs.find((l) => l.msg === "job done" && l.job === PRIVACY_JOBS.buildDataExport)?.ms;
 
     const ordersWithoutAllLines = await count(
@@ -265,7 +307,8 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
 
     printFigures("SIGKILL mid-export and mid-erasure", {
       kills: killed.length,
-      attempts: jobs.map((j) => j!.attempts).join("/"),
+      uncommittedRowsAtKills: killed.map((k) => k.uncommittedRows).join("/"),
+      attempts: jobs.map((j) => j.attempts).join("/"),
       exportBuildMs: String(buildMs),
       exportWhole: Boolean(exported) && Number(exported!.stored) === Number(exported!.size),
       closedAccountsAtKill: `${closedAtKill}/${CLOSED_ACCOUNTS}`,
@@ -279,17 +322,23 @@ describe("worker killed mid-export and mid-erasure (SIGKILL) on MariaDB through 
     });
 
     // Each job was taken again after its worker died, and finished on that second attempt.
-    expect(jobs.map((j) => j!.attempts)).toEqual([2, 2, 2]);
+    expect(jobs.map((j) => j.attempts)).toEqual([2, 2, 2]);
     expect(exported).toMatchObject({ status: "COMPLETED" });
     expect(Number(exported!.stored)).toBe(Number(exported!.size));
     expect(await count(db, "SELECT COUNT(*) AS n FROM privacy_data_export")).toBe(1);
     expect(await closedLeft()).toBe(0);
     expect(await erasedLeft()).toBe(0);
+    // Each kill landed inside a batch after earlier batches had committed.
+    expect(closedAtKill).toBe(CLOSED_ACCOUNTS - 2_500);
+    expect(erasedAtKill).toBe(ERASED_ORDERS - 5_000);
+    // The export's transaction had written the copy before it died, and the DELETEs had started.
+    expect(killed.every((k) => k.uncommittedRows > 0)).toBe(true);
     expect(ownOrders).toBe(OWN_ORDERS);
     expect(ordersWithoutAllLines).toBe(0);
     expect(linesWithoutOrder).toBe(0);
     expect(consentWithoutLedger).toBe(0);
     expect(sessionsWithoutAccount).toBe(0);
     expect(await count(db, "SELECT COUNT(*) AS n FROM consent_preference")).toBe(400);
-  });
+    // Seeding 60 000 rows and four worker start-ups take minutes on a loaded 2-core machine.
+  }, 900_000);
 });

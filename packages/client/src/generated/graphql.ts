@@ -17,8 +17,6 @@ export type CardBrand = "VISA" | "MASTERCARD" | "AMEX" | "DISCOVER" | "DINERS" |
 /** How a communication reaches a person. */
 export type Channel = "EMAIL" | "TELEPHONE" | "FAX" | "MAIL";
 
-export type SuppressedHashReason = "PARTNER_OFFERS_WITHDRAWN" | "SUPPRESSED";
-
 /** A part of an order's contact. */
 export type DisclosedField = "NAME" | "EMAIL" | "PHONE" | "ORGANISATION" | "ADDRESS";
 
@@ -66,6 +64,8 @@ export type CommunicationChoiceInput = {
 export type LoginInput = {
   email: string;
   password: string;
+  /** True: answer the session's token in AuthPayload.token instead of setting the cookie, for a native app or server-side rendering to send as `Authorization: Bearer <token>`. The same session as a cookie's: stored hashed, listed in mySessions, ended by logout or revokeSession. */
+  bearerToken?: boolean | null | undefined;
 };
 
 /** Fields left out stay as they are; null clears an optional field. */
@@ -81,13 +81,19 @@ export type UpdateProfileInput = {
   fax?: string | null | undefined;
   /** Replaces the whole address; null clears it. */
   address?: PostalAddressInput | null | undefined;
-  /** Needs currentPassword. */
+  /**
+   * Only the address you have (in any case); another is refused (EMAIL_CHANGE_NEEDS_CONFIRMATION).
+   * @deprecated Use requestEmailChange: the new address is confirmed by a link mailed to it.
+   */
   email?: string | null | undefined;
   /** false deletes saved payment methods at once and stops saving new ones. */
   keepBillingDetails?: boolean | null | undefined;
   /** false removes past orders from your history (kept for accounting) and stops adding new ones. */
   keepOrderHistory?: boolean | null | undefined;
-  /** Required when the email changes. */
+  /**
+   * Not needed: the email changes with requestEmailChange.
+   * @deprecated The email changes with requestEmailChange, which takes the current password.
+   */
   currentPassword?: string | null | undefined;
 };
 
@@ -162,7 +168,7 @@ export type AddressInput = {
   country?: string | null | undefined;
 };
 
-/** Either the card fields (cardNumber, expiryMonth, expiryYear, cvc, cardholderName) or savedPaymentMethodId, never both. The card number and CVC go to the payment provider and are never stored or logged. */
+/** One of: the card fields (cardNumber, expiryMonth, expiryYear, cvc, cardholderName), savedPaymentMethodId, or cardToken (made in the browser). The card number and CVC go to the payment provider and are never stored or logged. */
 export type PaymentInput = {
   /** 12 to 19 digits; spaces and hyphens are ignored. */
   cardNumber?: string | null | undefined;
@@ -176,6 +182,8 @@ export type PaymentInput = {
   cardholderName?: string | null | undefined;
   /** One of User.savedPaymentMethods; signed-in buyers only. */
   savedPaymentMethodId?: string | number | null | undefined;
+  /** A token the payment provider's script made in the buyer's browser from the card, so the card never reaches your servers or Honour's (PCI DSS SAQ A). The demo provider's script is /js/honour-pay.js. Single use. */
+  cardToken?: string | null | undefined;
 };
 
 export type UserFieldsFragment = {
@@ -583,20 +591,42 @@ export type PartnerErasureNoticesQuery = {
   partnerErasureNotices: Array<{ id: string; orderNumbers: Array<string>; erasedAt: string }>;
 };
 
-export type PartnerSuppressionsQueryVariables = Exact<{
-  since?: string | null | undefined;
+export type PartnerQueryVariables = Exact<{ [key: string]: never }>;
+
+export type PartnerQuery = { partner: { id: string; name: string; contactEmail: string; active: boolean } };
+
+export type CheckPartnerSuppressionsQueryVariables = Exact<{
+  emails: Array<string> | string;
 }>;
 
-export type PartnerSuppressionsQuery = {
-  partnerSuppressions: Array<{ hash: string; reason: SuppressedHashReason; channel: Channel; occurredAt: string }>;
+export type CheckPartnerSuppressionsQuery = {
+  checkPartnerSuppressions: Array<{ email: string; suppressed: boolean; channels: Array<Channel> }>;
 };
 
-export type PreferenceFieldsFragment = { topic: Topic; channel: Channel; granted: boolean; updatedAt: string | null };
+export type PartnerAssignedSuppressionsQueryVariables = Exact<{ [key: string]: never }>;
+
+export type PartnerAssignedSuppressionsQuery = {
+  partnerAssignedSuppressions: Array<{ orderId: string; orderNumber: string; channels: Array<Channel> }>;
+};
+
+export type PreferenceFieldsFragment = {
+  topic: Topic;
+  channel: Channel;
+  granted: boolean;
+  pending: boolean;
+  updatedAt: string | null;
+};
 
 export type MyPreferencesQueryVariables = Exact<{ [key: string]: never }>;
 
 export type MyPreferencesQuery = {
-  myPreferences: Array<{ topic: Topic; channel: Channel; granted: boolean; updatedAt: string | null }>;
+  myPreferences: Array<{
+    topic: Topic;
+    channel: Channel;
+    granted: boolean;
+    pending: boolean;
+    updatedAt: string | null;
+  }>;
 };
 
 export type SetPreferencesMutationVariables = Exact<{
@@ -604,7 +634,13 @@ export type SetPreferencesMutationVariables = Exact<{
 }>;
 
 export type SetPreferencesMutation = {
-  setPreferences: Array<{ topic: Topic; channel: Channel; granted: boolean; updatedAt: string | null }>;
+  setPreferences: Array<{
+    topic: Topic;
+    channel: Channel;
+    granted: boolean;
+    pending: boolean;
+    updatedAt: string | null;
+  }>;
 };
 
 export type PrivacyRequestFieldsFragment = {
@@ -879,6 +915,7 @@ export const PreferenceFieldsFragmentDoc = {
           { kind: "Field", name: { kind: "Name", value: "topic" } },
           { kind: "Field", name: { kind: "Name", value: "channel" } },
           { kind: "Field", name: { kind: "Name", value: "granted" } },
+          { kind: "Field", name: { kind: "Name", value: "pending" } },
           { kind: "Field", name: { kind: "Name", value: "updatedAt" } },
         ],
       },
@@ -2198,40 +2235,26 @@ export const PartnerErasureNoticesDocument = {
     },
   ],
 } as unknown as DocumentNode<PartnerErasureNoticesQuery, PartnerErasureNoticesQueryVariables>;
-export const PartnerSuppressionsDocument = {
+export const PartnerDocument = {
   kind: "Document",
   definitions: [
     {
       kind: "OperationDefinition",
       operation: "query",
-      name: { kind: "Name", value: "PartnerSuppressions" },
-      variableDefinitions: [
-        {
-          kind: "VariableDefinition",
-          variable: { kind: "Variable", name: { kind: "Name", value: "since" } },
-          type: { kind: "NamedType", name: { kind: "Name", value: "DateTime" } },
-        },
-      ],
+      name: { kind: "Name", value: "Partner" },
       selectionSet: {
         kind: "SelectionSet",
         selections: [
           {
             kind: "Field",
-            name: { kind: "Name", value: "partnerSuppressions" },
-            arguments: [
-              {
-                kind: "Argument",
-                name: { kind: "Name", value: "since" },
-                value: { kind: "Variable", name: { kind: "Name", value: "since" } },
-              },
-            ],
+            name: { kind: "Name", value: "partner" },
             selectionSet: {
               kind: "SelectionSet",
               selections: [
-                { kind: "Field", name: { kind: "Name", value: "hash" } },
-                { kind: "Field", name: { kind: "Name", value: "reason" } },
-                { kind: "Field", name: { kind: "Name", value: "channel" } },
-                { kind: "Field", name: { kind: "Name", value: "occurredAt" } },
+                { kind: "Field", name: { kind: "Name", value: "id" } },
+                { kind: "Field", name: { kind: "Name", value: "name" } },
+                { kind: "Field", name: { kind: "Name", value: "contactEmail" } },
+                { kind: "Field", name: { kind: "Name", value: "active" } },
               ],
             },
           },
@@ -2239,7 +2262,81 @@ export const PartnerSuppressionsDocument = {
       },
     },
   ],
-} as unknown as DocumentNode<PartnerSuppressionsQuery, PartnerSuppressionsQueryVariables>;
+} as unknown as DocumentNode<PartnerQuery, PartnerQueryVariables>;
+export const CheckPartnerSuppressionsDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "query",
+      name: { kind: "Name", value: "CheckPartnerSuppressions" },
+      variableDefinitions: [
+        {
+          kind: "VariableDefinition",
+          variable: { kind: "Variable", name: { kind: "Name", value: "emails" } },
+          type: {
+            kind: "NonNullType",
+            type: {
+              kind: "ListType",
+              type: { kind: "NonNullType", type: { kind: "NamedType", name: { kind: "Name", value: "String" } } },
+            },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "checkPartnerSuppressions" },
+            arguments: [
+              {
+                kind: "Argument",
+                name: { kind: "Name", value: "emails" },
+                value: { kind: "Variable", name: { kind: "Name", value: "emails" } },
+              },
+            ],
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [
+                { kind: "Field", name: { kind: "Name", value: "email" } },
+                { kind: "Field", name: { kind: "Name", value: "suppressed" } },
+                { kind: "Field", name: { kind: "Name", value: "channels" } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CheckPartnerSuppressionsQuery, CheckPartnerSuppressionsQueryVariables>;
+export const PartnerAssignedSuppressionsDocument = {
+  kind: "Document",
+  definitions: [
+    {
+      kind: "OperationDefinition",
+      operation: "query",
+      name: { kind: "Name", value: "PartnerAssignedSuppressions" },
+      selectionSet: {
+        kind: "SelectionSet",
+        selections: [
+          {
+            kind: "Field",
+            name: { kind: "Name", value: "partnerAssignedSuppressions" },
+            selectionSet: {
+              kind: "SelectionSet",
+              selections: [
+                { kind: "Field", name: { kind: "Name", value: "orderId" } },
+                { kind: "Field", name: { kind: "Name", value: "orderNumber" } },
+                { kind: "Field", name: { kind: "Name", value: "channels" } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<PartnerAssignedSuppressionsQuery, PartnerAssignedSuppressionsQueryVariables>;
 export const MyPreferencesDocument = {
   kind: "Document",
   definitions: [
@@ -2271,6 +2368,7 @@ export const MyPreferencesDocument = {
           { kind: "Field", name: { kind: "Name", value: "topic" } },
           { kind: "Field", name: { kind: "Name", value: "channel" } },
           { kind: "Field", name: { kind: "Name", value: "granted" } },
+          { kind: "Field", name: { kind: "Name", value: "pending" } },
           { kind: "Field", name: { kind: "Name", value: "updatedAt" } },
         ],
       },
@@ -2331,6 +2429,7 @@ export const SetPreferencesDocument = {
           { kind: "Field", name: { kind: "Name", value: "topic" } },
           { kind: "Field", name: { kind: "Name", value: "channel" } },
           { kind: "Field", name: { kind: "Name", value: "granted" } },
+          { kind: "Field", name: { kind: "Name", value: "pending" } },
           { kind: "Field", name: { kind: "Name", value: "updatedAt" } },
         ],
       },

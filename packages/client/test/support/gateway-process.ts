@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestDatabase, type TestDatabaseKind } from "@honour/testing";
 
 /** The built gateway; turbo builds it first (`@honour/gateway` is a devDependency of this package). */
 const MAIN = join(__dirname, "..", "..", "..", "..", "apps", "gateway", "dist", "main.js");
@@ -16,11 +17,17 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts the built gateway as a process on a random port over SQLite in a throwaway data directory,
+ * Starts the built gateway as a process on a random port over SQLite (or a throwaway MariaDB
+ * database) in a throwaway data directory,
  * with demo data and an ADMIN account, and waits for its "GraphQL at …" line.
  */
-export async function startGateway(): Promise<GatewayProcess> {
+export async function startGateway(
+  kind: TestDatabaseKind = "sqlite",
+  extraEnv: Record<string, string> = {},
+): Promise<GatewayProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the gateway first (npx turbo run build)`);
+  // On MariaDB a throwaway database per run, as @honour/testing makes them for every package's tests.
+  const database = kind === "mysql" ? await createTestDatabase("mysql") : null;
   const dataDir = mkdtempSync(join(tmpdir(), "honour-client-"));
   let output = "";
   const child: ChildProcess = spawn(process.execPath, [MAIN], {
@@ -35,6 +42,8 @@ export async function startGateway(): Promise<GatewayProcess> {
       HONOUR_ADMIN_EMAIL: ADMIN.email,
       HONOUR_ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: "error",
+      ...(database?.config.kind === "mysql" ? { DATABASE_URL: database.config.url } : {}),
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -49,6 +58,7 @@ export async function startGateway(): Promise<GatewayProcess> {
       clearTimeout(timer);
     }
     rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop();
   };
 
   const deadline = Date.now() + 60_000;
