@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { connectionsOf, recordRatio, scenarioOf } from "./ratio-check";
 
 /** What every benchmark scenario is given: a migrated throwaway database and a running gateway. */
 export interface BenchEnv {
@@ -25,6 +27,59 @@ export interface LoadResult {
   errors: number;
   /** Requests answered 2xx. */
   ok: number;
+  /**
+   * CPU time (user + system) the server process spent per request answered, in µs, when the
+   * server is one the bench started (see {@link serverPids}). Unlike throughput it hardly depends
+   * on how busy the rest of a shared machine is.
+   */
+  cpuUsPerRequest?: number;
+}
+
+/** The processes the bench started, by the port they listen on (learnt from their ready line). */
+const serverPids = new Map<string, number>();
+
+/** CPU ticks (user + system, at 100 a second) a process has used so far; undefined if unreadable. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    // Fields after the command's closing parenthesis: state is 3rd, utime 14th, stime 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ticks so far of the server the bench started listening at `url`'s port; undefined if unknown. */
+export function serverCpuTicks(url: string): number | undefined {
+  const pid = serverPids.get(new URL(url).port);
+  return pid === undefined ? undefined : cpuTicks(pid);
+}
+
+/** A process's resident memory now and at its peak (VmRSS, VmHWM), in MiB; undefined if unreadable. */
+export function residentMiB(pid: number | undefined): { now: number; peak: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+    return { now: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a process's peak resident memory (VmHWM) again from its resident memory now, so the next
+ * {@link residentMiB} peak is that of what ran since (Linux: `echo 5 > /proc/<pid>/clear_refs`).
+ * False when the kernel refuses, and the peak then still counts from the process's start.
+ */
+export function resetPeakResident(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface LoadRequest {
@@ -45,6 +100,8 @@ export async function load(
   request: LoadRequest,
   env: Pick<BenchEnv, "connections" | "durationS">,
 ): Promise<LoadResult> {
+  const pid = serverPids.get(new URL(request.url).port);
+  const ticksBefore = pid === undefined ? undefined : cpuTicks(pid);
   const result = await autocannon({
     url: request.url,
     method: request.method ?? "POST",
@@ -62,20 +119,32 @@ export async function load(
     errors: result.errors + result.non2xx + result.timeouts,
     ok: result["2xx"],
   };
+  const ticksAfter = pid === undefined ? undefined : cpuTicks(pid);
+  if (ticksBefore !== undefined && ticksAfter !== undefined && result.requests.total > 0) {
+    loadResult.cpuUsPerRequest = ((ticksAfter - ticksBefore) * 10_000) / result.requests.total;
+  }
   request.onResult?.(loadResult);
   return loadResult;
 }
 
 export function mean(results: LoadResult[], key: keyof LoadResult): number {
-  return results.reduce((sum, r) => sum + r[key], 0) / results.length;
+  return results.reduce((sum, r) => sum + (r[key] ?? 0), 0) / results.length;
 }
 
-/** One line of the report: name, mean throughput and latencies over the rounds. */
+/** The mean CPU per request over the results that have it, or undefined. */
+export function meanCpu(results: LoadResult[]): number | undefined {
+  const measured = results.filter((r) => r.cpuUsPerRequest !== undefined);
+  return measured.length === 0 ? undefined : mean(measured, "cpuUsPerRequest");
+}
+
+/** One line of the report: name, mean throughput, latencies and CPU per request over the rounds. */
 export function row(name: string, results: LoadResult[]): string {
+  const cpu = meanCpu(results);
   return (
     `${name.padEnd(22)} ${mean(results, "rps").toFixed(0).padStart(8)} req/s   ` +
     `p50 ${mean(results, "p50").toFixed(1).padStart(6)} ms   p99 ${mean(results, "p99").toFixed(1).padStart(6)} ms   ` +
-    `errors ${mean(results, "errors").toFixed(0)}`
+    `errors ${mean(results, "errors").toFixed(0)}` +
+    (cpu === undefined ? "" : `   CPU ${cpu.toFixed(0).padStart(5)} µs/request`)
   );
 }
 
@@ -108,6 +177,23 @@ export function report(title: string, results: Record<string, LoadResult[]>, sub
     if (name === subject) continue;
     const ratio = mean(results[subject]!, "rps") / mean(rs, "rps");
     console.log(`${subject}/${name} throughput: ${(ratio * 100).toFixed(1)} %${goal ? ` (${goal})` : ""}`);
+    const [subjectCpu, otherCpu] = [meanCpu(results[subject]!), meanCpu(rs)];
+    if (subjectCpu !== undefined && otherCpu !== undefined) {
+      // What throughput would be if each had the CPU to itself: the load-independent ratio.
+      console.log(
+        `${subject}/${name} by CPU per request: ${((otherCpu / subjectCpu) * 100).toFixed(1)} % ` +
+          `(${subjectCpu.toFixed(0)} vs ${otherCpu.toFixed(0)} µs)`,
+      );
+    }
+    recordRatio({
+      scenario: scenarioOf(title),
+      pair: `${subject}/${name}`,
+      connections: connectionsOf(title),
+      ratio: ratio * 100,
+      subjectRps: mean(results[subject]!, "rps"),
+      subjectP99: mean(results[subject]!, "p99"),
+      otherP99: mean(rs, "p99"),
+    });
   }
   for (const [name, rs] of Object.entries(results)) {
     if (mean(rs, "errors") > 0)
@@ -150,9 +236,15 @@ export function spawnProcess(
   script: string,
   env: Record<string, string>,
   ready: RegExp,
+  nodeFlags: string[] = [],
 ): Promise<{ match: RegExpExecArray; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], {
+    // BENCH_CPU_PROF_DIR=<dir>: each server writes a V8 CPU profile there when it exits (the
+    // gateway on SIGTERM; see docs/performance.md for reading them). NODE_OPTIONS cannot say it.
+    const profile = process.env.BENCH_CPU_PROF_DIR
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+      : [];
+    const child = spawn(process.execPath, [...nodeFlags, ...profile, script], {
       env: { ...process.env, ...env },
       stdio: "pipe",
     });
@@ -165,6 +257,9 @@ export function spawnProcess(
         const match = ready.exec(output);
         if (match) {
           started = true;
+          // The port it listens on (a URL's or a bare number), so load() can read its CPU time.
+          const port = /(?:^|:)(\d{2,5})$/.exec(match[1] ?? "")?.[1];
+          if (port && child.pid !== undefined) serverPids.set(port, child.pid);
           resolve({ match, child });
         }
       }

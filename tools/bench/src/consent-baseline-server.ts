@@ -2,25 +2,23 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createPool, type PoolConnection, type RowDataPacket } from "mysql2/promise";
 import {
+  ACCOUNT_SQL,
   hmac,
   identifierOf,
   LEDGER_INSERT_SQL,
-  LOCK_SQL,
   newId,
-  POLICY_VERSION_SQL,
   PREFERENCE_INSERT_SQL,
   PREFERENCE_UPDATE_SQL,
   PREFERENCES_SQL,
   preferencesJson,
   SESSION_SQL,
   SUPPRESSION_LIFT_SQL,
-  USER_SQL,
 } from "./consent-baseline-sql";
 
 /**
  * The consent benchmark's baseline: a bare node:http server with a mysql2 pool answering
  * `myPreferences` and `setPreferences` with the statements the gateway runs (the same transaction
- * for setPreferences) and the same JSON. Operations are told apart by `operationName`.
+ * for setPreferences, answered from the state it wrote as the gateway's is) and the same JSON. Operations are told apart by `operationName`.
  */
 const url = process.env.BENCH_DATABASE_URL;
 const secret = process.env.HONOUR_SECRET;
@@ -37,14 +35,12 @@ interface Change {
 async function setPreferences(conn: PoolConnection, userId: string, changes: Change[]): Promise<RowDataPacket[]> {
   await conn.query("START TRANSACTION");
   try {
-    const [users] = await conn.query<RowDataPacket[]>(USER_SQL, [userId]);
+    const [users] = await conn.query<RowDataPacket[]>(ACCOUNT_SQL, [userId]);
     const user = users[0];
     if (!user) throw new Error("no such user");
-    await conn.query(LOCK_SQL, [userId]);
     const [rows] = await conn.query<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
     const current = new Map(rows.map((row) => [`${row.topic}:${row.channel}`, row]));
-    const [versions] = await conn.query<RowDataPacket[]>(POLICY_VERSION_SQL);
-    const policyVersion = Number(versions[0]!.max);
+    const policyVersion = Number(user.currentPolicyVersion);
     const now = new Date();
     const subjectHash = hmac(secret!, "consent.subject", userId);
     for (const change of changes) {
@@ -88,6 +84,8 @@ async function setPreferences(conn: PoolConnection, userId: string, changes: Cha
           now,
         ]);
       }
+      // The answer is the state written, as the gateway's (no read after, under the lock).
+      current.set(`${change.topic}:${change.channel}`, { ...row, ...change, updatedAt: now } as RowDataPacket);
     }
     for (const channel of new Set(changes.filter((c) => c.granted).map((c) => c.channel))) {
       const identifier = identifierOf(channel, user);
@@ -99,9 +97,8 @@ async function setPreferences(conn: PoolConnection, userId: string, changes: Cha
         ]);
       }
     }
-    const [after] = await conn.query<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
     await conn.query("COMMIT");
-    return after;
+    return [...current.values()];
   } catch (error) {
     await conn.query("ROLLBACK");
     throw error;

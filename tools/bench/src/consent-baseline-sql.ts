@@ -19,17 +19,15 @@ export const PREFERENCES_SQL =
   "SELECT userId, topic, channel, granted, method, policyVersion, eventId, updatedAt " +
   "FROM `consent_preference` WHERE userId = ?";
 
-/** UserService.findById (setPreferences reads the account for its identifiers). */
-export const USER_SQL =
+/**
+ * ConsentService.lockedAccount: the account (setPreferences reads it for its identifiers) under its
+ * row lock, one writer per account, with the privacy policy version in force.
+ */
+export const ACCOUNT_SQL =
   "SELECT id, email, name, organisation, organisationUrl, jobTitle, referralSource, phone, fax, addressLine1, " +
   "addressLine2, addressCity, addressPostcode, addressCountry, role, keepBillingDetails, keepOrderHistory, " +
-  "createdAt, updatedAt, closedAt FROM `user` WHERE id = ? LIMIT 1";
-
-/** ConsentService.lockAccount: one writer per account. */
-export const LOCK_SQL = "SELECT id FROM `user` WHERE id = ? FOR UPDATE";
-
-/** PolicyService.currentVersion. */
-export const POLICY_VERSION_SQL = "SELECT MAX(version) AS `max` FROM `consent_policy_version`";
+  "createdAt, updatedAt, closedAt, (SELECT MAX(version) FROM `consent_policy_version`) AS currentPolicyVersion " +
+  "FROM `user` WHERE id = ? FOR UPDATE";
 
 /** ConsentLedger.append (one row per change). */
 export const LEDGER_INSERT_SQL =

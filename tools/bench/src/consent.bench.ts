@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { type AddressInfo } from "node:net";
 import {
   ANONYMOUS,
@@ -18,7 +20,7 @@ import { createUsersServices, UserEntity, usersModule } from "@honour/users";
 import autocannon from "autocannon";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { SMTPServer } from "smtp-server";
-import { compare, report, type BenchEnv, type LoadResult } from "./bench-kit";
+import { compare, report, serverCpuTicks, type BenchEnv, type LoadResult } from "./bench-kit";
 import { insertNewsletterReaders } from "./readers";
 
 /** The secret bench.ts gives the gateway; the baseline needs it for the ledger's keyed hashes. */
@@ -96,6 +98,7 @@ function untimed(answer: unknown): unknown {
  */
 async function loadToggling(env: BenchEnv, base: string, accounts: Account[], durationS: number): Promise<LoadResult> {
   let next = 0;
+  const ticksBefore = serverCpuTicks(`${base}/graphql`);
   const result = await autocannon({
     url: `${base}/graphql`,
     connections: accounts.length,
@@ -109,6 +112,7 @@ async function loadToggling(env: BenchEnv, base: string, accounts: Account[], du
       ]);
     },
   });
+  const ticksAfter = serverCpuTicks(`${base}/graphql`);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -116,6 +120,10 @@ async function loadToggling(env: BenchEnv, base: string, accounts: Account[], du
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
     ok: result["2xx"],
+    // CPU per request, as bench-kit's load() measures it (ticks at 100 a second).
+    ...(ticksBefore !== undefined && ticksAfter !== undefined && result.requests.total > 0
+      ? { cpuUsPerRequest: ((ticksAfter - ticksBefore) * 10_000) / result.requests.total }
+      : {}),
   };
 }
 
@@ -135,6 +143,9 @@ export async function runConsentBench(env: BenchEnv): Promise<void> {
   try {
     const accounts: Account[] = [];
     for (let i = 0; i < env.connections; i++) accounts.push(await register(env, i));
+    // Verified addresses, as the issue's readers have: an unverified account's grant on EMAIL lifts
+    // no suppression (double opt-in), and the benchmark measures the grant that does.
+    await db.query("UPDATE `user` SET `emailVerifiedAt` = UTC_TIMESTAMP(3) WHERE `email` LIKE 'consent-bench-%'");
     const [me] = accounts as [Account, ...Account[]];
 
     // --- myPreferences: both must answer the same JSON before their speed means anything.
@@ -152,7 +163,7 @@ export async function runConsentBench(env: BenchEnv): Promise<void> {
         gateway: { url: `${env.gatewayUrl}/graphql`, headers, body: readBody },
       }),
       "gateway",
-      "goal: at least 40 %",
+      "goal: at least 80 %",
     );
 
     // --- setPreferences: the same answer, the same ledger entry, and the same suppression lift.
@@ -212,7 +223,7 @@ export async function runConsentBench(env: BenchEnv): Promise<void> {
         `${TOGGLED.topic}/${TOGGLED.channel}), ${env.durationS} s per run, ${env.rounds} rounds`,
       results,
       "gateway",
-      "goal: at least 40 %",
+      "goal: at least 75 %",
     );
     for (const [name, { rows, requests }] of Object.entries(appended)) {
       console.log(`${name}: ${rows} ledger rows appended by ${requests} setPreferences calls`);
@@ -221,23 +232,25 @@ export async function runConsentBench(env: BenchEnv): Promise<void> {
   } finally {
     await db.end();
   }
-
-  await runCampaignSendRate();
 }
 
 /**
- * The campaign send rate: recipients
- * seeded straight into a throwaway database, the consent services and a platform JobRunner in this
- * process, sending through nodemailer to an in-process SMTP server.
+ * The campaign send rate (`BENCH_ONLY=campaign`): recipients seeded straight into a throwaway
+ * database, the consent services and a platform JobRunner in this process, sending through
+ * nodemailer's pooled SMTP transport to an in-process SMTP server, with the worker's defaults
+ * (batch, messages in flight, connections) unless BENCH_CAMPAIGN_BATCH / BENCH_CAMPAIGN_CONCURRENCY
+ * say otherwise.
  *
- * The issue asks for 10 000 recipients, but that took 94 s on the development machine (about 106
- * messages/s), too long for every `npm run bench`; the default is 5 000 and the output says so.
- * BENCH_CAMPAIGN_RECIPIENTS=10000 measures the full count; BENCH_CAMPAIGN_BATCH (default 50) tunes
- * the batch; a run still sending after BENCH_CAMPAIGN_LIMIT_S (default 300) reports what it sent.
+ * The issue asks for 10 000 recipients; the default is 5 000 and the output says so.
+ * BENCH_CAMPAIGN_RECIPIENTS=10000 measures the full count; a run still sending after
+ * BENCH_CAMPAIGN_LIMIT_S (default 300) reports what it sent.
  */
-async function runCampaignSendRate(): Promise<void> {
+export async function runCampaignSendRate(): Promise<number> {
   const recipients = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? CAMPAIGN_DEFAULT_RECIPIENTS);
-  const batch = Number(process.env.BENCH_CAMPAIGN_BATCH ?? 50);
+  const batch = process.env.BENCH_CAMPAIGN_BATCH ? Number(process.env.BENCH_CAMPAIGN_BATCH) : undefined;
+  const concurrency = process.env.BENCH_CAMPAIGN_CONCURRENCY
+    ? Number(process.env.BENCH_CAMPAIGN_CONCURRENCY)
+    : undefined;
   const limitS = Number(process.env.BENCH_CAMPAIGN_LIMIT_S ?? 300);
   let received = 0;
   const smtp = new SMTPServer({
@@ -267,7 +280,7 @@ async function runCampaignSendRate(): Promise<void> {
   const users = createUsersServices(platform);
   const services = createConsentServices(platform, users, {
     smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
-    sender: { batchSize: batch, concurrency: 1 },
+    sender: { batchSize: batch, concurrency },
   });
   try {
     // Recipients go straight into the tables: this measures sending, not registration.
@@ -285,7 +298,16 @@ async function runCampaignSendRate(): Promise<void> {
     const runner = new JobRunner(db.dataSource, platform.jobs, systemClock, jobs, schedules, silentLogger, {
       pollMs: 5,
     });
+    // BENCH_CAMPAIGN_CPU_PROF=<file>: a V8 CPU profile of this process while the campaign is sent
+    // (not while readers are seeded), for chrome://inspect or a summary script.
+    const profile = process.env.BENCH_CAMPAIGN_CPU_PROF ? new Session() : undefined;
+    if (profile) {
+      profile.connect();
+      await profile.post("Profiler.enable");
+      await profile.post("Profiler.start");
+    }
     const started = process.hrtime.bigint();
+    const cpuAtStart = process.cpuUsage();
     const elapsedS = () => Number(process.hrtime.bigint() - started) / 1e9;
     await staff.transaction((tx) => services.campaigns.send(tx, campaign.id));
     runner.start();
@@ -302,9 +324,18 @@ async function runCampaignSendRate(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const seconds = elapsedS();
+    const cpu = process.cpuUsage(cpuAtStart);
     const sent = received;
+    if (profile) {
+      const { profile: taken } = await profile.post("Profiler.stop");
+      writeFileSync(process.env.BENCH_CAMPAIGN_CPU_PROF!, JSON.stringify(taken));
+      profile.disconnect();
+    }
     await runner.stop();
-    console.log(`\nconsent: campaign send rate to a local SMTP peer (batch ${batch}, MariaDB, one worker)`);
+    console.log(
+      `\nconsent: campaign send rate to a local SMTP peer (batch ${batch ?? "default"}, ` +
+        `in flight ${concurrency ?? "default"}, MariaDB, one worker)`,
+    );
     if (recipients < CAMPAIGN_ISSUE_RECIPIENTS) {
       console.log(
         `measured on ${recipients} recipients, not the issue's ${CAMPAIGN_ISSUE_RECIPIENTS}: those take over 60 s ` +
@@ -317,7 +348,15 @@ async function runCampaignSendRate(): Promise<void> {
         : `${recipients} recipients did not finish within ${limitS} s: ${sent} messages in ${seconds.toFixed(2)} s = ` +
             `${Math.round(sent / seconds)} messages/s (a partial measurement)`,
     );
+    // CPU time is less at the mercy of a shared machine than wall time: what one free core could do.
+    const cpuPerMessageUs = (cpu.user + cpu.system) / Math.max(1, sent);
+    console.log(
+      `CPU of this process (sender, job runner and SMTP peer): ${cpuPerMessageUs.toFixed(0)} µs a message ` +
+        `(user ${(cpu.user / 1e6).toFixed(2)} s, system ${(cpu.system / 1e6).toFixed(2)} s), ` +
+        `so about ${Math.round(1e6 / cpuPerMessageUs)} messages/s on one free core`,
+    );
     if (finished && sent !== recipients) throw new Error(`expected ${recipients} messages, the SMTP peer got ${sent}`);
+    return sent / seconds;
   } finally {
     services.close();
     await db.close();

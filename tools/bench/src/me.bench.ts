@@ -40,6 +40,6 @@ export async function runMeBench(env: BenchEnv): Promise<void> {
     `me query, ${env.connections} connections, ${env.durationS} s per run, ${env.rounds} rounds`,
     results,
     "gateway",
-    "goal: at least 40 %",
+    "goal: at least 85 %",
   );
 }

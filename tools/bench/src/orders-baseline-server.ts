@@ -4,7 +4,7 @@ import { createPool, type RowDataPacket } from "mysql2/promise";
 
 /**
  * The orders benchmark's baseline: a bare node:http server with a mysql2 pool answering
- * `myOrders(first: 20)` and `partnerOrders(first: 20)` with the statements the gateway runs (the
+ * `myOrders(first: 20)` and `partnerOrders(first: 50)` with the statements the gateway runs (the
  * session or API-key lookup, the page, its lines, and for partners the one INSERT of the
  * disclosures) and the same JSON. The request's operationName says which.
  */
@@ -91,8 +91,8 @@ async function partnerOrders(authorization: string | undefined) {
   const prefix = /^(hpk_[0-9a-f]{12})_/.exec(key)?.[1] ?? "";
   const [[row]] = await pool.query<RowDataPacket[]>(KEY_SQL, [prefix]);
   if (!row || row.secretHash !== sha256(key) || row.revokedAt || !row.active) throw new Error("bad key");
-  const [rows] = await pool.query<RowDataPacket[]>(PAGE_SQL("partnerId"), [row.partnerId, 21]);
-  const page = rows.slice(0, 20);
+  const [rows] = await pool.query<RowDataPacket[]>(PAGE_SQL("partnerId"), [row.partnerId, 51]);
+  const page = rows.slice(0, 50);
   const lines = await linesOf(page.map((o) => o.id as string));
   // One disclosure per order whose contact is handed over (only while it is assigned).
   const open = page.filter((o) => o.status === "ASSIGNED");

@@ -7,10 +7,51 @@ const MY_ORDERS =
   "query MyOrders { myOrders(first: 20) { nodes { id number status totalMinor lines { sku name quantity unitPriceMinor } " +
   `contact { name email phone organisation ${ADDRESS} } payment { brand last4 expiryMonth expiryYear } } } }`;
 const PARTNER_ORDERS =
-  "query PartnerOrders { partnerOrders(first: 20) { nodes { id number status lines { sku name quantity } " +
+  "query PartnerOrders { partnerOrders(first: 50) { nodes { id number status lines { sku name quantity } " +
   `contact { name email phone organisation ${ADDRESS} } } } }`;
 
-/** Seeds 20 orders of 3 lines for one buyer, all assigned to one partner, through the API. */
+/**
+ * Places `count` orders of the SKUs for `buyer` (1–3 of each, a test card) and assigns each to the
+ * partner, as a site's orders reach a reseller.
+ */
+export async function placeAssignedOrders(
+  buyer: GraphQLTestClient,
+  admin: GraphQLTestClient,
+  skus: string[],
+  partnerId: string,
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const placed = await buyer.ok<{ placeOrder: { id: string } }>(
+      `mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+      {
+        input: {
+          lines: skus.map((sku) => ({ sku, quantity: 1 + (i % 3) })),
+          contact: {
+            name: "Ada Lovelace",
+            email: "ada@example.com",
+            phone: "+44 20 7946 0000",
+            organisation: "Analytical Engines Ltd",
+            address: { line1: "12 St James's Square", city: "London", postcode: "SW1Y 4JH", country: "GB" },
+          },
+          payment: {
+            cardNumber: "4111111111111111",
+            expiryMonth: 12,
+            expiryYear: 2030,
+            cvc: "123",
+            cardholderName: "A L",
+          },
+        },
+      },
+    );
+    await admin.ok(`mutation ($o: ID!, $p: ID!) { assignOrder(orderId: $o, partnerId: $p) { id } }`, {
+      o: placed.placeOrder.id,
+      p: partnerId,
+    });
+  }
+}
+
+/** Seeds 50 orders of 3 lines for one buyer, all assigned to one partner, through the API. */
 async function seed(env: BenchEnv): Promise<{ cookie: string; bearer: string }> {
   // The bench gateway has no admin account; promote a registered one, as an operator would.
   const admin = new GraphQLTestClient(env.gatewayUrl);
@@ -50,34 +91,7 @@ async function seed(env: BenchEnv): Promise<{ cookie: string; bearer: string }> 
   await buyer.ok(`mutation ($input: RegisterInput!) { register(input: $input) { user { id } } }`, {
     input: { email: "orders-buyer@bench.test", password: "bench-password-1", name: "Bench Buyer" },
   });
-  for (let i = 0; i < 20; i++) {
-    const placed = await buyer.ok<{ placeOrder: { id: string } }>(
-      `mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
-      {
-        input: {
-          lines: skus.map((sku) => ({ sku, quantity: 1 + (i % 3) })),
-          contact: {
-            name: "Ada Lovelace",
-            email: "ada@example.com",
-            phone: "+44 20 7946 0000",
-            organisation: "Analytical Engines Ltd",
-            address: { line1: "12 St James's Square", city: "London", postcode: "SW1Y 4JH", country: "GB" },
-          },
-          payment: {
-            cardNumber: "4111111111111111",
-            expiryMonth: 12,
-            expiryYear: 2030,
-            cvc: "123",
-            cardholderName: "A L",
-          },
-        },
-      },
-    );
-    await admin.ok(`mutation ($o: ID!, $p: ID!) { assignOrder(orderId: $o, partnerId: $p) { id } }`, {
-      o: placed.placeOrder.id,
-      p: partnerId,
-    });
-  }
+  await placeAssignedOrders(buyer, admin, skus, partnerId, 50);
   return {
     cookie: `honour_session=${buyer.cookies.get("honour_session")}`,
     bearer: `Bearer ${key.issuePartnerApiKey.secret}`,
@@ -85,7 +99,7 @@ async function seed(env: BenchEnv): Promise<{ cookie: string; bearer: string }> 
 }
 
 /**
- * `myOrders(first: 20)` with lines, contact and payment, and `partnerOrders(first: 20)` with lines
+ * `myOrders(first: 20)` with lines, contact and payment, and `partnerOrders(first: 50)` with lines
  * and contact (each read a disclosure), against a bare node:http + mysql2 server running the same
  * statements and answering the same JSON. Then the gateway held at half its measured maximum rate,
  * for the p99 goal.
@@ -102,7 +116,7 @@ export async function runOrdersBench(env: BenchEnv): Promise<void> {
   const scenarios: { title: string; query: string; operationName: string; auth: Record<string, string> }[] = [
     { title: "myOrders(first: 20)", query: MY_ORDERS, operationName: "MyOrders", auth: { cookie } },
     {
-      title: "partnerOrders(first: 20)",
+      title: "partnerOrders(first: 50)",
       query: PARTNER_ORDERS,
       operationName: "PartnerOrders",
       auth: { authorization: bearer },
@@ -125,7 +139,7 @@ export async function runOrdersBench(env: BenchEnv): Promise<void> {
       `${title}, ${env.connections} connections, ${env.durationS} s per run, ${env.rounds} rounds`,
       results,
       "gateway",
-      "goal: at least 40 %",
+      "goal: at least 80 %",
     );
     const half = Math.max(1, Math.round(mean(results.gateway!, "rps") / 2));
     const held = await load({ ...gateway, rate: half }, env);
