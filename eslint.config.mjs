@@ -16,15 +16,29 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["@honour/*/src/*", "@honour/*/dist/*", "@honour/*/src", "@honour/*/dist"], message: "Import a package through its front door (@honour/<name> or @honour/<name>/graphql)." },
-            { group: ["../../packages/*", "../../../packages/*", "../../apps/*"], message: "No relative imports across packages." }
-          ]
-        }
-      ]
-    }
+            {
+              group: ["@honour/*/src/*", "@honour/*/dist/*", "@honour/*/src", "@honour/*/dist"],
+              message: "Import a package through its front door (@honour/<name> or @honour/<name>/graphql).",
+            },
+            {
+              group: ["../../packages/*", "../../../packages/*", "../../apps/*"],
+              message: "No relative imports across packages.",
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ["**/*.js", "**/*.mjs"],
-    languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly" } }
-  }
+    languageOptions: {
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+      },
+    },
+  },
 );

@@ -9,8 +9,8 @@ const root = join(__dirname, "..");
 const children = [];
 let stopping = false;
 
-function run(name, script) {
-  const child = spawn(process.execPath, [join(root, script)], { stdio: "inherit", env: process.env });
+function run(name, script, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, join(root, script)], { stdio: "inherit", env: process.env });
   child.on("exit", (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${signal ?? code}); stopping.`);
@@ -52,7 +52,9 @@ async function waitForReady(url, timeoutMs) {
 async function main() {
   process.on("SIGINT", () => stop(0));
   process.on("SIGTERM", () => stop(0));
-  run("gateway", "apps/gateway/dist/main.js");
+  // V8's young generation at 2 × 4 MiB instead of 2 × 16: about 23 MiB less resident, no measurable
+  // cost per request (docs/performance.md, "Start-up and memory"; the image starts it the same way).
+  run("gateway", "apps/gateway/dist/main.js", ["--max-semi-space-size=4"]);
   const host = process.env.HOST || "127.0.0.1";
   const port = process.env.PORT || "4000";
   const ready = await waitForReady(`http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}/readyz`, 120_000);

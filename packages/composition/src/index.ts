@@ -39,16 +39,20 @@ export interface AppServices {
   stats: StatsServices;
   privacy: PrivacyServices;
   /** Turns a partner API key (`Authorization: Bearer hpk_…`) into a partner actor, or throws UNAUTHENTICATED. */
-  partnerKeys?: { resolveApiKey(ctx: RequestContext, key: string): Promise<Actor> };
+  partnerKeys?: {
+    resolveApiKey(ctx: RequestContext, key: string, options?: { recordRejection?: boolean }): Promise<Actor>;
+  };
 }
 
 /** Builds every domain's services in dependency order. */
 export function createAppServices(platform: Platform): AppServices {
   const users = createUsersServices(platform);
-  const orders = createOrdersServices(platform, users);
-  const consent = createConsentServices(platform, users, {
+  // Partners' suppression checks ask consent, built after orders (orders may not import it).
+  const orders = createOrdersServices(platform, users, { contactSuppression: () => consent.suppressions });
+  const consent: ConsentServices = createConsentServices(platform, users, {
     smtpUrl: platform.config.smtpUrl,
     mailFrom: platform.config.mailFrom,
+    sender: { concurrency: platform.config.campaignMaxInFlight },
   });
   const stats = createStatsServices(platform);
   // Last: privacy builds on users and consent, and its personal data contributor erases first.

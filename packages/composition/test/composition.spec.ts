@@ -64,7 +64,16 @@ describe("the one composition", () => {
   it("registers every module's personal data contributor, in the order that erases dependants first", () => {
     const { platform, services } = compose();
     // The platform's own first (it erases last), then each domain as createAppServices builds it.
-    expect(platform.personalData.names).toEqual(["mail", "account", "orders", "consent", "security", "privacy"]);
+    expect(platform.personalData.names).toEqual([
+      "mail",
+      "account",
+      "accountEmail",
+      "orders",
+      "consent",
+      "pendingConsent",
+      "security",
+      "privacy",
+    ]);
     for (const module of moduleDefinitions.filter((m) => m.name !== "platform")) {
       const domain = (services as unknown as Record<string, { personalData?: PersonalDataContributor }>)[module.name];
       expect({
