@@ -20,6 +20,7 @@ export { SESSION_COOKIE } from "./session/session.service";
 export { VERIFY_EMAIL_PATH } from "./email-verification/email-verification.service";
 export { EMAIL_CHANGE_PATH } from "./email-change/email-change.service";
 export { SignInAttemptEntity } from "./sign-in/sign-in-attempt.entity";
+export { countRequest } from "./password/request-throttle";
 export { ArticleEntity } from "./article/article.entity";
 // The roles accounts carry are defined in platform (the request context needs them); re-exported
 // here so that callers of this package find them at its front door.

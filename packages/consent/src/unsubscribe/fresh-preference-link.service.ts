@@ -7,8 +7,8 @@ import {
   type JobQueue,
   type RequestContext,
 } from "@honour/platform";
-import { SignInAttemptEntity, UserEntity } from "@honour/users";
-import { IsNull, MoreThan } from "typeorm";
+import { countRequest, UserEntity } from "@honour/users";
+import { IsNull } from "typeorm";
 import { PREFERENCE_LINK_DAYS, type UnsubscribeService } from "./unsubscribe.service";
 
 /** The throttling window of fresh-link requests: 15 minutes, as the other forms that send mail. */
@@ -87,18 +87,9 @@ export class FreshPreferenceLinkService {
    * with `RATE_LIMITED`, or answers false.
    */
   private async count(ctx: RequestContext, keyHash: string, limit: number, refuse: boolean): Promise<boolean> {
-    const now = ctx.clock.now();
-    const id = newId(now.getTime());
-    await ctx.manager.insert(SignInAttemptEntity, { id, keyHash, attemptedAt: now });
-    const inWindow = { keyHash, attemptedAt: MoreThan(new Date(now.getTime() - FRESH_LINK_WINDOW_MS)) };
-    if ((await ctx.manager.countBy(SignInAttemptEntity, inWindow)) <= limit) return true;
-    await ctx.manager.delete(SignInAttemptEntity, { id });
+    const outcome = await countRequest(ctx, keyHash, limit, FRESH_LINK_WINDOW_MS);
+    if (outcome.counted) return true;
     if (!refuse) return false;
-    const oldest = await ctx.manager.findOne(SignInAttemptEntity, { where: inWindow, order: { attemptedAt: "ASC" } });
-    const freeAt = (oldest?.attemptedAt.getTime() ?? now.getTime()) + FRESH_LINK_WINDOW_MS;
-    throw new RateLimitedException(
-      "Too many requests for a fresh link. Try again later.",
-      Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)),
-    );
+    throw new RateLimitedException("Too many requests for a fresh link. Try again later.", outcome.retryAfterSeconds);
   }
 }
