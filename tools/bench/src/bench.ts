@@ -160,10 +160,34 @@ async function main(): Promise<void> {
     console.log(`\n${ratioTable(recordedRatios(), loadavg())}`);
     if (args.includes("--check")) printRatioCheck(recordedRatios());
   } finally {
-    for (const child of children) child.kill("SIGTERM");
+    await stopChildren(children);
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Stops every server the run started and waits for it: SIGTERM, then SIGKILL after 5 s. Dropping
+ * the database under a gateway still draining would fail its last writes, and a failed run used to
+ * leave its servers running.
+ */
+async function stopChildren(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<"late">((resolve) => {
+        timer = setTimeout(() => resolve("late"), 5000);
+      });
+      if ((await Promise.race([exited, late])) === "late") {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      clearTimeout(timer);
+    }),
+  );
 }
 
 main().catch((error) => {
