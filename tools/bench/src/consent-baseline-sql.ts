@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { RowDataPacket } from "mysql2/promise";
 
 /**
@@ -77,15 +77,8 @@ export function hmac(key: string, ...parts: string[]): string {
   return mac.digest("hex");
 }
 
-/** @honour/platform's newId: a UUIDv7. */
-export function newId(now = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+/** The same ids as the gateway's ledger entries, made the same way. */
+export { newId } from "@honour/platform";
 
 /** identifierOf for the channels the benchmark toggles (a postal key is not needed there). */
 export function identifierOf(channel: string, user: RowDataPacket): string | null {

@@ -1,6 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createPool, type RowDataPacket } from "mysql2/promise";
+// The same ids as the gateway's disclosures, made the same way (hand-written code would use them).
+import { newId } from "@honour/platform";
 
 /**
  * The orders benchmark's baseline: a bare node:http server with a mysql2 pool answering
@@ -14,15 +16,6 @@ const pool = createPool({ uri: url.replace(/^mariadb:/, "mysql:"), connectionLim
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 const orderNumber = (n: number) => `HON-${String(n).padStart(6, "0")}`;
-function newId(): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Date.now(), 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 const SESSION_SQL =
   "SELECT s.id, s.expiresAt, u.id AS userId FROM `session` s INNER JOIN `user` u ON u.id = s.userId " +
   "WHERE s.tokenHash = ? AND s.expiresAt > ? AND u.closedAt IS NULL";

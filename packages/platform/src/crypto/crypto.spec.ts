@@ -59,6 +59,19 @@ describe("newId", () => {
     expect(new Set(ids).size).toBe(1000);
   });
 
+  it("uses fresh random bits for every id, across refills of its entropy", () => {
+    // Older times than the last id's get random bits in all 74 places: 600 ids span three refills.
+    const ids = Array.from({ length: 600 }, () => newId(1_000));
+    expect(ids.every((id) => UUID_V7.test(id) && id.startsWith("00000000-03e8-7"))).toBe(true);
+    expect(new Set(ids.map((id) => id.slice(19))).size).toBe(600);
+  });
+
+  it("refuses a time that does not fit its 48 bits", () => {
+    expect(() => newId(-1)).toThrow(RangeError);
+    expect(() => newId(2 ** 48)).toThrow(RangeError);
+    expect(() => newId(1.5)).toThrow(RangeError);
+  });
+
   it("is unique within the same millisecond", () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newId(1_700_000_000_000)));
     expect(ids.size).toBe(1000);
