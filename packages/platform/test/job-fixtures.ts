@@ -1,5 +1,26 @@
+import type { TestDataSource } from "@honour/testing";
 import type { DataSource } from "typeorm";
 import { JobEntity, JobStatus, RequestContext, type Clock, type Logger } from "../src";
+
+/** The part of a better-sqlite3 connection the SQLite tests use. */
+export interface OtherSqliteConnection {
+  exec(sql: string): unknown;
+  prepare(sql: string): { run(): unknown };
+  close(): void;
+}
+
+/**
+ * Another process's connection to a SQLite test database's file (the worker beside a gateway):
+ * better-sqlite3, as TypeORM loaded it, giving up at once when it must wait.
+ */
+export function otherSqliteConnection(db: TestDataSource): OtherSqliteConnection {
+  const config = db.database.config;
+  if (config.kind !== "sqlite") throw new Error("a SQLite test");
+  const { sqlite } = db.dataSource.driver as unknown as {
+    sqlite: new (path: string, options: object) => OtherSqliteConnection;
+  };
+  return new sqlite(config.path, { timeout: 0 });
+}
 
 /** A context acting as the system, outside any transaction. */
 export function systemContext(dataSource: DataSource, clock: Clock): RequestContext {

@@ -1,12 +1,6 @@
 import { openTestDataSource, type TestDataSource } from "@honour/testing";
 import { JobEntity, ManualClock, platformModule, SqlJobQueue } from "../src";
-import { systemContext } from "./job-fixtures";
-
-/** The part of a better-sqlite3 connection the test uses. */
-interface OtherConnection {
-  exec(sql: string): unknown;
-  close(): void;
-}
+import { otherSqliteConnection, systemContext, type OtherSqliteConnection } from "./job-fixtures";
 
 /**
  * better-sqlite3 waits for a locked file in a synchronous busy handler, on the event loop: while
@@ -15,18 +9,13 @@ interface OtherConnection {
  */
 describe("a write to the shared SQLite file while another connection holds it", () => {
   let db: TestDataSource;
-  let other: OtherConnection;
+  let other: OtherSqliteConnection;
   const clock = new ManualClock("2026-03-01T10:00:00.000Z");
 
   beforeAll(async () => {
     db = await openTestDataSource("sqlite", [platformModule]);
-    const config = db.database.config;
-    if (config.kind !== "sqlite") throw new Error("a SQLite test");
     // The other process (the worker): its own connection to the file.
-    const { sqlite } = db.dataSource.driver as unknown as {
-      sqlite: new (path: string, options: object) => OtherConnection;
-    };
-    other = new sqlite(config.path, { timeout: 0 });
+    other = otherSqliteConnection(db);
   });
   afterAll(async () => {
     other?.close();

@@ -1,33 +1,22 @@
 import { openTestDataSource, type TestDataSource } from "@honour/testing";
 import { JobEntity, ManualClock, platformModule, SqlJobQueue } from "../src";
-import { systemContext } from "./job-fixtures";
+import { otherSqliteConnection, systemContext, type OtherSqliteConnection } from "./job-fixtures";
 
 /**
  * The gateway and the worker share the embedded SQLite file. A transaction that read before
  * another process wrote could not write afterwards (SQLITE_BUSY_SNAPSHOT at once, whatever the
  * busy timeout): an order failed at its first INSERT while the worker sent mail.
  */
-/** The part of a better-sqlite3 connection the test uses. */
-interface OtherConnection {
-  prepare(sql: string): { run(): unknown };
-  close(): void;
-}
-
 describe("transactions on the shared SQLite file", () => {
   let db: TestDataSource;
-  let other: OtherConnection;
+  let other: OtherSqliteConnection;
   const clock = new ManualClock("2026-03-01T10:00:00.000Z");
 
   beforeAll(async () => {
     db = await openTestDataSource("sqlite", [platformModule]);
-    const config = db.database.config;
-    if (config.kind !== "sqlite") throw new Error("a SQLite test");
     // The other process: its own connection to the file (better-sqlite3, as TypeORM loaded it),
     // which gives up at once when it must wait.
-    const { sqlite } = db.dataSource.driver as unknown as {
-      sqlite: new (path: string, options: object) => OtherConnection;
-    };
-    other = new sqlite(config.path, { timeout: 0 });
+    other = otherSqliteConnection(db);
   });
   afterAll(async () => {
     other?.close();
