@@ -179,11 +179,11 @@ export class DisclosureService {
       // What every row of the statement shares, converted by the driver once (as TypeORM would).
       const shared: Record<string, unknown> = {
         partnerId: actor.partnerId,
-        partnerName: actor.partnerId,
         apiKeyId: actor.apiKeyId,
         purpose: DisclosurePurpose.ORDER_FULFILMENT,
         at,
       };
+      // The partner's name is copied by the statement's subquery, which takes the partner's id.
       const sharedValues = columns.map((c) =>
         c.propertyName === "partnerName" ? actor.partnerId : driver.preparePersistentValue(shared[c.propertyName], c),
       );

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { openSecret, sealSecret } from "@honour/platform";
 import { Webhook } from "standardwebhooks";
 
 /** `whsec_` and the base64 of 24 random bytes (192 bits): the Standard Webhooks secret format. */
@@ -8,34 +9,21 @@ export function newWebhookSecret(): string {
 
 /**
  * Seals and opens endpoint secrets. Signing needs the secret itself (a hash would not do), so it
- * is stored encrypted with AES-256-GCM under a key derived from the server secret
- * (`HONOUR_SECRET`): a copy of the table alone does not let anyone sign as Honour.
+ * is stored encrypted with the platform's `sealSecret` (AES-256-GCM under a key derived from the
+ * server secret, `HONOUR_SECRET`): a copy of the table alone does not let anyone sign as Honour.
+ * The endpoint id is part of the purpose, so a sealed secret moved to another endpoint does not open.
  */
 export class WebhookSecretBox {
-  private readonly key: Buffer;
+  constructor(private readonly serverSecret: string) {}
 
-  constructor(serverSecret: string) {
-    this.key = createHmac("sha256", serverSecret).update("honour:webhook-endpoint-secret:v1").digest();
-  }
-
-  /** `v1.` iv, tag and ciphertext, base64url, dot-separated. The endpoint id is bound in as data. */
+  /** `v1.` iv, tag and ciphertext, base64url, dot-separated. */
   seal(endpointId: string, secret: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.key, iv).setAAD(Buffer.from(endpointId, "utf8"));
-    const sealed = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
-    return ["v1", iv, cipher.getAuthTag(), sealed]
-      .map((p) => (typeof p === "string" ? p : p.toString("base64url")))
-      .join(".");
+    return sealSecret(this.serverSecret, `orders.webhook-endpoint-secret:${endpointId}`, secret);
   }
 
   /** The secret; throws if the value was altered, moved to another endpoint or sealed under another key. */
   open(endpointId: string, sealed: string): string {
-    const [version, iv, tag, data] = sealed.split(".");
-    if (version !== "v1" || !iv || !tag || data === undefined) throw new Error("not a sealed webhook secret");
-    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64url"))
-      .setAAD(Buffer.from(endpointId, "utf8"))
-      .setAuthTag(Buffer.from(tag, "base64url"));
-    return Buffer.concat([decipher.update(Buffer.from(data, "base64url")), decipher.final()]).toString("utf8");
+    return openSecret(this.serverSecret, `orders.webhook-endpoint-secret:${endpointId}`, sealed);
   }
 }
 

@@ -26,7 +26,7 @@ import {
 import { newWebhookSecret, signWebhook, type WebhookSecretBox } from "./webhook-secret";
 import { sendWebhook, type WebhookAttemptOutcome } from "./webhook-sender";
 import type { WebhookSettings } from "./webhook-settings";
-import { webhookUrlProblem } from "./webhook-url";
+import { WEBHOOK_URL_MAX, webhookUrlProblem } from "./webhook-url";
 
 /** The job that makes one attempt at one delivery (payload: `{ deliveryId }`). */
 export const DELIVER_WEBHOOK_JOB = "orders.deliverWebhook";
@@ -427,7 +427,7 @@ export class WebhookService {
   }
 
   private checkUrl(checks: FieldChecks, field: string, raw: string): string {
-    const url = checks.required(field, raw, 2000);
+    const url = checks.required(field, raw, WEBHOOK_URL_MAX);
     if (checks.hasFailed(field)) return url;
     const problem = webhookUrlProblem(url, this.settings);
     if (problem) checks.fail(field, problem);
