@@ -9,6 +9,7 @@ import {
 } from "@honour/platform";
 import { countRequest, UserEntity } from "@honour/users";
 import { IsNull } from "typeorm";
+import { escapeHtml } from "./unsubscribe-page";
 import { PREFERENCE_LINK_DAYS, type UnsubscribeService } from "./unsubscribe.service";
 
 /** The throttling window of fresh-link requests: 15 minutes, as the other forms that send mail. */
@@ -18,11 +19,6 @@ export const FRESH_LINK_WINDOW_MS = 15 * MINUTE_MS;
  * messages per account (beyond them, nothing is sent, and the answer is the same).
  */
 export const FRESH_LINK_LIMITS = Object.freeze({ perIp: 20, perAccount: 3 });
-
-/** Escapes text for HTML element content and double-quoted attribute values. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /**
  * "Mail me a fresh link" on the page of an expired preference link: a new preference link, mailed

@@ -15,6 +15,7 @@ import { Secret, TOTP } from "otpauth";
 import type QRCode from "qrcode";
 import { In, IsNull, LessThanOrEqual, MoreThan, Not } from "typeorm";
 import type { SignInThrottle } from "../sign-in/sign-in-throttle.service";
+import { tokenOf } from "../single-use-link/single-use-link";
 import { UserEntity } from "../user/user.entity";
 import { UsersErrorCode, UsersException } from "../users.exception";
 import { MfaChallengeEntity } from "./mfa-challenge.entity";
@@ -179,8 +180,8 @@ export class MfaService {
    * Outside a transaction.
    */
   async redeemChallenge(ctx: RequestContext, challenge: string, code: string): Promise<string> {
-    const token = typeof challenge === "string" ? challenge.trim() : "";
-    if (token === "" || token.length > 100) throw invalidChallenge();
+    const token = tokenOf(challenge);
+    if (token === "") throw invalidChallenge();
     const row = await ctx.manager.findOneBy(MfaChallengeEntity, {
       tokenHash: this.challengeHash(token),
       expiresAt: MoreThan(ctx.clock.now()),
