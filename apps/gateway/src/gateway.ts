@@ -124,7 +124,7 @@ export async function createGateway(config: HonourConfig, options: GatewayOption
       integrations.rateLimits,
       (partnerId) => services.orders.partners.rateLimitOf(system, partnerId),
       metrics.partnerUsage,
-      () => clock.now().getTime(),
+      now,
     );
     const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
     const apollo = await startApollo(app, services, queryLimits, logger, metrics, rateLimits);

@@ -87,11 +87,6 @@ export class GatewayRateLimits {
     return policies;
   }
 
-  /** Forgets a partner's cached override (this gateway sees an ADMIN change at once). */
-  forget(partnerId: string): void {
-    this.overrides.delete(partnerId);
-  }
-
   private async override(partnerId: string): Promise<RateLimitOverride | null> {
     const cached = this.overrides.get(partnerId);
     if (cached && cached.until > this.now()) return cached.value;

@@ -67,10 +67,6 @@ export class TrustedDocuments {
     return documents;
   }
 
-  get size(): number {
-    return this.byHex.size;
-  }
-
   /** Whether this request's operation came from the manifest. */
   isTrusted(request: FastifyRequest): boolean {
     return this.trusted.has(request);

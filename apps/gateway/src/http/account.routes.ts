@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { DomainException, ErrorCode, RequestContext, type Clock, type FieldError } from "@honour/platform";
 import { SESSION_COOKIE, type UsersServices } from "@honour/users";
 import type { DataSource } from "typeorm";
@@ -8,52 +8,46 @@ import { escapeHtml, isCrossSite, renderPage, sendPage } from "./pages/layout";
 /** Where a password reset link leads; the mail builds `${PUBLIC_URL}${RESET_PATH}?token=…`. */
 export const RESET_PATH = "/account/reset";
 
-function html(reply: FastifyReply, status: number, body: string) {
-  // The token in the URL can set the account's password: no-store and no Referer (sendPage).
-  return sendPage(reply, status, body);
-}
-
-const escape = escapeHtml;
-
-function page(title: string, content: string): string {
-  return renderPage({ title, body: content });
-}
-
 /** The form: the token rides in a hidden field, never in the form's action (no token in logs of the POST). */
 export function renderResetForm(token: string, errors: FieldError[] = []): string {
   const messages: Record<string, string> = {
     "input.token": "This link is not valid any more (used, expired or replaced by a newer one). Ask for a new one.",
   };
-  const list = errors.map((e) => `<li>${escape(messages[e.field] ?? `The new password ${e.message}.`)}</li>`).join("");
-  return page(
-    "Choose a new password",
-    (list ? `<div role="alert"><ul>${list}</ul></div>` : "") +
+  const list = errors
+    .map((e) => `<li>${escapeHtml(messages[e.field] ?? `The new password ${e.message}.`)}</li>`)
+    .join("");
+  return renderPage({
+    title: "Choose a new password",
+    body:
+      (list ? `<div role="alert"><ul>${list}</ul></div>` : "") +
       `<form method="post" action="${RESET_PATH}">` +
-      `<input type="hidden" name="token" value="${escape(token)}">` +
+      `<input type="hidden" name="token" value="${escapeHtml(token)}">` +
       `<p><label for="newPassword">New password (at least 10 characters)</label><br>` +
       `<input id="newPassword" name="newPassword" type="password" autocomplete="new-password" required minlength="10" maxlength="200"></p>` +
       `<p><button type="submit">Set the new password</button></p></form>` +
       `<p>Every browser signed in to your account will be signed out.</p>`,
-  );
+  });
 }
 
 /** After a reset of an account with two-factor on: the link alone signs nobody in. */
 function renderResetDoneSecondFactor(): string {
-  return page(
-    "Your password was changed",
-    "<p>Your new password is set, and every browser was signed out. Your account has two-factor " +
+  return renderPage({
+    title: "Your password was changed",
+    body:
+      "<p>Your new password is set, and every browser was signed out. Your account has two-factor " +
       "authentication on, so sign in with your new password and a code from your authenticator app " +
       "(or a recovery code).</p>" +
       `<p><a href="/">Continue</a></p>`,
-  );
+  });
 }
 
 function renderResetDone(): string {
-  return page(
-    "Your password was changed",
-    "<p>Your new password is set. Every other browser was signed out, and you are signed in here.</p>" +
+  return renderPage({
+    title: "Your password was changed",
+    body:
+      "<p>Your new password is set. Every other browser was signed out, and you are signed in here.</p>" +
       `<p><a href="/">Continue</a></p>`,
-  );
+  });
 }
 
 /**
@@ -80,7 +74,7 @@ export async function registerAccountRoutes(
 
     scope.get<{ Querystring: { token?: string } }>(RESET_PATH, async (request, reply) => {
       const token = typeof request.query.token === "string" ? request.query.token : "";
-      return html(reply, 200, renderResetForm(token));
+      return sendPage(reply, 200, renderResetForm(token));
     });
 
     scope.post<{ Body: string | undefined }>(RESET_PATH, async (request, reply) => {
@@ -104,14 +98,14 @@ export async function registerAccountRoutes(
           secure: options.cookieSecure,
           expires: session.expiresAt,
         });
-        return html(reply, 200, renderResetDone());
+        return sendPage(reply, 200, renderResetDone());
       } catch (error) {
         // Invalid input and a dead token (a UsersException with fields) show the form again.
         if (error instanceof DomainException && error.code === ErrorCode.BAD_USER_INPUT) {
-          return html(reply, 400, renderResetForm(token, error.fields));
+          return sendPage(reply, 400, renderResetForm(token, error.fields));
         }
         if (error instanceof DomainException && error.code === ErrorCode.MFA_REQUIRED) {
-          return html(reply, 200, renderResetDoneSecondFactor());
+          return sendPage(reply, 200, renderResetDoneSecondFactor());
         }
         throw error;
       }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { RequestContext, type Clock } from "@honour/platform";
 import {
   renderUnsubscribeDone,
@@ -12,11 +12,6 @@ import { renderPage, sendPage } from "./pages/layout";
 
 /** The one-click body of RFC 8058; the page's confirm button posts the same. */
 const ONE_CLICK = "List-Unsubscribe=One-Click";
-
-function html(reply: FastifyReply, status: number, body: string) {
-  // The token in the URL can unsubscribe its holder: no-store and no Referer (sendPage).
-  return sendPage(reply, status, body);
-}
 
 /** The unsubscribe pages in the people's pages' layout, linking to the person's own preference centre. */
 function pageOptions(preferencesUrl: string, preferencesToken: string | undefined): UnsubscribePageOptions {
@@ -51,7 +46,7 @@ export async function registerConsentRoutes(
 
     scope.get<{ Params: { token: string } }>("/unsubscribe/:token", async (request, reply) => {
       const view = await consent.unsubscribe.describe(anonymous(request.ip, request.id), request.params.token);
-      return html(
+      return sendPage(
         reply,
         view.valid ? 200 : 404,
         renderUnsubscribePage(view, pageOptions(preferencesUrl, view.valid ? view.preferencesToken : undefined)),
@@ -70,7 +65,7 @@ export async function registerConsentRoutes(
           return refusal(reply, 400, "BAD_REQUEST", `The body must be ${ONE_CLICK}.`);
         }
         const outcome = await consent.unsubscribe.oneClick(anonymous(request.ip, request.id), request.params.token);
-        return html(
+        return sendPage(
           reply,
           outcome.done ? 200 : 404,
           renderUnsubscribeDone(
