@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
-import { createPool, type RowDataPacket } from "mysql2/promise";
+import type { RowDataPacket } from "mysql2/promise";
 import { ME_SQL, meJson } from "./baseline-sql";
+import { baselinePool } from "./baseline-pool";
 
 /**
  * The benchmark's baseline: a bare node:http server with a mysql2 pool answering the `me` query
@@ -10,7 +11,7 @@ import { ME_SQL, meJson } from "./baseline-sql";
  */
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("BENCH_DATABASE_URL is not set");
-const pool = createPool({ uri: url, connectionLimit: 10, timezone: "Z" });
+const pool = baselinePool(url);
 
 const server = createServer((req, res) => {
   let body = "";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
-import { createPool, type PoolConnection, type RowDataPacket } from "mysql2/promise";
+import type { PoolConnection, RowDataPacket } from "mysql2/promise";
 import {
   ACCOUNT_SQL,
   hmac,
@@ -14,6 +14,7 @@ import {
   SESSION_SQL,
   SUPPRESSION_LIFT_SQL,
 } from "./consent-baseline-sql";
+import { baselinePool } from "./baseline-pool";
 
 /**
  * The consent benchmark's baseline: a bare node:http server with a mysql2 pool answering
@@ -24,7 +25,7 @@ const url = process.env.BENCH_DATABASE_URL;
 const secret = process.env.HONOUR_SECRET;
 if (!url) throw new Error("BENCH_DATABASE_URL is not set");
 if (!secret) throw new Error("HONOUR_SECRET is not set");
-const pool = createPool({ uri: url, connectionLimit: 10, timezone: "Z" });
+const pool = baselinePool(url);
 
 interface Change {
   topic: string;

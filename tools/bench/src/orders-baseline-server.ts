@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
-import { createPool, type RowDataPacket } from "mysql2/promise";
+import type { RowDataPacket } from "mysql2/promise";
 // The same ids as the gateway's disclosures, made the same way (hand-written code would use them).
 import { newId } from "@honour/platform";
+import { baselinePool } from "./baseline-pool";
 
 /**
  * The orders benchmark's baseline: a bare node:http server with a mysql2 pool answering
@@ -12,7 +13,7 @@ import { newId } from "@honour/platform";
  */
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("BENCH_DATABASE_URL is not set");
-const pool = createPool({ uri: url.replace(/^mariadb:/, "mysql:"), connectionLimit: 10, timezone: "Z" });
+const pool = baselinePool(url);
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 const orderNumber = (n: number) => `HON-${String(n).padStart(6, "0")}`;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
-import { createPool, type RowDataPacket } from "mysql2/promise";
+import type { RowDataPacket } from "mysql2/promise";
+import { baselinePool } from "./baseline-pool";
 
 /**
  * The sign-in benchmark's baseline: a bare node:http server with a mysql2 pool doing what a
@@ -12,7 +13,7 @@ import { createPool, type RowDataPacket } from "mysql2/promise";
  */
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("BENCH_DATABASE_URL is not set");
-const pool = createPool({ uri: url, connectionLimit: 10, timezone: "Z" });
+const pool = baselinePool(url);
 const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 
 function verify(password: string, stored: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { BrowserFamilies, reducePageUrl, referrerDomain, SiteTimeZone } from "@honour/stats";
-import { createPool } from "mysql2/promise";
+import { baselinePool } from "./baseline-pool";
 
 /**
  * The stats benchmark's baselines for `POST /api/event`, one per process, chosen by
@@ -17,7 +17,7 @@ if (!["accept", "batch", "single"].includes(mode))
   throw new Error(`BENCH_STATS_MODE "${mode}" is not accept, batch or single`);
 const url = process.env.BENCH_DATABASE_URL;
 if (mode !== "accept" && !url) throw new Error("BENCH_DATABASE_URL is not set");
-const pool = url ? createPool({ uri: url, connectionLimit: 10, timezone: "Z" }) : null;
+const pool = url ? baselinePool(url) : null;
 
 const BATCH_SIZE = 1000;
 const FLUSH_MS = 250;
