@@ -160,6 +160,24 @@ describe.each(testDatabaseKinds())("partners' suppression lists without an oracl
     expect(await checks(partner.partnerId)).toHaveLength(20);
   });
 
+  it("keeps the hourly budget when calls come at once: of ten last calls of 100, one fits", async () => {
+    const partner = await partnerWithKey(t, admin);
+    for (let call = 0; call < 19; call += 1) {
+      const emails = Array.from({ length: 100 }, (_, i) => `s${call}-${i}@example.org`);
+      expect(outcome(await partner.client.query(CHECK, { emails }))).toBe("OK");
+    }
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, call) =>
+        partner.client
+          .query(CHECK, { emails: Array.from({ length: 100 }, (_, i) => `last${call}-${i}@example.org`) })
+          .then(outcome),
+      ),
+    );
+    expect(outcomes.sort()).toEqual(["OK", ...Array<string>(9).fill("RATE_LIMITED")]);
+    const recorded = await checks(partner.partnerId);
+    expect(recorded.reduce((sum, c) => sum + c.addresses, 0)).toBe(2000);
+  });
+
   it("lists only the partner's own assigned orders whose buyer must not be contacted", async () => {
     const partner = await partnerWithKey(t, admin);
     const other = await partnerWithKey(t, admin);

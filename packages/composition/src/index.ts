@@ -40,7 +40,11 @@ export interface AppServices {
   privacy: PrivacyServices;
   /** Turns a partner API key (`Authorization: Bearer hpk_…`) into a partner actor, or throws UNAUTHENTICATED. */
   partnerKeys?: {
-    resolveApiKey(ctx: RequestContext, key: string, options?: { recordRejection?: boolean }): Promise<Actor>;
+    resolveApiKey(
+      ctx: RequestContext,
+      key: string,
+      options?: { recordRejection?: boolean | (() => Promise<boolean>) },
+    ): Promise<Actor>;
   };
 }
 

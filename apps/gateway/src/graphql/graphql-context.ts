@@ -13,7 +13,7 @@ import {
 import type { GraphQLContext } from "@honour/platform/graphql";
 import { SESSION_COOKIE, type UserEntity } from "@honour/users";
 import { userLoader } from "@honour/users/graphql";
-import type { BucketPolicy, RateLimitStore } from "./rate-limit-store";
+import type { BucketPolicy, BucketState, RateLimitStore } from "./rate-limit-store";
 import { rateLimitHeaders } from "./rate-limits";
 import { unavailableContextError } from "./service-unavailable";
 import type { TrustedDocuments } from "./trusted-documents";
@@ -78,18 +78,24 @@ export function createGraphQLContext(deps: GraphQLContextDeps) {
           }
         : undefined;
     // Past its allowance an IP's refusals are answered 429 and not logged; a valid key still works.
-    const state = throttle ? await throttle.store.take(throttle.key, throttle.policy, 0) : undefined;
-    const throttled = state !== undefined && state.remaining < 1;
+    // The IP's bucket is read only once a key is refused: a working key costs no round trip to it.
+    let read: Promise<BucketState | undefined> | undefined;
+    const readThrottle = () =>
+      (read ??= throttle ? throttle.store.take(throttle.key, throttle.policy, 0) : Promise.resolve(undefined));
+    const isThrottled = (s: BucketState | undefined) => s !== undefined && s.remaining < 1;
     try {
       const key = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header)?.[1];
       if (!services.partnerKeys) throw new UnauthenticatedException("The API key is not valid.");
       // A header that is no key at all is refused (and logged) like a wrong key.
-      return await services.partnerKeys.resolveApiKey(ctx, key ?? "", { recordRejection: !throttled });
+      return await services.partnerKeys.resolveApiKey(ctx, key ?? "", {
+        recordRejection: async () => !isThrottled(await readThrottle()),
+      });
     } catch (error) {
       if (!(error instanceof DomainException)) throw error;
       let limitHeaders = new Map<string, string>();
+      const state = await readThrottle();
       if (throttle && state) {
-        if (throttled) {
+        if (isThrottled(state)) {
           const wait = Math.max(1, Math.ceil(state.resetSeconds / throttle.policy.quota));
           const refused = new RateLimitedException("Too many refused API keys from this address.", wait);
           throw new GraphQLError(refused.message, {

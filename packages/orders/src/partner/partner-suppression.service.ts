@@ -1,6 +1,7 @@
 import {
   ForbiddenException,
   hmac,
+  lockRows,
   newId,
   normaliseEmail,
   paginate,
@@ -121,6 +122,15 @@ export class PartnerSuppressionService {
     if (!port) throw new Error("no contact suppression check is configured");
 
     return ctx.transaction(async (tx) => {
+      // One check per partner at a time: two calls reading the same sum would both fit the budget
+      // and together pass it. (The embedded SQLite file holds its write lock from the start.)
+      await lockRows(
+        tx.manager
+          .createQueryBuilder(PartnerEntity, "p")
+          .select("p.id")
+          .where("p.id = :partnerId", { partnerId: actor.partnerId }),
+        "update",
+      ).getOne();
       const now = tx.clock.now();
       const since = new Date(now.getTime() - SUPPRESSION_CHECK_LIMITS.windowMs);
       const window = () =>

@@ -365,8 +365,15 @@ export class PartnerService {
    * key and for an inactive partner. Runs on every partner request: one indexed query by the key's
    * prefix, a constant-time comparison of the key's SHA-256, and a second statement at most once
    * a minute per key to record its use.
+   *
+   * `recordRejection` says whether a refusal goes to the security log (default yes); a function is
+   * asked only when a key is refused, so a caller's throttle of refusals costs a working key nothing.
    */
-  async resolveApiKey(ctx: RequestContext, key: string, options: { recordRejection?: boolean } = {}): Promise<Actor> {
+  async resolveApiKey(
+    ctx: RequestContext,
+    key: string,
+    options: { recordRejection?: boolean | (() => Promise<boolean>) } = {},
+  ): Promise<Actor> {
     const record = options.recordRejection ?? true;
     const match = API_KEY_PATTERN.exec(key);
     if (!match) throw await this.rejected(ctx, record, "a malformed API key", null);
@@ -414,11 +421,12 @@ export class PartnerService {
    */
   private async rejected(
     ctx: RequestContext,
-    record: boolean,
+    record: boolean | (() => Promise<boolean>),
     detail: string,
     partnerId: string | null,
   ): Promise<UnauthenticatedException> {
-    if (record) await this.securityLog.record(ctx, { kind: SecurityEventKind.PARTNER_KEY_REJECTED, partnerId, detail });
+    if (typeof record === "function" ? await record() : record)
+      await this.securityLog.record(ctx, { kind: SecurityEventKind.PARTNER_KEY_REJECTED, partnerId, detail });
     return invalidKey();
   }
 
