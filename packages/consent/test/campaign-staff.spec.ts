@@ -2,6 +2,7 @@ import { Channel, ErrorCode, Role, systemClock, Topic, type Actor } from "@honou
 import {
   buildGraphQLHarness,
   startSmtpPeer,
+  statementsOf,
   testDatabaseKinds,
   type GraphQLHarness,
   type SmtpPeer,
@@ -163,6 +164,25 @@ describe.each(testDatabaseKinds())("campaigns for staff on %s", (kind) => {
     expect((await call(PREVIEW, { id: "00000000-0000-0000-0000-000000000000" }, marketing)).codes).toEqual([
       ErrorCode.NOT_FOUND,
     ]);
+  });
+
+  it("counts each topic's eligible recipients once per request, however many campaigns are listed", async () => {
+    await bed.signUp({ email: "soft@example.com" }); // the soft opt-in: the company's topics by email
+    for (const subject of ["A", "B", "C", "D"]) await create(subject);
+    await create("Offer", Topic.SPECIAL_OFFERS);
+    const { result, sql } = await statementsOf(bed.dataSource, () =>
+      call(`{ campaigns(first: 10) { nodes { subject eligibleRecipientCount } } }`, {}, marketing),
+    );
+    expect(result.errors).toEqual([]);
+    const counts = (result.data!.campaigns as { nodes: { subject: string; eligibleRecipientCount: number }[] }).nodes;
+    expect(counts.map((c) => c.subject)).toEqual(["Offer", "D", "C", "B", "A"]);
+    const expected = async (topic: Topic) => bed.services.campaigns.eligibleCount(bed.ctx(marketing), topic);
+    expect(counts.map((c) => c.eligibleRecipientCount)).toEqual([
+      await expected(Topic.SPECIAL_OFFERS),
+      ...Array<number>(4).fill(await expected(Topic.NEWSLETTER)),
+    ]);
+    // Two topics: two reads of the granted accounts, not five.
+    expect(sql.filter((statement) => /SELECT p\.\S+ AS userId, u\.\S+ AS email/.test(statement))).toHaveLength(2);
   });
 
   it("sends a test to the signed-in staff member only, through SMTP, counting nothing", async () => {

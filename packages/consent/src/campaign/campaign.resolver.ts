@@ -1,4 +1,4 @@
-import { Role, type Connection } from "@honour/platform";
+import { Role, type Connection, type Topic } from "@honour/platform";
 import { requestLoader, type GraphQLContext } from "@honour/platform/graphql";
 import type DataLoader from "dataloader";
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
@@ -16,6 +16,16 @@ function countsLoader(context: GraphQLContext, services: ConsentServices): DataL
     const counts = await services.campaigns.counts(context.ctx, ids);
     return ids.map((id) => counts.get(id) ?? NO_COUNTS);
   });
+}
+
+/**
+ * How many a campaign on each topic would reach now, once per topic a request asks: a list of
+ * campaigns reads each topic's recipients once, not once per campaign.
+ */
+function eligibleCountLoader(context: GraphQLContext, services: ConsentServices): DataLoader<Topic, number> {
+  return requestLoader<Topic, number>(context, "consent.eligibleRecipientCount", (topics) =>
+    Promise.all(topics.map((topic) => services.campaigns.eligibleCount(context.ctx, topic))),
+  );
 }
 
 /** Marketing campaigns: created as DRAFT, sent by the worker. Marketing and admins. */
@@ -103,8 +113,8 @@ export class CampaignResolver {
     description:
       "How many would get it if it were sent now: granted the topic by email, account open, address not suppressed.",
   })
-  eligibleRecipientCount(@Root() campaign: CampaignEntity, @Ctx() { ctx }: GraphQLContext): Promise<number> {
-    return this.services.campaigns.eligibleCount(ctx, campaign.topic);
+  eligibleRecipientCount(@Root() campaign: CampaignEntity, @Ctx() context: GraphQLContext): Promise<number> {
+    return eligibleCountLoader(context, this.services).load(campaign.topic);
   }
 
   // The schema's bodyHtml, unchanged; sanitised again for campaigns stored before sanitising
