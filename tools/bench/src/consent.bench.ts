@@ -31,8 +31,8 @@ const MY_PREFERENCES = `query MyPreferences { myPreferences ${PREFERENCE_FIELDS}
 const SET_PREFERENCES = `mutation SetPreferences($input: [PreferenceInput!]!) { setPreferences(input: $input) ${PREFERENCE_FIELDS} }`;
 const OPT_OUT_OF_ALL = `mutation OptOut($channel: Channel!) { optOutOfAll(channel: $channel) { topic } }`;
 /** The issue's campaign is 10 000 recipients; see runCampaignSendRate for why the default is smaller. */
-const CAMPAIGN_ISSUE_RECIPIENTS = 10_000;
-const CAMPAIGN_DEFAULT_RECIPIENTS = 5_000;
+/** The campaign size of issue 18's goal, and the bench's default since sending it takes seconds. */
+const CAMPAIGN_RECIPIENTS = 10_000;
 /** The pair the setPreferences benchmark toggles (EMAIL, so that each grant also runs the suppression lift). */
 const TOGGLED = { topic: "SPECIAL_OFFERS", channel: "EMAIL" };
 const setBody = (granted: boolean) =>
@@ -236,17 +236,16 @@ export async function runConsentBench(env: BenchEnv): Promise<void> {
 
 /**
  * The campaign send rate (`BENCH_ONLY=campaign`): recipients seeded straight into a throwaway
- * database, the consent services and a platform JobRunner in this process, sending through
- * nodemailer's pooled SMTP transport to an in-process SMTP server, with the worker's defaults
- * (batch, messages in flight, connections) unless BENCH_CAMPAIGN_BATCH / BENCH_CAMPAIGN_CONCURRENCY
- * say otherwise.
+ * database, the consent services and a platform JobRunner in this process, sending through the
+ * worker's pipelined SMTP client to an in-process SMTP server, with the worker's defaults (batch,
+ * messages in flight, connections) unless BENCH_CAMPAIGN_BATCH / BENCH_CAMPAIGN_CONCURRENCY say
+ * otherwise.
  *
- * The issue asks for 10 000 recipients; the default is 5 000 and the output says so.
- * BENCH_CAMPAIGN_RECIPIENTS=10000 measures the full count; a run still sending after
- * BENCH_CAMPAIGN_LIMIT_S (default 300) reports what it sent.
+ * 10 000 recipients, as the issue asks (BENCH_CAMPAIGN_RECIPIENTS for another count); a run still
+ * sending after BENCH_CAMPAIGN_LIMIT_S (default 300) reports what it sent.
  */
 export async function runCampaignSendRate(): Promise<number> {
-  const recipients = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? CAMPAIGN_DEFAULT_RECIPIENTS);
+  const recipients = Number(process.env.BENCH_CAMPAIGN_RECIPIENTS ?? CAMPAIGN_RECIPIENTS);
   const batch = process.env.BENCH_CAMPAIGN_BATCH ? Number(process.env.BENCH_CAMPAIGN_BATCH) : undefined;
   const concurrency = process.env.BENCH_CAMPAIGN_CONCURRENCY
     ? Number(process.env.BENCH_CAMPAIGN_CONCURRENCY)
@@ -336,12 +335,6 @@ export async function runCampaignSendRate(): Promise<number> {
       `\nconsent: campaign send rate to a local SMTP peer (batch ${batch ?? "default"}, ` +
         `in flight ${concurrency ?? "default"}, MariaDB, one worker)`,
     );
-    if (recipients < CAMPAIGN_ISSUE_RECIPIENTS) {
-      console.log(
-        `measured on ${recipients} recipients, not the issue's ${CAMPAIGN_ISSUE_RECIPIENTS}: those take over 60 s ` +
-          `here (BENCH_CAMPAIGN_RECIPIENTS=${CAMPAIGN_ISSUE_RECIPIENTS} for the full count)`,
-      );
-    }
     console.log(
       finished
         ? `${recipients} recipients: ${sent} messages in ${seconds.toFixed(2)} s = ${Math.round(sent / seconds)} messages/s`
