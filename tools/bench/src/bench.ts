@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       // BENCH_GATEWAY_NODE_FLAGS (space-separated) replaces them, to measure another setting.
       process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? [
         "--max-semi-space-size=8",
-        "--heap-growing-percent=50",
+        "--heap-growing-percent=100",
       ],
     );
     const env: BenchEnv = {
