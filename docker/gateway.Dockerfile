@@ -63,7 +63,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # V8's young generation capped at 2 × 8 MiB instead of 2 × 16: 107 MiB resident once idle instead of
 # 144, about 30 MiB less at the peak, the same CPU per request; 2 × 4 cost a third more CPU on the
-# orders pages (docs/performance.md, "Start-up and memory"). The old generation grows to at most
-# 2 × what the last full collection kept (V8's own factor reached 4 × under the orders load):
-# peak 207–247 MiB instead of 330–369 under the orders pages, the same CPU per request.
-CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=100", "apps/gateway/dist/main.js"]
+# orders pages (docs/performance.md, "Start-up and memory").
+CMD ["node", "--max-semi-space-size=8", "apps/gateway/dist/main.js"]

@@ -53,10 +53,8 @@ async function main() {
   process.on("SIGINT", () => stop(0));
   process.on("SIGTERM", () => stop(0));
   // V8's young generation at 2 × 8 MiB instead of 2 × 16: 107 MiB resident once idle instead of 144,
-  // the same CPU per request; the old generation grows to at most 2 × what the last full collection
-  // kept, so a busy gateway peaks near 210–250 MiB instead of 330–370 (docs/performance.md,
-  // "Start-up and memory"; the image does the same).
-  run("gateway", "apps/gateway/dist/main.js", ["--max-semi-space-size=8", "--heap-growing-percent=100"]);
+  // the same CPU per request (docs/performance.md, "Start-up and memory"; the image does the same).
+  run("gateway", "apps/gateway/dist/main.js", ["--max-semi-space-size=8"]);
   const host = process.env.HOST || "127.0.0.1";
   const port = process.env.PORT || "4000";
   const ready = await waitForReady(`http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}/readyz`, 120_000);

@@ -112,10 +112,7 @@ async function main(): Promise<void> {
       /GraphQL at (http:\/\/[^/\s]+)\/graphql/,
       // As deployed (the image, npm start, start:gateway): see docs/performance.md.
       // BENCH_GATEWAY_NODE_FLAGS (space-separated) replaces them, to measure another setting.
-      process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? [
-        "--max-semi-space-size=8",
-        "--heap-growing-percent=100",
-      ],
+      process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=8"],
     );
     const env: BenchEnv = {
       databaseUrl: url,
