@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import autocannon from "autocannon";
 import { connectionsOf, recordRatio, scenarioOf } from "./ratio-check";
 
@@ -249,9 +249,15 @@ export function spawnProcess(
       stdio: "pipe",
     });
     children.push(child);
+    // BENCH_OUTPUT_DIR=<dir>: each server's whole output there too (e.g. the gateway's --trace-gc).
+    const outputDir = process.env.BENCH_OUTPUT_DIR;
+    const log = outputDir
+      ? createWriteStream(join(outputDir, `${basename(script, ".js")}-${child.pid}.log`))
+      : undefined;
     let output = "";
     let started = false;
     const onData = (chunk: Buffer) => {
+      log?.write(chunk);
       output += String(chunk);
       if (!started) {
         const match = ready.exec(output);

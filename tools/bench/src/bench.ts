@@ -21,6 +21,7 @@ import { runConsoleBench } from "./console.bench";
 import { runMeBench } from "./me.bench";
 import { runOrdersBench } from "./orders.bench";
 import { runSignInBench } from "./signin.bench";
+import { stackCeilings } from "./floor";
 import { BENCH_SITE_HOST, runSoak } from "./soak";
 import { printRatioCheck, ratioTable, recordedRatios } from "./ratio-check";
 import { runStatsBench } from "./stats.bench";
@@ -163,6 +164,16 @@ async function main(): Promise<void> {
       `\ngateway: resident ${after?.now.toFixed(0) ?? "?"} MiB after the load, ` +
         `${peak.toFixed(0)} MiB at its peak (VmHWM; goal ≤ 250 MiB under load)`,
     );
+    const ceilings = stackCeilings();
+    if (ceilings.length > 0) {
+      console.log("\nThe stack's floor (Apollo Server, Fastify, graphql-jit doing nothing else), by CPU per request:");
+      for (const c of ceilings) {
+        console.log(
+          `  ${c.scenario.padEnd(26)} ${c.stackUs.toFixed(0).padStart(5)} µs a request on a baseline of ` +
+            `${c.baselineUs.toFixed(0).padStart(5)} µs: at best ${c.ceiling.toFixed(1)} % (goal ${c.goal} %)`,
+        );
+      }
+    }
     // The run's ratios as docs/performance.md keeps them; `--check` compares with the document's.
     console.log(`\n${ratioTable(recordedRatios(), loadavg())}`);
     if (args.includes("--check")) printRatioCheck(recordedRatios());

@@ -21,6 +21,7 @@ import autocannon from "autocannon";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { SMTPServer } from "smtp-server";
 import { compare, report, serverCpuTicks, type BenchEnv, type LoadResult } from "./bench-kit";
+import { runFloor } from "./floor";
 import { insertNewsletterReaders } from "./readers";
 
 /** The secret bench.ts gives the gateway; the baseline needs it for the ledger's keyed hashes. */
@@ -156,15 +157,24 @@ export async function runConsentBench(env: BenchEnv): Promise<void> {
       await post(baselineUrl, me.cookie, readBody),
     );
     const headers = { "content-type": "application/json", cookie: me.cookie };
+    const reads = await compare(env, {
+      baseline: { url: `${baselineUrl}/graphql`, headers, body: readBody },
+      gateway: { url: `${env.gatewayUrl}/graphql`, headers, body: readBody },
+    });
     report(
       `consent: myPreferences, ${env.connections} connections, ${env.durationS} s per run, ${env.rounds} rounds`,
-      await compare(env, {
-        baseline: { url: `${baselineUrl}/graphql`, headers, body: readBody },
-        gateway: { url: `${env.gatewayUrl}/graphql`, headers, body: readBody },
-      }),
+      reads,
       "gateway",
       "goal: at least 80 %",
     );
+    await runFloor(env, {
+      scenario: "consent: myPreferences",
+      headers,
+      body: readBody,
+      answer: await post(env.gatewayUrl, me.cookie, readBody),
+      baseline: reads.baseline!,
+      goal: 80,
+    });
 
     // --- setPreferences: the same answer, the same ledger entry, and the same suppression lift.
     const optOut = JSON.stringify({ query: OPT_OUT_OF_ALL, operationName: "OptOut", variables: { channel: "EMAIL" } });
@@ -228,6 +238,15 @@ export async function runConsentBench(env: BenchEnv): Promise<void> {
     for (const [name, { rows, requests }] of Object.entries(appended)) {
       console.log(`${name}: ${rows} ledger rows appended by ${requests} setPreferences calls`);
     }
+    // The floor answers one grant's JSON (its variables coerced, as the gateway's are) every time.
+    await runFloor(env, {
+      scenario: "consent: setPreferences",
+      headers,
+      body: setBody(true),
+      answer: await post(env.gatewayUrl, me.cookie, setBody(true)),
+      baseline: results.baseline!,
+      goal: 75,
+    });
     console.log(`consent_event now holds ${await ledgerRows()} rows`);
   } finally {
     await db.end();

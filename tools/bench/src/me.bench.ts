@@ -1,5 +1,6 @@
 import { GraphQLTestClient } from "@honour/testing";
 import { compare, report, type BenchEnv } from "./bench-kit";
+import { runFloor } from "./floor";
 
 const ME = "query Me { me { id email name organisation organisationUrl jobTitle referralSource role createdAt } }";
 
@@ -42,4 +43,12 @@ export async function runMeBench(env: BenchEnv): Promise<void> {
     "gateway",
     "goal: at least 85 %",
   );
+  await runFloor(env, {
+    scenario: "me query",
+    headers,
+    body,
+    answer: fromGateway,
+    baseline: results.baseline!,
+    goal: 85,
+  });
 }

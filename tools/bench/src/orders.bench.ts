@@ -1,6 +1,7 @@
 import { GraphQLTestClient } from "@honour/testing";
 import { createConnection } from "mysql2/promise";
 import { compare, load, mean, report, row, type BenchEnv, type LoadRequest } from "./bench-kit";
+import { runFloor } from "./floor";
 
 const ADDRESS = "address { line1 line2 city postcode country }";
 const MY_ORDERS =
@@ -122,7 +123,10 @@ export async function runOrdersBench(env: BenchEnv): Promise<void> {
       auth: { authorization: bearer },
     },
   ];
+  // BENCH_ORDERS=my (or partner) runs one of the two.
+  const parts = process.env.BENCH_ORDERS?.split(",").filter(Boolean) ?? ["my", "partner"];
   for (const { title, query, operationName, auth } of scenarios) {
+    if (!parts.includes(operationName === "MyOrders" ? "my" : "partner")) continue;
     const headers: Record<string, string> = { "content-type": "application/json", ...auth };
     const body = JSON.stringify({ query, operationName });
     const post = (u: string) => fetch(`${u}/graphql`, { method: "POST", headers, body }).then((r) => r.json());
@@ -141,6 +145,14 @@ export async function runOrdersBench(env: BenchEnv): Promise<void> {
       "gateway",
       "goal: at least 80 %",
     );
+    await runFloor(env, {
+      scenario: title,
+      headers,
+      body,
+      answer: fromGateway,
+      baseline: results.baseline!,
+      goal: 80,
+    });
     const half = Math.max(1, Math.round(mean(results.gateway!, "rps") / 2));
     const held = await load({ ...gateway, rate: half }, env);
     console.log(`${row(`gateway at ${half} req/s`, [held])}   (goal: p99 under 50 ms)`);
