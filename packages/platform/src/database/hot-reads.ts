@@ -57,6 +57,12 @@ export class HotReads {
 /**
  * An entity from a raw result row, each selectable column converted as TypeORM would. `prefix`
  * is the alias prefix a query builder gives a joined entity's columns (`u_` for alias `u`).
+ *
+ * Made by a constructor compiled once per entity and prefix (see {@link compileHydrator}), as
+ * mysql2 compiles its row parsers: assigning thirty-odd columns one by one through a variable key
+ * to `new Entity()` turns the entity into a dictionary-mode object (V8 gives up on fast properties
+ * past a dozen keyed additions), which cost about a microsecond per entity to make and a hash
+ * lookup for every later read of every field.
  */
 export function hydrateEntity<T>(
   dataSource: DataSource,
@@ -64,27 +70,75 @@ export function hydrateEntity<T>(
   raw: Record<string, unknown>,
   prefix = "",
 ): T {
-  const { columns, keys } = selectableColumns(metadata, prefix);
-  const { driver } = dataSource;
-  const row = metadata.create() as Record<string, unknown>;
-  for (let i = 0; i < columns.length; i += 1) {
-    const column = columns[i]!;
-    row[column.propertyName] = driver.prepareHydratedValue(raw[keys[i]!], column);
-  }
-  return row as T;
+  return hydratorOf(dataSource, metadata, prefix)(raw) as T;
 }
 
-/** An entity's selectable columns and the result-row keys they come under, worked out once per prefix. */
-const selectable = new WeakMap<EntityMetadata, Map<string, { columns: ColumnMetadata[]; keys: string[] }>>();
+type Hydrator = (raw: Record<string, unknown>) => unknown;
 
-function selectableColumns(metadata: EntityMetadata, prefix: string): { columns: ColumnMetadata[]; keys: string[] } {
-  let byPrefix = selectable.get(metadata);
-  if (!byPrefix) selectable.set(metadata, (byPrefix = new Map()));
-  let found = byPrefix.get(prefix);
-  if (!found) {
-    const columns = metadata.columns.filter((column) => column.isSelect);
-    found = { columns, keys: columns.map((column) => `${prefix}${column.databaseName}`) };
-    byPrefix.set(prefix, found);
+/** Each entity's hydrators by prefix, made on first use. */
+const hydrators = new WeakMap<EntityMetadata, Map<string, Hydrator>>();
+
+function hydratorOf(dataSource: DataSource, metadata: EntityMetadata, prefix: string): Hydrator {
+  let byPrefix = hydrators.get(metadata);
+  if (!byPrefix) hydrators.set(metadata, (byPrefix = new Map()));
+  let hydrator = byPrefix.get(prefix);
+  if (!hydrator) {
+    hydrator = compileHydrator(dataSource, metadata, prefix) ?? genericHydrator(dataSource, metadata, prefix);
+    byPrefix.set(prefix, hydrator);
   }
-  return found;
+  return hydrator;
+}
+
+/** What a property name must look like to be written as `this.name` in generated code. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** A class whose constructor does nothing (no fields, no base class): `new` adds nothing to skip. */
+const EMPTY_CLASS = /^class\s*[\w$]*\s*\{\s*\}$/;
+
+/**
+ * A constructor that assigns every selectable column by name (each through the driver's
+ * `prepareHydratedValue`, as TypeORM converts it), with the entity class's prototype, so the
+ * result is an instance of the entity with all its fields in-object. Undefined where that would
+ * not be exactly what `metadata.create()` and the assignments make: an entity class with a
+ * constructor or base class of its own, lazy relations, TypeORM's `typename` option, or a property
+ * name that is not a plain identifier.
+ */
+function compileHydrator(dataSource: DataSource, metadata: EntityMetadata, prefix: string): Hydrator | undefined {
+  const target = metadata.target;
+  if (typeof target !== "function" || !EMPTY_CLASS.test(Function.prototype.toString.call(target))) return undefined;
+  if (metadata.lazyRelations.length > 0 || dataSource.options.typename) return undefined;
+  const { columns, keys } = selectable(metadata, prefix);
+  if (columns.some((c) => !IDENTIFIER.test(c.propertyName) || c.propertyName === "__proto__")) return undefined;
+  const body = columns
+    .map(
+      (c, i) => `this.${c.propertyName} = driver.prepareHydratedValue(raw[${JSON.stringify(keys[i])}], columns[${i}]);`,
+    )
+    .join("\n");
+  // Names checked above, row keys quoted by JSON.stringify: nothing but the entity's own metadata
+  // reaches the source.
+  const Hydrated = new Function("driver", "columns", `return function Hydrated(raw) {\n${body}\n};`)(
+    dataSource.driver,
+    columns,
+  ) as { new (raw: Record<string, unknown>): unknown; prototype: unknown };
+  Hydrated.prototype = (target as { prototype: unknown }).prototype;
+  return (raw) => new Hydrated(raw);
+}
+
+/** An entity's selectable columns and the result-row keys they come under. */
+function selectable(metadata: EntityMetadata, prefix: string): { columns: ColumnMetadata[]; keys: string[] } {
+  const columns = metadata.columns.filter((column) => column.isSelect);
+  return { columns, keys: columns.map((column) => `${prefix}${column.databaseName}`) };
+}
+
+/** TypeORM's own way, for the entities {@link compileHydrator} leaves. */
+function genericHydrator(dataSource: DataSource, metadata: EntityMetadata, prefix: string): Hydrator {
+  const { columns, keys } = selectable(metadata, prefix);
+  const { driver } = dataSource;
+  return (raw) => {
+    const row = metadata.create() as Record<string, unknown>;
+    for (let i = 0; i < columns.length; i += 1) {
+      const column = columns[i]!;
+      row[column.propertyName] = driver.prepareHydratedValue(raw[keys[i]!], column);
+    }
+    return row;
+  };
 }
