@@ -65,6 +65,19 @@ async function main(): Promise<void> {
   const database = await createTestDatabase("mysql");
   const dataDir = mkdtempSync(join(tmpdir(), "honour-bench-"));
   const children: ChildProcess[] = [];
+  // Interrupted (Ctrl-C, a SIGTERM): the servers stopped and the database dropped, as at the end.
+  const interrupt = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping the servers the run started and dropping its database`);
+    void stopChildren(children)
+      .then(() => database.drop())
+      .catch((error: unknown) => console.error(error))
+      .finally(() => {
+        rmSync(dataDir, { recursive: true, force: true });
+        process.exit(130);
+      });
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
   try {
     const url = database.config.kind === "mysql" ? database.config.url : "";
     const { dataSource: ds } = await openDataSource(database.config, {
