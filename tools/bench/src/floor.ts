@@ -82,7 +82,10 @@ export async function runFloor(env: BenchEnv, request: FloorRequest): Promise<vo
   console.log(
     `stack floor of ${request.scenario}: Apollo Server on Fastify with graphql-jit, resolvers answering the gateway's JSON, against node:http writing it`,
   );
-  for (const [name, rs] of Object.entries(results)) console.log(row(name, rs));
+  for (const [name, rs] of Object.entries(results)) {
+    console.log(row(name, rs));
+    if (rs.some((r) => r.errors > 0)) throw new Error(`${request.scenario}: the ${name} failed requests; no floor.`);
+  }
   const [apollo, http, baseline] = [
     meanCpu(results["apollo floor"]!),
     meanCpu(results["http floor"]!),
