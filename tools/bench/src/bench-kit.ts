@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { Agent, request as httpRequest } from "node:http";
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import autocannon from "autocannon";
@@ -89,17 +90,21 @@ export interface LoadRequest {
   body?: string;
   connections?: number;
   durationS?: number;
-  /** Requests per second to hold (autocannon's overallRate); unset = as fast as possible. */
+  /** Requests per second to hold, evenly spaced ({@link paced}); unset = as fast as possible. */
   rate?: number;
   /** Called with every run's result, warm-ups included (e.g. to count what a server accepted). */
   onResult?: (result: LoadResult) => void;
 }
 
-/** Runs autocannon against one URL and returns throughput and latency. */
+/**
+ * Runs autocannon against one URL and returns throughput and latency; with `rate`, holds that many
+ * requests a second evenly spaced instead ({@link paced}).
+ */
 export async function load(
   request: LoadRequest,
   env: Pick<BenchEnv, "connections" | "durationS">,
 ): Promise<LoadResult> {
+  if (request.rate) return paced(request, request.rate, env);
   const pid = serverPids.get(new URL(request.url).port);
   const ticksBefore = pid === undefined ? undefined : cpuTicks(pid);
   const result = await autocannon({
@@ -125,6 +130,80 @@ export async function load(
   }
   request.onResult?.(loadResult);
   return loadResult;
+}
+
+/**
+ * `rate` requests a second on one evenly spaced schedule shared by `connections` keep-alive
+ * connections, for the run's duration; each request's latency runs from its slot in the schedule
+ * to its complete answer, so waiting for a free connection counts too. (autocannon's own rate lets
+ * every connection send its share of each second at once when the second starts, so its latencies
+ * measured the queue of that burst rather than the server at that rate.)
+ */
+async function paced(
+  request: LoadRequest,
+  rate: number,
+  env: Pick<BenchEnv, "connections" | "durationS">,
+): Promise<LoadResult> {
+  const url = new URL(request.url);
+  const pid = serverPids.get(url.port);
+  const connections = request.connections ?? env.connections;
+  const durationMs = (request.durationS ?? env.durationS) * 1000;
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const latencies: number[] = [];
+  let ok = 0;
+  let errors = 0;
+  const send = () =>
+    new Promise<number>((resolve) => {
+      const req = httpRequest(
+        url,
+        { method: request.method ?? "POST", headers: request.headers, agent },
+        (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.statusCode ?? 0));
+          response.on("error", () => resolve(0));
+        },
+      );
+      req.on("error", () => resolve(0));
+      req.end(request.body);
+    });
+  const ticksBefore = pid === undefined ? undefined : cpuTicks(pid);
+  const started = performance.now();
+  const interval = 1000 / rate;
+  let slot = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        for (;;) {
+          const due = started + slot++ * interval;
+          if (due >= started + durationMs) break;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          const status = await send();
+          latencies.push(performance.now() - due);
+          if (status >= 200 && status < 300) ok++;
+          else errors++;
+        }
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
+  const ticksAfter = pid === undefined ? undefined : cpuTicks(pid);
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? 0;
+  const result: LoadResult = {
+    rps: latencies.length / (durationMs / 1000),
+    p50: at(50),
+    p95: at(97.5),
+    p99: at(99),
+    errors,
+    ok,
+  };
+  if (ticksBefore !== undefined && ticksAfter !== undefined && latencies.length > 0) {
+    result.cpuUsPerRequest = ((ticksAfter - ticksBefore) * 10_000) / latencies.length;
+  }
+  request.onResult?.(result);
+  return result;
 }
 
 export function mean(results: LoadResult[], key: keyof LoadResult): number {

@@ -205,7 +205,7 @@ async function queryBench(env: BenchEnv): Promise<void> {
   }
   console.log(
     `\nstats query, ${SEED.days} days of ${SEED.viewsPerDay} views a day (${SEED.pages} pages), ` +
-      `${QUERY_RATE} req/s held, ${durationS} s each (p95 is autocannon's p97.5, the nearer stricter figure)`,
+      `${QUERY_RATE} req/s held evenly spaced, ${durationS} s each (p95 is the p97.5, the nearer stricter figure)`,
   );
   for (const [name, [r]] of Object.entries(results)) {
     console.log(
