@@ -190,12 +190,11 @@ async function paced(
   }
   const ticksAfter = pid === undefined ? undefined : cpuTicks(pid);
   latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? 0;
   const result: LoadResult = {
     rps: latencies.length / (durationMs / 1000),
-    p50: at(50),
-    p95: at(97.5),
-    p99: at(99),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 97.5),
+    p99: percentile(latencies, 99),
     errors,
     ok,
   };
@@ -204,6 +203,12 @@ async function paced(
   }
   request.onResult?.(result);
   return result;
+}
+
+/** The `p`th percentile (nearest rank) of ascending `sorted`; NaN when it is empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 export function mean(results: LoadResult[], key: keyof LoadResult): number {

@@ -8,7 +8,7 @@ import { GraphQLTestClient } from "@honour/testing";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { SMTPServer } from "smtp-server";
 import { moduleDefinitions } from "@honour/composition";
-import { appMain, spawnProcess, type BenchEnv } from "./bench-kit";
+import { appMain, percentile, spawnProcess, type BenchEnv } from "./bench-kit";
 import { insertNewsletterReaders } from "./readers";
 
 /** The host of the page views the benchmarks send (bench.ts gives it to the gateway as STATS_SITE_HOSTS). */
@@ -315,11 +315,6 @@ function rssMiB(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 const mib = (v: number | undefined) => (v === undefined ? "n/a" : `${v.toFixed(1)} MiB`);
