@@ -29,6 +29,7 @@ export { hmac, newId, openSecret, randomToken, safeEqual, sealSecret, sha256 } f
 export {
   type DataSourceParts,
   isMysql,
+  MAX_PREPARED_STATEMENTS_PER_CONNECTION,
   isSchemaCurrent,
   migrateSchema,
   openDataSource,
@@ -40,6 +41,7 @@ export { type DatabaseServer, describeServer, probeDatabaseServer } from "./data
 export { isDatabaseUnavailable } from "./database/database-unavailable";
 export { isDuplicateKeyError } from "./database/duplicate-key";
 export { HotReads, hydrateEntity, type SqlNames } from "./database/hot-reads";
+export { runPrepared } from "./database/prepared";
 export { lockRows } from "./database/row-locks";
 export {
   DomainException,

@@ -23,7 +23,7 @@ const server = createServer((req, res) => {
       let me: Record<string, unknown> | null = null;
       if (token) {
         const hash = createHash("sha256").update(token, "utf8").digest("hex");
-        const [rows] = await pool.query<RowDataPacket[]>(ME_SQL, [hash, new Date()]);
+        const [rows] = await pool.execute<RowDataPacket[]>(ME_SQL, [hash, new Date()]);
         if (rows[0]) me = meJson(rows[0]);
       }
       const json = JSON.stringify({ data: { me } });

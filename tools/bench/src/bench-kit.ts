@@ -291,8 +291,9 @@ export async function spawnServer(
   script: string,
   env: Record<string, string>,
   ready: RegExp,
+  nodeFlags: string[] = [],
 ): Promise<RegExpExecArray> {
-  return (await spawnProcess(children, script, env, ready)).match;
+  return (await spawnProcess(children, script, env, ready, nodeFlags)).match;
 }
 
 /**

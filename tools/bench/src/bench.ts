@@ -128,6 +128,7 @@ async function main(): Promise<void> {
       // BENCH_GATEWAY_NODE_FLAGS (space-separated) replaces them, to measure another setting.
       process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=8"],
     );
+    const serverFlags = process.env.BENCH_SERVER_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
     const env: BenchEnv = {
       databaseUrl: url,
       gatewayUrl: gateway[1]!,
@@ -135,7 +136,10 @@ async function main(): Promise<void> {
       durationS,
       connections,
       rounds,
-      startServer: (script, env, ready) => spawnServer(children, benchScript(script), env, ready),
+      // BENCH_SERVER_NODE_FLAGS (space-separated): node flags for the baselines and floors, to
+      // measure them as the gateway is measured (e.g. --trace-gc-nvp with BENCH_OUTPUT_DIR).
+      startServer: (script, env, ready) =>
+        spawnServer(children, benchScript(script), env, ready, serverFlags),
     };
     if (soak) {
       await runSoak(env, dataDir);

@@ -36,10 +36,10 @@ interface Change {
 async function setPreferences(conn: PoolConnection, userId: string, changes: Change[]): Promise<RowDataPacket[]> {
   await conn.query("START TRANSACTION");
   try {
-    const [users] = await conn.query<RowDataPacket[]>(ACCOUNT_SQL, [userId]);
+    const [users] = await conn.execute<RowDataPacket[]>(ACCOUNT_SQL, [userId]);
     const user = users[0];
     if (!user) throw new Error("no such user");
-    const [rows] = await conn.query<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
+    const [rows] = await conn.execute<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
     const current = new Map(rows.map((row) => [`${row.topic}:${row.channel}`, row]));
     const policyVersion = Number(user.currentPolicyVersion);
     const now = new Date();
@@ -50,7 +50,7 @@ async function setPreferences(conn: PoolConnection, userId: string, changes: Cha
       const reaffirmed = change.granted && granted && Number(row!.policyVersion) < policyVersion;
       if (change.granted === granted && !reaffirmed) continue;
       const eventId = newId(now.getTime());
-      await conn.query(LEDGER_INSERT_SQL, [
+      await conn.execute(LEDGER_INSERT_SQL, [
         eventId,
         subjectHash,
         change.topic,
@@ -63,7 +63,7 @@ async function setPreferences(conn: PoolConnection, userId: string, changes: Cha
         now,
       ]);
       if (row) {
-        await conn.query(PREFERENCE_UPDATE_SQL, [
+        await conn.execute(PREFERENCE_UPDATE_SQL, [
           change.granted,
           "PREFERENCE_CENTRE",
           policyVersion,
@@ -74,7 +74,7 @@ async function setPreferences(conn: PoolConnection, userId: string, changes: Cha
           change.channel,
         ]);
       } else {
-        await conn.query(PREFERENCE_INSERT_SQL, [
+        await conn.execute(PREFERENCE_INSERT_SQL, [
           userId,
           change.topic,
           change.channel,
@@ -91,7 +91,7 @@ async function setPreferences(conn: PoolConnection, userId: string, changes: Cha
     for (const channel of new Set(changes.filter((c) => c.granted).map((c) => c.channel))) {
       const identifier = identifierOf(channel, user);
       if (identifier) {
-        await conn.query(SUPPRESSION_LIFT_SQL, [
+        await conn.execute(SUPPRESSION_LIFT_SQL, [
           new Date(),
           channel,
           hmac(secret!, "consent.suppression", channel, identifier),
@@ -116,7 +116,7 @@ const server = createServer((req, res) => {
       let userId: string | null = null;
       if (token) {
         const hash = createHash("sha256").update(token, "utf8").digest("hex");
-        const [rows] = await pool.query<RowDataPacket[]>(SESSION_SQL, [hash, new Date()]);
+        const [rows] = await pool.execute<RowDataPacket[]>(SESSION_SQL, [hash, new Date()]);
         userId = (rows[0]?.id as string | undefined) ?? null;
       }
       if (!userId) {
@@ -133,7 +133,7 @@ const server = createServer((req, res) => {
           conn.release();
         }
       } else {
-        const [rows] = await pool.query<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
+        const [rows] = await pool.execute<RowDataPacket[]>(PREFERENCES_SQL, [userId]);
         json = JSON.stringify({ data: { myPreferences: preferencesJson(rows) } });
       }
       res.writeHead(200, {

@@ -28,7 +28,7 @@ const PAGE_SQL = (column: "userId" | "partnerId") =>
 
 async function linesOf(orderIds: string[]): Promise<RowDataPacket[]> {
   if (orderIds.length === 0) return [];
-  const [rows] = await pool.query<RowDataPacket[]>(
+  const [rows] = await pool.execute<RowDataPacket[]>(
     `SELECT * FROM \`order_line\` WHERE \`orderId\` IN (${orderIds.map(() => "?").join(", ")}) ORDER BY \`orderId\` ASC, \`position\` ASC`,
     orderIds,
   );
@@ -53,9 +53,9 @@ function contactJson(o: RowDataPacket) {
 
 async function myOrders(cookie: string | undefined) {
   const token = /(?:^|;\s*)honour_session=([^;]+)/.exec(cookie ?? "")?.[1] ?? "";
-  const [[session]] = await pool.query<RowDataPacket[]>(SESSION_SQL, [sha256(token), new Date()]);
+  const [[session]] = await pool.execute<RowDataPacket[]>(SESSION_SQL, [sha256(token), new Date()]);
   if (!session) throw new Error("no session");
-  const [rows] = await pool.query<RowDataPacket[]>(PAGE_SQL("userId"), [session.userId, 21]);
+  const [rows] = await pool.execute<RowDataPacket[]>(PAGE_SQL("userId"), [session.userId, 21]);
   const page = rows.slice(0, 20);
   const lines = await linesOf(page.map((o) => o.id as string));
   return {
@@ -83,9 +83,9 @@ async function myOrders(cookie: string | undefined) {
 async function partnerOrders(authorization: string | undefined) {
   const key = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1] ?? "";
   const prefix = /^(hpk_[0-9a-f]{12})_/.exec(key)?.[1] ?? "";
-  const [[row]] = await pool.query<RowDataPacket[]>(KEY_SQL, [prefix]);
+  const [[row]] = await pool.execute<RowDataPacket[]>(KEY_SQL, [prefix]);
   if (!row || row.secretHash !== sha256(key) || row.revokedAt || !row.active) throw new Error("bad key");
-  const [rows] = await pool.query<RowDataPacket[]>(PAGE_SQL("partnerId"), [row.partnerId, 51]);
+  const [rows] = await pool.execute<RowDataPacket[]>(PAGE_SQL("partnerId"), [row.partnerId, 51]);
   const page = rows.slice(0, 50);
   const lines = await linesOf(page.map((o) => o.id as string));
   // One disclosure per order whose contact is handed over (only while it is assigned).
@@ -103,7 +103,7 @@ async function partnerOrders(authorization: string | undefined) {
       "ORDER_FULFILMENT",
       at,
     ]);
-    await pool.query(
+    await pool.execute(
       "INSERT INTO `disclosure` (`id`, `partnerId`, `partnerName`, `apiKeyId`, `orderId`, `orderNumber`, `fields`, `purpose`, `at`) VALUES " +
         values.map(() => "(?, ?, (SELECT `name` FROM `partner` WHERE `id` = ?), ?, ?, ?, ?, ?, ?)").join(", "),
       values.flat(),

@@ -31,7 +31,7 @@ export class ConsentLedger {
       for (const column of columns)
         parameters.push(driver.preparePersistentValue(column.getEntityValue(entry), column));
     }
-    await ctx.manager.query(sql, parameters);
+    await this.statements.run(ctx, sql, parameters);
   }
 
   /** Every entry of one subject, oldest first (for a copy of the person's data). */

@@ -243,7 +243,7 @@ export class ConsentService {
     const sql = this.reads.statement(dataSource, "consent:preferences-and-pending", () =>
       preferencesAndPendingSql(dataSource, false),
     );
-    const { rows, pending } = this.pairsOf(dataSource, await ctx.manager.query(sql, [userId, userId]));
+    const { rows, pending } = this.pairsOf(dataSource, await this.reads.run(ctx, sql, [userId, userId]));
     return viewsOf(rows, pending);
   }
 
@@ -514,7 +514,7 @@ export class ConsentService {
       for (const column of columns)
         parameters.push(driver.preparePersistentValue(column.getEntityValue(state), column));
     }
-    await ctx.manager.query(sql, parameters);
+    await this.reads.run(ctx, sql, parameters);
     return entries.length;
   }
 
@@ -572,7 +572,7 @@ export class ConsentService {
   private async lockedAccount(ctx: RequestContext, userId: string): Promise<LockedAccount> {
     const { dataSource } = ctx;
     const accountSql = this.reads.statement(dataSource, "consent:locked-account", () => lockedAccountSql(dataSource));
-    const [raw]: (Record<string, unknown> | undefined)[] = await ctx.manager.query(accountSql, [userId]);
+    const [raw] = await this.reads.run<(Record<string, unknown> | undefined)[]>(ctx, accountSql, [userId]);
     const user = raw ? hydrateEntity<UserEntity>(dataSource, dataSource.getMetadata(UserEntity), raw) : null;
     const version = raw?.[POLICY_COLUMN];
     // No version yet (a new database): PolicyService seeds the first.
@@ -582,7 +582,7 @@ export class ConsentService {
     const stateSql = this.reads.statement(dataSource, "consent:preferences-and-pending:locked", () =>
       preferencesAndPendingSql(dataSource, lock),
     );
-    const { rows, pending } = this.pairsOf(dataSource, await ctx.manager.query(stateSql, [userId, userId]));
+    const { rows, pending } = this.pairsOf(dataSource, await this.reads.run(ctx, stateSql, [userId, userId]));
     return { userId, user, policyVersion, rows, pending };
   }
 

@@ -10,6 +10,7 @@ import {
   type RequestContext,
 } from "@honour/platform";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+import type { QueryResult } from "typeorm/query-runner/QueryResult";
 import { normaliseIdentifier, type ConsentKeys } from "../consent-keys";
 import { ConsentPreferenceEntity } from "../preference/consent-preference.entity";
 import { REMOVAL_REQUEST_LIMITS, RemovalRequestEntity } from "./removal-request.entity";
@@ -110,13 +111,9 @@ export class SuppressionService {
       );
     });
     const parameters = [dataSource.driver.preparePersistentValue(ctx.clock.now(), liftedAt), channel, identifierHash];
-    // The query runner's structured result says how many rows changed on either driver.
-    const runner = ctx.manager.queryRunner ?? dataSource.createQueryRunner();
-    try {
-      return ((await runner.query(sql, parameters, true)).affected ?? 0) > 0;
-    } finally {
-      if (!ctx.manager.queryRunner) await runner.release();
-    }
+    // The structured result says how many rows changed on either driver.
+    const result = await this.statements.run<QueryResult>(ctx, sql, parameters, true);
+    return (result.affected ?? 0) > 0;
   }
 
   async isSuppressed(ctx: RequestContext, channel: Channel, identifier: string): Promise<boolean> {

@@ -204,7 +204,7 @@ export class DisclosureService {
           }
         });
       }
-      await tx.manager.query(sql, parameters);
+      await this.reads.run(tx, sql, parameters);
     });
     return new Map(rows.map((r) => [r.order.id, r.id]));
   }

@@ -6,6 +6,7 @@ import {
   NotFoundException,
   paginate,
   randomToken,
+  runPrepared,
   safeEqual,
   sha256,
   SecurityEventKind,
@@ -448,7 +449,7 @@ export class PartnerService {
         .getQueryAndParameters();
       this.lookupSql.set(ctx.dataSource, sql);
     }
-    const rows: Record<string, unknown>[] = await ctx.manager.query(sql, [prefix]);
+    const rows = await runPrepared<Record<string, unknown>[]>(ctx, sql, [prefix]);
     const raw = rows[0];
     if (!raw) return null;
     const column = (name: keyof PartnerApiKeyEntity) => keys.findColumnWithPropertyName(name)!;

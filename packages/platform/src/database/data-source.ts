@@ -27,6 +27,15 @@ export interface DataSourceParts {
   logging?: boolean;
 }
 
+/**
+ * How many prepared statements (runPrepared) mysql2 keeps open on each pooled connection; its LRU
+ * closes the least recently used beyond that. The services prepare a few dozen statements, and a
+ * few per page size or id count, so this is room to spare; it also bounds a process's share of the
+ * server's `max_prepared_stmt_count` (16 382 by default, for every client together) at
+ * `poolSize` × 256.
+ */
+export const MAX_PREPARED_STATEMENTS_PER_CONNECTION = 256;
+
 /** True when the data source talks to MySQL or MariaDB (row locks, real migrations). */
 export function isMysql(dataSource: DataSource): boolean {
   return dataSource.options.type === "mysql" || dataSource.options.type === "mariadb";
@@ -82,6 +91,7 @@ export function createDataSource(
       // stack: 3 % of a `me` request's CPU. TypeORM wraps every failure in a QueryFailedError with
       // its own stack, so the capture is never seen.
       trace: false,
+      extra: { maxPreparedStatements: MAX_PREPARED_STATEMENTS_PER_CONNECTION },
       // DDL is not transactional on MySQL: run each migration on its own so a failure stops cleanly.
       migrationsTransactionMode: "each",
     };

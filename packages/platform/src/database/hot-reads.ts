@@ -1,6 +1,7 @@
 import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import type { RequestContext } from "../context/request-context";
+import { runPrepared } from "./prepared";
 
 /** Quoting for one statement: the entity's table and its columns, as the driver writes them. */
 export interface SqlNames {
@@ -12,7 +13,8 @@ export interface SqlNames {
  * The hottest reads (a page of orders, the session lookup of every request) as plain SQL built
  * once per data source and shape, with rows hydrated straight from the entity metadata. Building
  * and transforming TypeORM queries was the largest share of those requests' CPU time. Keep one
- * instance per service; statements use `?` placeholders, which both drivers take.
+ * instance per service; statements use `?` placeholders, which both drivers take, and run as
+ * prepared statements on MySQL/MariaDB ({@link HotReads.run}).
  */
 export class HotReads {
   private readonly statements = new WeakMap<DataSource, Map<string, string>>();
@@ -49,8 +51,17 @@ export class HotReads {
         column: (name) => driver.escape(metadata.findColumnWithPropertyName(name)!.databaseName),
       });
     });
-    const rows: Record<string, unknown>[] = await ctx.manager.query(sql, parameters);
+    const rows = await this.run<Record<string, unknown>[]>(ctx, sql, parameters);
     return rows.map((raw) => hydrateEntity<T>(dataSource, metadata, raw));
+  }
+
+  /**
+   * Runs one of this service's statements in `ctx`: a prepared statement on MySQL/MariaDB
+   * ({@link runPrepared}), TypeORM's query elsewhere; the rows of a SELECT, the driver's result of
+   * a write, or with `structured` TypeORM's QueryResult.
+   */
+  run<R = unknown>(ctx: RequestContext, sql: string, parameters: readonly unknown[], structured = false): Promise<R> {
+    return runPrepared<R>(ctx, sql, parameters, structured);
   }
 }
 

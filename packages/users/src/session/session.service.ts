@@ -161,7 +161,7 @@ export class SessionService {
         .getQueryAndParameters();
       return text;
     });
-    const rows: Record<string, unknown>[] = await ctx.manager.query(sql, [
+    const rows = await this.reads.run<Record<string, unknown>[]>(ctx, sql, [
       tokenHash,
       dataSource.driver.preparePersistentValue(now, expiresAtColumn),
     ]);
