@@ -138,8 +138,7 @@ async function main(): Promise<void> {
       rounds,
       // BENCH_SERVER_NODE_FLAGS (space-separated): node flags for the baselines and floors, to
       // measure them as the gateway is measured (e.g. --trace-gc-nvp with BENCH_OUTPUT_DIR).
-      startServer: (script, env, ready) =>
-        spawnServer(children, benchScript(script), env, ready, serverFlags),
+      startServer: (script, env, ready) => spawnServer(children, benchScript(script), env, ready, serverFlags),
     };
     if (soak) {
       await runSoak(env, dataDir);
