@@ -161,6 +161,27 @@ describe.each(kinds)("runPrepared on %s", (kind) => {
     await expect(failure).rejects.toMatchObject({ query: "SELECT nothing FROM prepared_thing WHERE id = ?" });
   });
 
+  it("tells the data source's subscribers before and after each statement, as TypeORM's query does", async () => {
+    const seen: string[] = [];
+    const subscriber = {
+      beforeQuery: (event: { query: string }) => void seen.push(`before ${event.query}`),
+      afterQuery: (event: { query: string; success: boolean }) => void seen.push(`after ${event.success}`),
+    };
+    dataSource.subscribers.push(subscriber);
+    try {
+      await runPrepared(ctx, "SELECT id FROM prepared_thing WHERE id = ?", ["a"]);
+      await runPrepared(ctx, "SELECT nothing FROM prepared_thing", []).catch(() => undefined);
+    } finally {
+      dataSource.subscribers.splice(dataSource.subscribers.indexOf(subscriber), 1);
+    }
+    expect(seen).toEqual([
+      "before SELECT id FROM prepared_thing WHERE id = ?",
+      "after true",
+      "before SELECT nothing FROM prepared_thing",
+      "after false",
+    ]);
+  });
+
   it("runs in the caller's transaction, and a rollback undoes its writes", async () => {
     await expect(
       ctx.transaction(async (tx) => {

@@ -54,7 +54,11 @@ export async function runPrepared<T = unknown>(
   }
 }
 
-/** TypeORM's MysqlQueryRunner.query (typeorm 1.1), with mysql2's `execute` in place of `query`. */
+/**
+ * TypeORM's MysqlQueryRunner.query (typeorm 1.1), with mysql2's `execute` in place of `query`; the
+ * broadcaster's before- and after-query events are skipped when the data source has no
+ * subscribers (they would reach nobody, at a promise and an await a statement).
+ */
 async function execute(runner: QueryRunner, sql: string, parameters: readonly unknown[], structured: boolean) {
   if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
   const connection = (await runner.connect()) as Mysql2Connection;
@@ -63,10 +67,12 @@ async function execute(runner: QueryRunner, sql: string, parameters: readonly un
   const options = dataSource.driver.options as { maxQueryExecutionTime?: number; enableQueryTimeout?: boolean };
   const maxTime = options.maxQueryExecutionTime;
   // mysql2 refuses `undefined`; the text protocol wrote it as NULL, and so does this.
-  const values = parameters.map((value) => (value === undefined ? null : value));
+  const values = parameters.includes(undefined)
+    ? parameters.map((value) => (value === undefined ? null : value))
+    : (parameters as unknown[]);
   logger.logQuery(sql, values, runner);
-  await broadcaster.broadcast("BeforeQuery", sql, values);
-  const broadcasterResult = new BroadcasterResult();
+  const broadcasterResult = dataSource.subscribers.length > 0 ? new BroadcasterResult() : undefined;
+  if (broadcasterResult) await broadcaster.broadcast("BeforeQuery", sql, values);
   const started = Date.now();
   try {
     const raw = await new Promise<unknown>((resolve, reject) =>
@@ -76,7 +82,8 @@ async function execute(runner: QueryRunner, sql: string, parameters: readonly un
     );
     const elapsed = Date.now() - started;
     if (maxTime && elapsed > maxTime) logger.logQuerySlow(elapsed, sql, values, runner);
-    broadcaster.broadcastAfterQueryEvent(broadcasterResult, sql, values, true, elapsed, raw, undefined);
+    if (broadcasterResult)
+      broadcaster.broadcastAfterQueryEvent(broadcasterResult, sql, values, true, elapsed, raw, undefined);
     if (!structured) return raw;
     const result = new QueryResult();
     result.raw = raw;
@@ -88,9 +95,10 @@ async function execute(runner: QueryRunner, sql: string, parameters: readonly un
     const elapsed = Date.now() - started;
     if (maxTime && elapsed > maxTime) logger.logQuerySlow(elapsed, sql, values, runner);
     logger.logQueryError(error as Error, sql, values, runner);
-    broadcaster.broadcastAfterQueryEvent(broadcasterResult, sql, values, false, undefined, undefined, error);
+    if (broadcasterResult)
+      broadcaster.broadcastAfterQueryEvent(broadcasterResult, sql, values, false, undefined, undefined, error);
     throw new QueryFailedError(sql, values, error as Error);
   } finally {
-    await broadcasterResult.wait();
+    if (broadcasterResult) await broadcasterResult.wait();
   }
 }
