@@ -78,6 +78,17 @@ describe("toConnection", () => {
     });
   });
 
+  it("makes the edges once, when first read, and gives them to every later read", () => {
+    const rows = [{ id: newId() }, { id: newId() }, { id: newId() }];
+    const page = toConnection(rows, false);
+    const first = page.edges;
+    expect(page.edges).toBe(first);
+    expect(first.map((e) => e.node)).toEqual(rows);
+    expect(first[0]!.node).toBe(rows[0]);
+    // A copy of the page (as resolvers make) carries the same edges.
+    expect({ ...page }.edges).toBe(first);
+  });
+
   it("has null cursors when empty", () => {
     expect(toConnection([], false).pageInfo).toEqual({
       hasNextPage: false,

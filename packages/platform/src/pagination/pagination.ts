@@ -71,17 +71,23 @@ export async function paginate<T extends ObjectLiteral & { id: string }>(
   return toConnection(rows.slice(0, first), rows.length > first);
 }
 
-/** Wraps rows already fetched in a connection. */
+/**
+ * Wraps rows already fetched in a connection. The edges (a cursor for every row) are made when
+ * first read: most pages are read through `nodes`, and a page of 50 orders would otherwise encode
+ * 50 cursors nobody asked for.
+ */
 export function toConnection<T extends { id: string }>(rows: T[], hasNextPage: boolean): Connection<T> {
-  const edges = rows.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  let edges: Edge<T>[] | undefined;
   return {
-    edges,
+    get edges() {
+      return (edges ??= rows.map((node) => ({ cursor: encodeCursor(node.id), node })));
+    },
     nodes: rows,
     pageInfo: {
       hasNextPage,
       hasPreviousPage: false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      startCursor: rows.length > 0 ? encodeCursor(rows[0]!.id) : null,
+      endCursor: rows.length > 0 ? encodeCursor(rows[rows.length - 1]!.id) : null,
     },
   };
 }
