@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { createConnection } from "mysql2/promise";
-import { Column, DataSource, Entity, PrimaryColumn, QueryFailedError } from "typeorm";
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from "@honour/testing";
+import { Column, Entity, PrimaryColumn, QueryFailedError, type DataSource } from "typeorm";
 import { QueryResult } from "typeorm/query-runner/QueryResult";
 import { systemClock } from "../clock/clock";
 import { RequestContext } from "../context/request-context";
-import { MAX_PREPARED_STATEMENTS_PER_CONNECTION } from "./data-source";
+import { MAX_PREPARED_STATEMENTS_PER_CONNECTION, openDataSource } from "./data-source";
 import { runPrepared } from "./prepared";
 
 @Entity("prepared_thing")
@@ -28,51 +27,23 @@ class PreparedThing {
   amount!: string;
 }
 
-/** SQLite in memory always; MariaDB too when TEST_DATABASE_URL names a server (a database of its own). */
-const serverUrl = process.env.TEST_DATABASE_URL;
-const kinds = serverUrl ? (["sqlite", "mysql"] as const) : (["sqlite"] as const);
-
-describe.each(kinds)("runPrepared on %s", (kind) => {
+describe.each(testDatabaseKinds())("runPrepared on %s", (kind) => {
+  let database: TestDatabase;
   let dataSource: DataSource;
   let ctx: RequestContext;
-  let dropDatabase = async () => {};
   const AT = new Date("2026-03-04T05:06:07.089Z");
 
   beforeAll(async () => {
-    if (kind === "mysql") {
-      const url = new URL(serverUrl!);
-      const name = `honour_prepared_${randomBytes(4).toString("hex")}`;
-      const admin = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: url.username });
-      await admin.query(`CREATE DATABASE \`${name}\``);
-      dropDatabase = async () => {
-        await admin.query(`DROP DATABASE \`${name}\``);
-        await admin.end();
-      };
-      url.pathname = `/${name}`;
-      // As the platform opens MySQL/MariaDB (data-source.ts): UTC, and the cap on statements kept.
-      dataSource = new DataSource({
-        type: "mysql",
-        url: url.toString(),
-        entities: [PreparedThing],
-        synchronize: true,
-        timezone: "Z",
-        extra: { maxPreparedStatements: MAX_PREPARED_STATEMENTS_PER_CONNECTION },
-      });
-    } else {
-      dataSource = new DataSource({
-        type: "better-sqlite3",
-        database: ":memory:",
-        entities: [PreparedThing],
-        synchronize: true,
-      });
-    }
-    await dataSource.initialize();
+    // A throwaway database, opened as the apps open theirs (the pool's settings included).
+    database = await createTestDatabase(kind);
+    ({ dataSource } = await openDataSource(database.config, { entities: [PreparedThing], migrations: [] }));
+    await dataSource.synchronize();
     ctx = new RequestContext(dataSource, { kind: "system", name: "test" }, systemClock);
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await dropDatabase();
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    await database?.drop();
   });
 
   beforeEach(() => dataSource.manager.clear(PreparedThing));
@@ -211,6 +182,13 @@ describe.each(kinds)("runPrepared on %s", (kind) => {
         expect(after.Com_stmt_execute! - before.Com_stmt_execute!).toBe(3);
         expect(after.Com_stmt_prepare! - before.Com_stmt_prepare!).toBe(1);
       });
+    });
+
+    it("keeps at most MAX_PREPARED_STATEMENTS_PER_CONNECTION statements open on each pooled connection", () => {
+      const { pool } = dataSource.driver as unknown as {
+        pool: { config: { connectionConfig: { maxPreparedStatements: number } } };
+      };
+      expect(pool.config.connectionConfig.maxPreparedStatements).toBe(MAX_PREPARED_STATEMENTS_PER_CONNECTION);
     });
   }
 });
