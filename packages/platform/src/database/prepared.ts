@@ -21,12 +21,12 @@ interface Mysql2Connection {
  *
  * On MySQL/MariaDB it is a prepared statement (mysql2's `execute`): the server parses it once per
  * connection and keeps it, parameters travel typed and rows come back in the binary protocol, so
- * nothing is formatted into SQL text or parsed back out of it. Half a `myOrders(first: 20)`
- * request's CPU went to that formatting and parsing (docs/performance.md). Everything else is as
- * TypeORM's own query: logged (and counted by tests) through the data source's logger, broadcast
- * to subscribers, timed against `maxQueryExecutionTime`, and failing with a QueryFailedError.
- * SQLite, and a statement given an array to expand (which only the text protocol does), run
- * through TypeORM's query.
+ * nothing is formatted into SQL text or parsed back out of it: the hand-written `myOrders`
+ * baseline used half the CPU a request that way, the gateway about a tenth less of the machine's
+ * (docs/performance.md, "Fifth pass"). Everything else is as TypeORM's own query: logged (and
+ * counted by tests) through the data source's logger, broadcast to subscribers, timed against
+ * `maxQueryExecutionTime`, and failing with a QueryFailedError. SQLite, and a statement given an
+ * array to expand (which only the text protocol does), run through TypeORM's query.
  */
 export async function runPrepared<T = unknown>(
   ctx: RequestContext,
