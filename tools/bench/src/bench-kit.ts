@@ -114,7 +114,6 @@ export async function load(
     body: request.body,
     connections: request.connections ?? env.connections,
     duration: request.durationS ?? env.durationS,
-    ...(request.rate ? { overallRate: request.rate } : {}),
   });
   const loadResult: LoadResult = {
     rps: result.requests.average,

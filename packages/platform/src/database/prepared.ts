@@ -35,20 +35,15 @@ export async function runPrepared<T = unknown>(
   structured = false,
 ): Promise<T> {
   const { manager, dataSource } = ctx;
-  if (!isMysql(dataSource) || parameters.some(Array.isArray)) {
-    if (structured) {
-      const runner = manager.queryRunner ?? dataSource.createQueryRunner();
-      try {
-        return (await runner.query(sql, parameters as unknown[], true)) as T;
-      } finally {
-        if (!manager.queryRunner) await runner.release();
-      }
-    }
-    return (await manager.query(sql, parameters as unknown[])) as T;
-  }
+  const prepared = isMysql(dataSource) && !parameters.some(Array.isArray);
+  if (!prepared && !structured) return (await manager.query(sql, parameters as unknown[])) as T;
   const runner = manager.queryRunner ?? dataSource.createQueryRunner();
   try {
-    return (await execute(runner, sql, parameters, structured)) as T;
+    return (
+      prepared
+        ? await execute(runner, sql, parameters, structured)
+        : await runner.query(sql, parameters as unknown[], true)
+    ) as T;
   } finally {
     if (!manager.queryRunner) await runner.release();
   }
