@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type AuthCheckerFn } from "type-graphql";
 import type { GraphQLContext } from "@honour/platform/graphql";
+import { keepArgumentsUnvalidated, validateArgument } from "./argument-validation";
 import { authChecker } from "./auth-checker";
 import { callFieldResolversDirectly } from "./direct-field-resolvers";
 
@@ -15,6 +16,7 @@ export async function buildGatewaySchema(
   const instances = new Map<unknown, object>(resolvers.map((r) => [r.constructor, r]));
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   const classes = [...instances.keys()] as [Function, ...Function[]];
+  keepArgumentsUnvalidated();
   const schema = await buildSchema({
     resolvers: classes,
     container: {
@@ -25,7 +27,8 @@ export async function buildGatewaySchema(
       },
     },
     authChecker: checker,
-    validate: { forbidUnknownValues: false, stopAtFirstError: false },
+    // Arguments are validated with class-validator imported once (see argument-validation.ts).
+    validateFn: validateArgument,
     emitSchemaFile: false,
   });
   callFieldResolversDirectly(schema, instances);
