@@ -3,6 +3,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import autocannon from "autocannon";
+import { perfNodeFlags, startPerf, summarisePerf } from "./perf-profile";
 import { connectionsOf, recordRatio, scenarioOf } from "./ratio-check";
 
 /** What every benchmark scenario is given: a migrated throwaway database and a running gateway. */
@@ -34,6 +35,11 @@ export interface LoadResult {
    * on how busy the rest of a shared machine is.
    */
   cpuUsPerRequest?: number;
+  /**
+   * With `BENCH_PERF_DIR`: the server's CPU time per layer over the run, in µs (an on-CPU profile
+   * taken with Linux perf, see perf-profile.ts), and the requests it answered in that time.
+   */
+  perf?: { layers: Map<string, number>; requests: number };
 }
 
 /** The processes the bench started, by the port they listen on (learnt from their ready line). */
@@ -48,12 +54,6 @@ function cpuTicks(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** CPU ticks so far of the server the bench started listening at `url`'s port; undefined if unknown. */
-export function serverCpuTicks(url: string): number | undefined {
-  const pid = serverPids.get(new URL(url).port);
-  return pid === undefined ? undefined : cpuTicks(pid);
 }
 
 /** A process's resident memory now and at its peak (VmRSS, VmHWM), in MiB; undefined if unreadable. */
@@ -105,16 +105,31 @@ export async function load(
   env: Pick<BenchEnv, "connections" | "durationS">,
 ): Promise<LoadResult> {
   if (request.rate) return paced(request, request.rate, env);
-  const pid = serverPids.get(new URL(request.url).port);
+  const loadResult = await measured(request.url, () =>
+    autocannon({
+      url: request.url,
+      method: request.method ?? "POST",
+      headers: request.headers,
+      body: request.body,
+      connections: request.connections ?? env.connections,
+      duration: request.durationS ?? env.durationS,
+    }),
+  );
+  request.onResult?.(loadResult);
+  return loadResult;
+}
+
+/**
+ * Runs `run` (autocannon against the server the bench started at `url`) and gives its throughput
+ * and latency, the server's CPU time per request from `/proc`, and with `BENCH_PERF_DIR` its
+ * on-CPU profile by layer over the same run.
+ */
+export async function measured(url: string, run: () => Promise<autocannon.Result>): Promise<LoadResult> {
+  const pid = serverPids.get(new URL(url).port);
+  const recording = pid === undefined ? undefined : await startPerf(pid);
   const ticksBefore = pid === undefined ? undefined : cpuTicks(pid);
-  const result = await autocannon({
-    url: request.url,
-    method: request.method ?? "POST",
-    headers: request.headers,
-    body: request.body,
-    connections: request.connections ?? env.connections,
-    duration: request.durationS ?? env.durationS,
-  });
+  const result = await run();
+  const ticksAfter = pid === undefined ? undefined : cpuTicks(pid);
   const loadResult: LoadResult = {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -123,11 +138,14 @@ export async function load(
     errors: result.errors + result.non2xx + result.timeouts,
     ok: result["2xx"],
   };
-  const ticksAfter = pid === undefined ? undefined : cpuTicks(pid);
   if (ticksBefore !== undefined && ticksAfter !== undefined && result.requests.total > 0) {
     loadResult.cpuUsPerRequest = ((ticksAfter - ticksBefore) * 10_000) / result.requests.total;
   }
-  request.onResult?.(loadResult);
+  if (recording) {
+    await recording.stop();
+    const layers = await summarisePerf(recording.file, pid!);
+    if (layers) loadResult.perf = { layers, requests: result.requests.total };
+  }
   return loadResult;
 }
 
@@ -210,7 +228,10 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-export function mean(results: LoadResult[], key: keyof LoadResult): number {
+/** The numeric figures of a result. */
+type Figure = { [K in keyof LoadResult]-?: NonNullable<LoadResult[K]> extends number ? K : never }[keyof LoadResult];
+
+export function mean(results: LoadResult[], key: Figure): number {
   return results.reduce((sum, r) => sum + (r[key] ?? 0), 0) / results.length;
 }
 
@@ -278,10 +299,39 @@ export function report(title: string, results: Record<string, LoadResult[]>, sub
       otherP99: mean(rs, "p99"),
     });
   }
+  printLayers(results, subject);
   for (const [name, rs] of Object.entries(results)) {
     if (mean(rs, "errors") > 0)
       throw new Error(`${name}: requests failed during the benchmark; the figures are not valid.`);
   }
+}
+
+/**
+ * With `BENCH_PERF_DIR`: each contender's CPU time per request by layer, over its measured rounds
+ * (the warm-up left out), the subject first, largest layer first.
+ */
+function printLayers(results: Record<string, LoadResult[]>, subject: string): void {
+  const names = [subject, ...Object.keys(results).filter((name) => name !== subject)];
+  const perRequest = new Map<string, Map<string, number>>();
+  for (const name of names) {
+    const runs = results[name]!.filter((r) => r.perf);
+    const requests = runs.reduce((sum, r) => sum + r.perf!.requests, 0);
+    if (requests === 0) return;
+    const layers = new Map<string, number>();
+    for (const run of runs) {
+      for (const [layer, us] of run.perf!.layers) layers.set(layer, (layers.get(layer) ?? 0) + us / requests);
+    }
+    perRequest.set(name, layers);
+  }
+  const all = [...new Set(names.flatMap((name) => [...perRequest.get(name)!.keys()]))];
+  const of = (name: string, layer: string) => perRequest.get(name)!.get(layer) ?? 0;
+  all.sort((a, b) => of(subject, b) - of(subject, a));
+  console.log(`on-CPU time per request by layer (perf), µs: ${names.join(" / ")}`);
+  const total = (name: string) => [...perRequest.get(name)!.values()].reduce((a, b) => a + b, 0);
+  for (const layer of all) {
+    console.log(`  ${layer.padEnd(44)} ${names.map((name) => of(name, layer).toFixed(1).padStart(8)).join(" ")}`);
+  }
+  console.log(`  ${"all".padEnd(44)} ${names.map((name) => total(name).toFixed(1).padStart(8)).join(" ")}`);
 }
 
 /** Spawns `node <script>` (an absolute path: {@link appMain}, {@link benchScript}) and resolves with the first match of `ready` in its output. */
@@ -328,7 +378,7 @@ export function spawnProcess(
     const profile = process.env.BENCH_CPU_PROF_DIR
       ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
       : [];
-    const child = spawn(process.execPath, [...nodeFlags, ...profile, script], {
+    const child = spawn(process.execPath, [...nodeFlags, ...profile, ...perfNodeFlags(), script], {
       env: { ...process.env, ...env },
       stdio: "pipe",
     });

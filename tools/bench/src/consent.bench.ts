@@ -20,7 +20,7 @@ import { createUsersServices, UserEntity, usersModule } from "@honour/users";
 import autocannon from "autocannon";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { SMTPServer } from "smtp-server";
-import { compare, report, serverCpuTicks, type BenchEnv, type LoadResult } from "./bench-kit";
+import { compare, measured, report, type BenchEnv, type LoadResult } from "./bench-kit";
 import { runFloor } from "./floor";
 import { insertNewsletterReaders } from "./readers";
 
@@ -99,33 +99,21 @@ function untimed(answer: unknown): unknown {
  */
 async function loadToggling(env: BenchEnv, base: string, accounts: Account[], durationS: number): Promise<LoadResult> {
   let next = 0;
-  const ticksBefore = serverCpuTicks(`${base}/graphql`);
-  const result = await autocannon({
-    url: `${base}/graphql`,
-    connections: accounts.length,
-    duration: durationS,
-    setupClient: (client) => {
-      const { cookie } = accounts[next++ % accounts.length]!;
-      const headers = { "content-type": "application/json", cookie };
-      client.setRequests([
-        { method: "POST", path: "/graphql", headers, body: setBody(true) },
-        { method: "POST", path: "/graphql", headers, body: setBody(false) },
-      ]);
-    },
-  });
-  const ticksAfter = serverCpuTicks(`${base}/graphql`);
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p95: (result.latency as unknown as Record<string, number>).p97_5 ?? result.latency.p99,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx + result.timeouts,
-    ok: result["2xx"],
-    // CPU per request, as bench-kit's load() measures it (ticks at 100 a second).
-    ...(ticksBefore !== undefined && ticksAfter !== undefined && result.requests.total > 0
-      ? { cpuUsPerRequest: ((ticksAfter - ticksBefore) * 10_000) / result.requests.total }
-      : {}),
-  };
+  return measured(`${base}/graphql`, () =>
+    autocannon({
+      url: `${base}/graphql`,
+      connections: accounts.length,
+      duration: durationS,
+      setupClient: (client) => {
+        const { cookie } = accounts[next++ % accounts.length]!;
+        const headers = { "content-type": "application/json", cookie };
+        client.setRequests([
+          { method: "POST", path: "/graphql", headers, body: setBody(true) },
+          { method: "POST", path: "/graphql", headers, body: setBody(false) },
+        ]);
+      },
+    }),
+  );
 }
 
 /**

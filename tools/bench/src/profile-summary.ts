@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { layerOf } from "./layers";
 
 /**
  * `node tools/bench/dist/profile-summary.js <file.cpuprofile>…`: the share of a V8 CPU profile's
@@ -19,54 +20,6 @@ interface Profile {
   timeDeltas?: number[];
   startTime: number;
   endTime: number;
-}
-
-/** First match wins: more specific layers first. */
-const LAYERS: [string, (url: string, fn: string) => boolean][] = [
-  ["idle", (_u, fn) => fn === "(idle)"],
-  ["GC", (_u, fn) => fn === "(garbage collector)"],
-  ["graphql-jit runtime", (u) => u.includes("graphql-jit")],
-  ["GraphQL validation", (u) => u.includes("/graphql/validation/")],
-  ["GraphQL parse", (u) => u.includes("/graphql/language/")],
-  ["GraphQL execution (graphql-js)", (u) => u.includes("/node_modules/graphql/")],
-  ["cost analysis (graphql-query-complexity)", (u) => u.includes("graphql-query-complexity")],
-  ["Apollo pipeline", (u) => u.includes("@apollo/") || u.includes("@as-integrations/")],
-  ["type-graphql wrappers and auth", (u) => u.includes("type-graphql")],
-  ["class-validator", (u) => u.includes("class-validator") || u.includes("class-transformer")],
-  ["TypeORM", (u) => u.includes("/typeorm/")],
-  ["mysql2", (u) => u.includes("/mysql2/") || u.includes("/sqlstring/") || u.includes("iconv-lite")],
-  [
-    "Fastify",
-    (u) =>
-      /\/(fastify|@fastify|find-my-way|light-my-request|avvio|fast-json-stringify|secure-json-parse|toad-cache|fast-querystring|cookie)\//.test(
-        u,
-      ),
-  ],
-  ["pino (logging)", (u) => u.includes("/pino")],
-  ["prom-client (metrics)", (u) => u.includes("prom-client")],
-  ["dataloader", (u) => u.includes("/dataloader/")],
-  ["Honour gateway", (u) => u.includes("/apps/gateway/")],
-  ["Honour packages", (u) => u.includes("/packages/")],
-  ["other node_modules", (u) => u.includes("node_modules")],
-  ["JSON", (_u, fn) => /^JSON|stringify|^parse$/.test(fn)],
-  [
-    "Node HTTP, streams, net",
-    (u) =>
-      /node:(_http|http|net|stream|internal\/streams|internal\/http|events|internal\/process\/task_queues|internal\/timers|timers)/.test(
-        u,
-      ) || /^node:internal\/(stream|http|net|event)/.test(u),
-  ],
-  ["Node crypto", (u) => u.includes("crypto")],
-  ["Node other", (u) => u.startsWith("node:")],
-  [
-    "kernel writes (writev, writeBuffer)",
-    (_u, fn) => /^(writev|writeBuffer|writeUtf8String|writeLatin1String)$/.test(fn),
-  ],
-  ["V8, native and generated code (graphql-jit's compiled queries)", () => true],
-];
-
-function layerOf(url: string, fn: string): string {
-  return LAYERS.find(([, test]) => test(url, fn))![0];
 }
 
 function summarise(file: string): void {
