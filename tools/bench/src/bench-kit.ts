@@ -128,7 +128,13 @@ export async function measured(url: string, run: () => Promise<autocannon.Result
   const pid = serverPids.get(new URL(url).port);
   const recording = pid === undefined ? undefined : await startPerf(pid);
   const ticksBefore = pid === undefined ? undefined : cpuTicks(pid);
-  const result = await run();
+  let result: autocannon.Result;
+  try {
+    result = await run();
+  } catch (error) {
+    await recording?.stop();
+    throw error;
+  }
   const ticksAfter = pid === undefined ? undefined : cpuTicks(pid);
   const loadResult: LoadResult = {
     rps: result.requests.average,
