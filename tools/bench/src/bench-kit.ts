@@ -46,7 +46,7 @@ export interface LoadResult {
 const serverPids = new Map<string, number>();
 
 /** CPU ticks (user + system, at 100 a second) a process has used so far; undefined if unreadable. */
-function cpuTicks(pid: number): number | undefined {
+export function cpuTicks(pid: number): number | undefined {
   try {
     // Fields after the command's closing parenthesis: state is 3rd, utime 14th, stime 15th.
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");

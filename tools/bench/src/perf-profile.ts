@@ -41,8 +41,8 @@ export function perfNodeFlags(): string[] {
 
 let available: boolean | undefined;
 
-/** Whether `perf record` works here (installed, and allowed to sample other processes). */
-function perfAvailable(): boolean {
+/** Whether `perf record` works here (installed, and allowed to sample). */
+export function perfAvailable(): boolean {
   if (available === undefined) {
     const probe = spawnSync("perf", ["record", "-q", "-o", "/dev/null", "--", "true"], { stdio: "ignore" });
     available = probe.status === 0;
@@ -77,13 +77,22 @@ export async function startPerf(pid: number): Promise<PerfRecording | undefined>
     stdio: "ignore",
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const [controlFifo, ackFifo] = [await open(control, "w"), await open(ack, "r")];
+  // Opened for reading and writing, which never blocks on a FIFO (a write-only open would wait
+  // for perf forever if it had already failed). If perf exits first, the line written here ends
+  // the wait for its answer.
+  const [controlFifo, ackFifo] = [await open(control, "r+"), await open(ack, "r+")];
+  let waiting = true;
+  void exited.then(async () => {
+    if (waiting) await ackFifo.write("exited\n").catch(() => undefined);
+  });
   try {
     await controlFifo.write("enable\n");
     const answer = Buffer.alloc(16);
-    await ackFifo.read(answer, 0, answer.length);
-    if (!answer.toString("latin1").startsWith("ack")) throw new Error(`perf did not acknowledge: ${answer.toString()}`);
+    const { bytesRead } = await ackFifo.read(answer, 0, answer.length);
+    const text = answer.toString("latin1", 0, bytesRead);
+    if (!text.startsWith("ack")) throw new Error(`perf record -p ${pid} did not start sampling (${text.trim()})`);
   } finally {
+    waiting = false;
     await Promise.all([controlFifo.close(), ackFifo.close()]);
     await Promise.all([rm(control), rm(ack)]);
   }
@@ -96,7 +105,7 @@ export async function startPerf(pid: number): Promise<PerfRecording | undefined>
   };
 }
 
-/** One sample: its first line and its frames, leaf first (`perf script`'s default output). */
+/** One sample's frames, leaf first (`perf script`'s default output). */
 interface Sample {
   frames: string[];
 }
@@ -115,9 +124,9 @@ const GC =
 export function layerOfSample(frames: readonly string[]): string {
   if (frames.some((frame) => GC.test(frame))) return "GC (main thread and helpers)";
   const leaf = frames[0] ?? "";
-  if (leaf.includes("[kernel.kallsyms]") || leaf.includes("[k]")) return "kernel (sockets, waking, scheduling)";
+  if (leaf.includes("[kernel.kallsyms]")) return "kernel (sockets, waking, scheduling)";
   if (frames.some((frame) => frame.includes("PlatformWorkerThread"))) return "V8 helper threads (compiler)";
-  if (/JsonStringifier|JsonParser|JSON/.test(leaf) && !leaf.includes("JS:")) return "JSON";
+  if (/Json(Stringif|Pars)|JSON/.test(leaf) && !leaf.includes("JS:")) return "JSON";
   for (const frame of frames) {
     const js = /\bJS:[*~^+-]?(\S*) (\S+?):\d+:\d+/.exec(frame) ?? /\bJS:[*~^+-]?(\S*) (node:\S+|\/\S+)/.exec(frame);
     if (!js) continue;

@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { JitSymbols, layerOfSample, perfNodeFlags, startPerf, summarisePerf } from "../src/perf-profile";
+import { cpuTicks } from "../src/bench-kit";
+import { JitSymbols, layerOfSample, perfAvailable, perfNodeFlags, startPerf, summarisePerf } from "../src/perf-profile";
 
 describe("JitSymbols", () => {
   it("resolves an address to the newest entry covering it, as V8 reuses freed code's addresses", () => {
@@ -62,18 +63,12 @@ describe("layerOfSample", () => {
   });
 });
 
-/** CPU time (user + system) process `pid` has used, in ms, from /proc at the kernel's 100 Hz tick. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-const perfWorks =
-  spawnSync("perf", ["record", "-q", "-o", "/dev/null", "--", "true"], { stdio: "ignore" }).status === 0;
+/** CPU time (user + system) process `pid` has used, in ms, at the kernel's 100 Hz tick. */
+const cpuMs = (pid: number) => cpuTicks(pid)! * 10;
 
 // Where perf is installed and may sample (these machines, as root), a real recording of a process
 // burning CPU in one named function must put its time there, in the right amount.
-(perfWorks ? describe : describe.skip)("a recording with perf", () => {
+(perfAvailable() ? describe : describe.skip)("a recording with perf", () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "honour-perf-"));
