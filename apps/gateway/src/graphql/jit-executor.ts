@@ -14,7 +14,8 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
-import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
+import type { CompiledQuery } from "graphql-jit";
+import { loadGraphqlJit } from "./graphql-jit-module";
 
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>["gateway"];
 type GatewayExecutor = Awaited<ReturnType<GatewayInterface["load"]>>["executor"];
@@ -50,6 +51,8 @@ type Compiled = Map<string, CompiledQuery | null>;
  * which Apollo and the gateway's error formatter read.
  */
 export function jitExecution(schema: GraphQLSchema): { gateway: GatewayInterface; stats: JitStats } {
+  // Loaded here, at start-up, not by the first request.
+  loadGraphqlJit();
   const stats: JitStats = { compiled: 0, jit: 0, fallback: 0 };
   const compiledByDocument = new WeakMap<DocumentNode, Compiled>();
 
@@ -103,6 +106,7 @@ export function jitExecution(schema: GraphQLSchema): { gateway: GatewayInterface
 function compile(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined) {
   const operation = operationOf(document, operationName);
   if (!operation || introspects(operation) || hasInputDefaults(schema, operation)) return null;
+  const { compileQuery, isCompiledQuery } = loadGraphqlJit();
   try {
     const compiled = compileQuery(schema, document, operationName, {
       // Errors keep the resolver's own stack (as originalError); no second capture per error.

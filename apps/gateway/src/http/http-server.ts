@@ -6,6 +6,7 @@ import type { HonourConfig } from "@honour/platform";
 import type { GatewayMetrics } from "../observability/metrics";
 import { consoleSettings, registerConsoleRoutes } from "./console.routes";
 import { clientErrorHandler, registerErrorEnvelope } from "./error-envelope";
+import { deferredSchemaCompilers } from "./schema-compilers";
 
 export interface HttpTimeouts {
   /** From the connection's first byte (or the previous response) to the end of the headers. */
@@ -47,6 +48,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     trustProxy: typeof config.trustProxy === "boolean" ? config.trustProxy : [...config.trustProxy],
     forceCloseConnections: "idle",
     bodyLimit: 1_048_576,
+    // ajv and fast-json-stringify only once a route has a schema (none has): start-up time.
+    schemaController: { compilersFactory: deferredSchemaCompilers },
     requestTimeout: timeouts.requestMs,
     // Node's own refusals (too slow, headers too large, not HTTP) in the gateway's error envelope.
     clientErrorHandler,
