@@ -11,11 +11,12 @@ let validators: BuildValidator | undefined;
 let serializers: BuildSerializer | undefined;
 
 /**
- * Fastify's default schema compilers (`@fastify/ajv-compiler`, `@fastify/fast-json-stringify-compiler`),
- * loaded when a route first has a schema to compile rather than when Fastify starts (issue 18,
- * start-up): Fastify `require`s both in its constructor, which is ajv, ajv-formats and
- * fast-json-stringify, about 100 modules and 25–40 ms of every start, and no route of the gateway
- * has a JSON schema. Each factory is exactly the default Fastify would make, made on first use.
+ * Fastify's default schema compilers (`@fastify/ajv-compiler`,
+ * `@fastify/fast-json-stringify-compiler`), loaded when a route first has a schema to compile
+ * rather than when Fastify starts (issue 18, start-up): Fastify `require`s both in its
+ * constructor, which is ajv, ajv-formats and fast-json-stringify, about 100 modules and 25–40 ms of
+ * every start, and no route of the gateway has a JSON schema. Each factory is exactly the default
+ * Fastify would make, made on first use.
  *
  * One difference, because Fastify counts these as custom compilers: a route's `headers` schema is
  * compiled as written, without Fastify lower-casing its property names, so write header names in
