@@ -24,7 +24,7 @@ describe("start-up: modules loaded on first use (built gateway)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("starts and answers GraphQL without ajv or fast-json-stringify", async () => {
+  it("starts and answers GraphQL without ajv, fast-json-stringify or (on SQLite) mysql2", async () => {
     // A preload that writes the process's loaded modules to a file on SIGUSR2.
     const listed = join(dir, "modules.json");
     const preload = join(dir, "list-modules.js");
@@ -46,6 +46,8 @@ describe("start-up: modules loaded on first use (built gateway)", () => {
     expect(atStart.some((file) => file.includes("/node_modules/graphql-jit/"))).toBe(true);
     expect(atStart.some((file) => file.includes("/node_modules/fastify/"))).toBe(true);
     expect(atStart.filter((file) => DEFERRED.test(file))).toEqual([]);
+    // On the embedded default no MySQL driver is needed at all.
+    expect(atStart.filter((file) => file.includes("/node_modules/mysql2/"))).toEqual([]);
 
     // A query executed by graphql-jit, and a body Fastify parses and refuses.
     const post = (body: string) =>
