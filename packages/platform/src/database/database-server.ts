@@ -86,7 +86,7 @@ function connectionOptions(url: string) {
  * those); an unsupported server is a {@link ConfigException}.
  */
 export async function probeDatabaseServer(url: string, connectTimeoutMs = 10_000): Promise<DatabaseServer> {
-  // mysql2 (about 90 modules) is loaded only on a MySQL/MariaDB start, not on the SQLite default.
+  // mysql2 (about 100 modules) is loaded only on a MySQL/MariaDB start, not on the SQLite default.
   // require, not import(): the build is CommonJS, and jest runs it without ES module support.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createConnection } = require("mysql2/promise") as typeof import("mysql2/promise");
